@@ -1,0 +1,371 @@
+//! Who is calling: the operator token, tenant API keys (publishable `pk_…`, secret `sk_…`)
+//! and user tokens (HS256 JWTs signed with the tenant's signing secret).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::entities::{api_key, tenant};
+use crate::ids::{TenantId, UserId, UserRole};
+use crate::tenants::TenantSettings;
+use crate::{Error, ErrorCode, Parley, Result};
+
+const KEY_ID_LEN: usize = 12;
+const KEY_SECRET_LEN: usize = 32;
+/// How often the last-used time of a key is written, at most, per process.
+const KEY_USAGE_WRITE_EVERY: Duration = Duration::from_secs(60);
+
+/// The two kinds of tenant key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyKind {
+    /// `pk_…`: identifies the tenant from apps and browsers; useless without a user token.
+    Publishable,
+    /// `sk_…`: full access to the tenant; for the tenant's servers only.
+    Secret,
+}
+
+impl KeyKind {
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Self::Publishable => "pk_",
+            Self::Secret => "sk_",
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Publishable => "publishable",
+            Self::Secret => "secret",
+        }
+    }
+    pub(crate) fn from_db(s: &str) -> Self {
+        if s == "secret" { Self::Secret } else { Self::Publishable }
+    }
+}
+
+/// A freshly generated key: `full` is shown to the caller once; only `hash` is stored.
+pub struct IssuedKey {
+    pub id: String,
+    pub full: String,
+    pub hash: String,
+}
+
+pub fn random_string(len: usize) -> String {
+    rand::rng().sample_iter(Alphanumeric).take(len).map(char::from).collect()
+}
+
+fn sha256_hex(s: &str) -> String {
+    let digest = Sha256::digest(s.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn generate_key(kind: KeyKind) -> IssuedKey {
+    let id = random_string(KEY_ID_LEN);
+    let full = format!("{}{}{}", kind.prefix(), id, random_string(KEY_SECRET_LEN));
+    let hash = sha256_hex(&full);
+    IssuedKey { id, full, hash }
+}
+
+/// The tenant a request acts in, with its parsed settings.
+#[derive(Debug, Clone)]
+pub struct TenantCtx {
+    pub id: TenantId,
+    pub model: tenant::Model,
+    pub settings: TenantSettings,
+}
+
+impl TenantCtx {
+    pub(crate) fn from_model(model: tenant::Model) -> Self {
+        let settings = serde_json::from_value(model.settings.clone()).unwrap_or_default();
+        Self {
+            id: TenantId::from_trusted(model.id.clone()),
+            model,
+            settings,
+        }
+    }
+}
+
+/// The user behind a user token.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub id: UserId,
+    pub role: UserRole,
+}
+
+/// Who acts: the tenant's server (secret key) or one of its users.
+#[derive(Debug, Clone)]
+pub enum Actor {
+    Server,
+    User(SessionUser),
+}
+
+/// An authenticated caller inside one tenant.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub tenant: TenantCtx,
+    pub actor: Actor,
+}
+
+impl Caller {
+    /// The tenant server and tenant admins may do anything inside the tenant.
+    pub fn is_privileged(&self) -> bool {
+        match &self.actor {
+            Actor::Server => true,
+            Actor::User(u) => u.role == UserRole::Admin,
+        }
+    }
+
+    pub fn user_id(&self) -> Option<&UserId> {
+        match &self.actor {
+            Actor::Server => None,
+            Actor::User(u) => Some(&u.id),
+        }
+    }
+
+    pub fn tenant_id(&self) -> &str {
+        self.tenant.id.as_str()
+    }
+
+    /// The user an action is done as: the session's user, or for the tenant server the
+    /// `user_id` it names in the body (required where an action needs an author).
+    pub fn acting_user(&self, named: Option<&str>) -> Result<UserId> {
+        match (&self.actor, named) {
+            (Actor::User(u), None) => Ok(u.id.clone()),
+            (Actor::User(u), Some(named)) if named == u.id.as_str() => Ok(u.id.clone()),
+            (Actor::User(_), Some(_)) => Err(Error::forbidden(
+                "`user_id` may only be set with the secret key; a user acts as themselves",
+            )),
+            (Actor::Server, Some(named)) => UserId::parse("user_id", named),
+            (Actor::Server, None) => Err(Error::invalid(
+                "`user_id` is required when acting with the secret key",
+            )),
+        }
+    }
+}
+
+/// Remembers when each key's last-used time was written, so a busy key costs one write a minute.
+#[derive(Default)]
+pub struct KeyUsage {
+    written: Mutex<HashMap<String, Instant>>,
+}
+
+impl KeyUsage {
+    fn due(&self, key_id: &str) -> bool {
+        let Ok(mut map) = self.written.lock() else {
+            return false;
+        };
+        let now = Instant::now();
+        match map.get(key_id) {
+            Some(at) if now.duration_since(*at) < KEY_USAGE_WRITE_EVERY => false,
+            _ => {
+                if map.len() > 100_000 {
+                    map.retain(|_, at| now.duration_since(*at) < KEY_USAGE_WRITE_EVERY);
+                }
+                map.insert(key_id.to_owned(), now);
+                true
+            }
+        }
+    }
+}
+
+/// Checks a tenant key of the expected kind and returns its tenant.
+pub async fn authenticate_key(ctx: &Parley, raw: &str, expected: KeyKind) -> Result<TenantCtx> {
+    let other = match expected {
+        KeyKind::Publishable => KeyKind::Secret,
+        KeyKind::Secret => KeyKind::Publishable,
+    };
+    if raw.starts_with(other.prefix()) {
+        let detail = match expected {
+            KeyKind::Publishable => "a secret key (sk_…) was sent where the publishable key (pk_…) belongs; never ship the secret key in an app",
+            KeyKind::Secret => "this endpoint needs the secret key (sk_…), not the publishable key",
+        };
+        return Err(Error::new(ErrorCode::InvalidApiKey, detail));
+    }
+    let invalid = || Error::new(ErrorCode::InvalidApiKey, "the API key is not valid or has been revoked");
+    let rest = raw.strip_prefix(expected.prefix()).ok_or_else(invalid)?;
+    if rest.len() != KEY_ID_LEN + KEY_SECRET_LEN || !rest.is_ascii() {
+        return Err(invalid());
+    }
+    let key_id = &rest[..KEY_ID_LEN];
+    let key = api_key::Entity::find_by_id(key_id.to_owned())
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(invalid)?;
+    let matches: bool = sha256_hex(raw).as_bytes().ct_eq(key.secret_hash.as_bytes()).into();
+    if !matches || key.revoked_at.is_some() || KeyKind::from_db(&key.kind) != expected {
+        return Err(invalid());
+    }
+    let tenant = tenant::Entity::find_by_id(key.tenant_id.clone())
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(invalid)?;
+    if tenant.disabled {
+        return Err(Error::new(ErrorCode::TenantDisabled, "this tenant has been disabled by the operator"));
+    }
+    if ctx.key_usage.due(key_id) {
+        let mut am: api_key::ActiveModel = key.into();
+        am.last_used_at = Set(Some(Utc::now()));
+        if let Err(e) = am.update(&ctx.db).await {
+            tracing::warn!(error = %e, "could not record key usage");
+        }
+    }
+    Ok(TenantCtx::from_model(tenant))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sub: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    user_id: Option<String>,
+    exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    iat: Option<i64>,
+}
+
+/// Mints a user token valid for `ttl_s` seconds.
+pub fn mint_token(tenant: &TenantCtx, user: &UserId, ttl_s: u64) -> Result<(String, chrono::DateTime<Utc>)> {
+    let now = Utc::now();
+    let exp = now + chrono::Duration::seconds(i64::try_from(ttl_s).unwrap_or(i64::MAX / 2));
+    let claims = Claims {
+        sub: Some(user.as_str().to_owned()),
+        user_id: None,
+        exp: exp.timestamp(),
+        iat: Some(now.timestamp()),
+    };
+    let token = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(tenant.model.signing_secret.as_bytes()),
+    )
+    .map_err(Error::internal)?;
+    Ok((token, exp))
+}
+
+/// Verifies a user token: HS256 only, `exp` required, signed with the tenant's current
+/// secret or, until its grace period ends, the previous one.
+pub fn verify_token(tenant: &TenantCtx, token: &str) -> Result<UserId> {
+    let bad = |detail: &str| Error::new(ErrorCode::InvalidToken, detail.to_owned());
+    let header = jsonwebtoken::decode_header(token).map_err(|_| bad("the user token is not a JWT"))?;
+    if header.alg != Algorithm::HS256 {
+        return Err(bad("the user token must be signed with HS256"));
+    }
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.leeway = 5;
+    validation.set_required_spec_claims(&["exp"]);
+    let try_secret = |secret: &str| {
+        jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(secret.as_bytes()), &validation)
+    };
+    let model = &tenant.model;
+    let claims = match try_secret(&model.signing_secret) {
+        Ok(data) => data.claims,
+        Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::InvalidSignature) => {
+            let prev_valid = model.signing_secret_prev_until.is_some_and(|until| until > Utc::now());
+            match (&model.signing_secret_prev, prev_valid) {
+                (Some(prev), true) => try_secret(prev).map_err(|e| token_error(&e))?.claims,
+                _ => return Err(token_error(&e)),
+            }
+        }
+        Err(e) => return Err(token_error(&e)),
+    };
+    let user = claims
+        .sub
+        .or(claims.user_id)
+        .ok_or_else(|| bad("the user token names no user (`sub`)"))?;
+    UserId::parse("sub", &user).map_err(|e| bad(&e.detail))
+}
+
+fn token_error(e: &jsonwebtoken::errors::Error) -> Error {
+    use jsonwebtoken::errors::ErrorKind;
+    match e.kind() {
+        ErrorKind::ExpiredSignature => Error::new(ErrorCode::TokenExpired, "the user token has expired; mint a new one"),
+        ErrorKind::InvalidSignature => Error::new(ErrorCode::InvalidToken, "the user token's signature does not match"),
+        ErrorKind::MissingRequiredClaim(c) => {
+            Error::new(ErrorCode::InvalidToken, format!("the user token lacks the `{c}` claim"))
+        }
+        _ => Error::new(ErrorCode::InvalidToken, "the user token is not valid"),
+    }
+}
+
+/// Authenticates an end user: publishable key + user token. A user seen for the first
+/// time is created (tokens may be minted before the user exists).
+pub async fn authenticate_user(ctx: &Parley, api_key: &str, token: &str) -> Result<Caller> {
+    let tenant = authenticate_key(ctx, api_key, KeyKind::Publishable).await?;
+    let user_id = verify_token(&tenant, token)?;
+    let user = crate::users::ensure(ctx, &tenant.id, &user_id).await?;
+    if user.deactivated_at.is_some() {
+        return Err(Error::new(ErrorCode::UserDeactivated, "this user has been deactivated"));
+    }
+    Ok(Caller {
+        tenant,
+        actor: Actor::User(SessionUser {
+            id: user_id,
+            role: UserRole::from_db(&user.role),
+        }),
+    })
+}
+
+/// Authenticates the tenant server by its secret key.
+pub async fn authenticate_server(ctx: &Parley, secret_key: &str) -> Result<Caller> {
+    let tenant = authenticate_key(ctx, secret_key, KeyKind::Secret).await?;
+    Ok(Caller {
+        tenant,
+        actor: Actor::Server,
+    })
+}
+
+/// The operator token: from configuration, or generated on first start and kept in
+/// `$DATA_DIR/admin-token` (mode 0600). Returns the token and, when it lives in a file, the path.
+pub fn ensure_admin_token(config: &crate::config::Config) -> Result<(SecretString, Option<PathBuf>)> {
+    if let Some(token) = &config.admin_token {
+        return Ok((token.clone(), None));
+    }
+    let path = config.data_dir.join("admin-token");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim().to_owned();
+        if !existing.is_empty() {
+            return Ok((SecretString::from(existing), Some(path)));
+        }
+    }
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| Error::invalid(format!("cannot create data dir {}: {e}", config.data_dir.display())))?;
+    let token = format!("adm_{}", random_string(40));
+    write_private(&path, &token)
+        .map_err(|e| Error::invalid(format!("cannot write {}: {e}", path.display())))?;
+    Ok((SecretString::from(token), Some(path)))
+}
+
+fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut file = opts.open(path)?;
+    file.write_all(content.as_bytes())?;
+    file.write_all(b"\n")
+}
+
+/// Constant-time check of the operator token.
+pub fn verify_admin_token(expected: &SecretString, given: &str) -> Result<()> {
+    let ok: bool = expected.expose_secret().as_bytes().ct_eq(given.as_bytes()).into();
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::new(ErrorCode::InvalidAdminToken, "the operator token is not valid"))
+    }
+}

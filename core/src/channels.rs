@@ -1,0 +1,787 @@
+//! Channels and their members: create (with explicit, generated or distinct ids), read,
+//! list by activity with unread counts, patch, delete, membership and read state.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::auth::Caller;
+use crate::entities::{channel, member, message, reaction, user};
+use crate::ids::{ChannelType, Cid, MemberRole, UserId, parse_custom};
+use crate::messages::Message;
+use crate::page::{self, Page};
+use crate::{Error, ErrorCode, Parley, Result};
+
+/// How many members a channel answer lists; `member_count` has the total.
+const MEMBERS_SHOWN: u64 = 100;
+const MAX_MEMBERS_PER_CALL: usize = 100;
+
+/// A member of a channel.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Member {
+    pub user_id: String,
+    pub role: MemberRole,
+    pub last_read_seq: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<member::Model> for Member {
+    fn from(m: member::Model) -> Self {
+        Self {
+            role: MemberRole::from_db(&m.role),
+            user_id: m.user_id,
+            last_read_seq: m.last_read_seq,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// A channel as the caller sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Channel {
+    pub cid: String,
+    #[serde(rename = "type")]
+    pub kind: ChannelType,
+    pub id: String,
+    pub name: Option<String>,
+    #[schema(value_type = Object)]
+    pub custom: serde_json::Value,
+    pub frozen: bool,
+    pub created_by: Option<String>,
+    pub member_count: i32,
+    /// The `seq` of the newest message.
+    pub last_seq: i64,
+    pub last_message_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The first members (up to 100), by join time.
+    pub members: Vec<Member>,
+    /// The caller's own membership, when the caller is a member.
+    pub membership: Option<Member>,
+    /// Messages the caller has not read (present when the caller is a member).
+    pub unread_count: Option<i64>,
+    pub last_message: Option<Message>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewChannel {
+    /// `messaging`, `team` or `livestream`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Omit for a server-generated id (or with `distinct`).
+    pub id: Option<String>,
+    pub name: Option<String>,
+    /// User ids to add as members. The creating user is always added, as owner.
+    #[serde(default)]
+    pub members: Vec<String>,
+    /// One channel per member set: creating it again returns the existing one.
+    #[serde(default)]
+    pub distinct: bool,
+    #[schema(value_type = Option<Object>)]
+    pub custom: Option<serde_json::Value>,
+    /// With the secret key: the user who creates the channel (becomes owner).
+    pub user_id: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelPatch {
+    pub name: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub custom: Option<serde_json::Value>,
+    /// A frozen channel accepts no new messages or reactions, except from the tenant server and admins.
+    pub frozen: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddMembers {
+    pub user_ids: Vec<String>,
+    /// Role for the added users; default `member`. Existing members get this role too.
+    pub role: Option<MemberRole>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberPatch {
+    pub role: MemberRole,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MarkRead {
+    /// Read up to and including this seq; default: everything.
+    pub seq: Option<i64>,
+    /// With the secret key: whose read state to change.
+    pub user_id: Option<String>,
+}
+
+/// Read state after `POST …/read`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadState {
+    pub cid: String,
+    pub user_id: String,
+    pub last_read_seq: i64,
+    pub unread_count: i64,
+}
+
+/// `GET /v1/me/unread`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Unread {
+    pub total_unread_count: i64,
+    pub channels: Vec<ChannelUnread>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChannelUnread {
+    pub cid: String,
+    pub unread_count: i64,
+    pub last_read_seq: i64,
+}
+
+/// A channel loaded together with the caller's membership, for access decisions.
+pub(crate) struct Access {
+    pub channel: channel::Model,
+    pub membership: Option<member::Model>,
+}
+
+impl Access {
+    fn kind(&self) -> ChannelType {
+        ChannelType::parse(&self.channel.kind).unwrap_or(ChannelType::Messaging)
+    }
+
+    pub fn can_read(&self, caller: &Caller) -> bool {
+        caller.is_privileged() || self.membership.is_some() || self.kind().is_open()
+    }
+
+    pub fn require_read(&self, caller: &Caller) -> Result<()> {
+        if self.can_read(caller) {
+            Ok(())
+        } else {
+            Err(Error::new(ErrorCode::NotAMember, format!("you are not a member of `{}`", self.channel.cid)))
+        }
+    }
+
+    /// Posting and reacting: members only (the tenant server and admins always), not while frozen.
+    pub fn require_write(&self, caller: &Caller) -> Result<()> {
+        if caller.is_privileged() {
+            return Ok(());
+        }
+        if self.membership.is_none() {
+            return Err(Error::new(ErrorCode::NotAMember, format!("you are not a member of `{}`", self.channel.cid)));
+        }
+        if self.channel.frozen {
+            return Err(Error::new(ErrorCode::ChannelFrozen, format!("`{}` is frozen", self.channel.cid)));
+        }
+        Ok(())
+    }
+
+    pub fn can_moderate(&self, caller: &Caller) -> bool {
+        caller.is_privileged()
+            || self
+                .membership
+                .as_ref()
+                .is_some_and(|m| MemberRole::from_db(&m.role).can_moderate())
+    }
+
+    pub fn require_moderate(&self, caller: &Caller) -> Result<()> {
+        if self.can_moderate(caller) {
+            Ok(())
+        } else {
+            Err(Error::forbidden(format!(
+                "only owners and moderators of `{}` may do this",
+                self.channel.cid
+            )))
+        }
+    }
+}
+
+fn not_found(cid: &str) -> Error {
+    Error::new(ErrorCode::ChannelNotFound, format!("no channel `{cid}`"))
+}
+
+pub(crate) async fn find<C: ConnectionTrait>(db: &C, tenant: &str, cid: &str) -> Result<channel::Model> {
+    channel::Entity::find_by_id((tenant.to_owned(), cid.to_owned()))
+        .one(db)
+        .await?
+        .ok_or_else(|| not_found(cid))
+}
+
+async fn membership<C: ConnectionTrait>(db: &C, tenant: &str, cid: &str, user: &str) -> Result<Option<member::Model>> {
+    Ok(member::Entity::find_by_id((tenant.to_owned(), cid.to_owned(), user.to_owned()))
+        .one(db)
+        .await?)
+}
+
+/// Loads a channel with the membership of `as_user` (the caller's user unless given).
+pub(crate) async fn access(ctx: &Parley, caller: &Caller, cid: &str, as_user: Option<&UserId>) -> Result<Access> {
+    let channel = find(&ctx.db, caller.tenant_id(), cid).await?;
+    let user = as_user.or(caller.user_id());
+    let membership = match user {
+        Some(u) => membership(&ctx.db, caller.tenant_id(), cid, u.as_str()).await?,
+        None => None,
+    };
+    Ok(Access { channel, membership })
+}
+
+fn parse_name(name: Option<String>) -> Result<Option<String>> {
+    match name {
+        Some(n) if n.chars().count() > 200 => Err(Error::invalid("`name` must be at most 200 characters")),
+        Some(n) if n.trim().is_empty() => Ok(None),
+        other => Ok(other),
+    }
+}
+
+/// Checks that every id names an existing user of the tenant.
+async fn require_users<C: ConnectionTrait>(db: &C, tenant: &str, ids: &BTreeSet<String>) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let found: BTreeSet<String> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::TenantId.eq(tenant))
+        .filter(user::Column::Id.is_in(ids.iter().cloned()))
+        .into_tuple::<String>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let missing: Vec<&String> = ids.difference(&found).collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        let list: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
+        Err(Error::new(ErrorCode::UserNotFound, format!("these users do not exist: {}", list.join(", "))))
+    }
+}
+
+fn parse_user_ids(field: &str, ids: &[String]) -> Result<BTreeSet<String>> {
+    if ids.len() > MAX_MEMBERS_PER_CALL {
+        return Err(Error::invalid(format!("`{field}` may name at most {MAX_MEMBERS_PER_CALL} users per call")));
+    }
+    ids.iter()
+        .map(|id| UserId::parse(field, id).map(UserId::into_string))
+        .collect()
+}
+
+/// Creates a channel, or returns the existing one with the same id or member set.
+/// Returns the channel and whether it was created.
+pub async fn create(ctx: &Parley, caller: &Caller, input: NewChannel) -> Result<(Channel, bool)> {
+    let kind = ChannelType::parse(&input.kind)?;
+    let creator = match (caller.user_id(), &input.user_id) {
+        (Some(_), _) | (None, Some(_)) => Some(caller.acting_user(input.user_id.as_deref())?),
+        (None, None) => None,
+    };
+    let mut members = parse_user_ids("members", &input.members)?;
+    if let Some(c) = &creator {
+        members.insert(c.as_str().to_owned());
+    }
+    let cid = match (input.distinct, input.id.as_deref()) {
+        (true, Some(_)) => return Err(Error::invalid("give either `id` or `distinct`, not both")),
+        (true, None) => {
+            if members.len() < 2 {
+                return Err(Error::invalid("a distinct channel needs at least two members"));
+            }
+            let joined = members.iter().cloned().collect::<Vec<_>>().join("\n");
+            let digest = Sha256::digest(joined.as_bytes());
+            let hex: String = digest.iter().take(20).map(|b| format!("{b:02x}")).collect();
+            Cid { kind, id: format!("dm_{hex}") }
+        }
+        (false, Some(id)) => Cid::parse(kind.as_str(), id)?,
+        (false, None) => Cid::generated(kind),
+    };
+    let custom = parse_custom(
+        "custom",
+        input.custom.unwrap_or_else(|| serde_json::json!({})),
+        ctx.config.limits.max_custom_bytes,
+    )?;
+    let name = parse_name(input.name)?;
+    let tenant = caller.tenant_id();
+    let cid_s = cid.to_string();
+
+    if let Some(existing) = channel::Entity::find_by_id((tenant.to_owned(), cid_s.clone())).one(&ctx.db).await? {
+        return Ok((existing_for(ctx, caller, existing).await?, false));
+    }
+    if let Some(c) = &creator {
+        crate::users::ensure(ctx, &caller.tenant.id, c).await?;
+    }
+    require_users(&ctx.db, tenant, &members).await?;
+
+    let now = Utc::now();
+    let txn = ctx.db.begin().await?;
+    let inserted = channel::Entity::insert(channel::ActiveModel {
+        tenant_id: Set(tenant.to_owned()),
+        cid: Set(cid_s.clone()),
+        kind: Set(kind.as_str().to_owned()),
+        id: Set(cid.id.clone()),
+        name: Set(name),
+        custom: Set(custom),
+        frozen: Set(false),
+        created_by: Set(creator.as_ref().map(|c| c.as_str().to_owned())),
+        distinct_key: Set(input.distinct.then(|| cid.id.clone())),
+        member_count: Set(i32::try_from(members.len()).unwrap_or(i32::MAX)),
+        last_seq: Set(0),
+        last_message_at: Set(None),
+        activity_at: Set(now),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .on_conflict_do_nothing()
+    .exec_without_returning(&txn)
+    .await?;
+    if !matches!(inserted, sea_orm::TryInsertResult::Inserted(1)) {
+        // Another request created it first: answer like a plain "already exists".
+        txn.rollback().await?;
+        let existing = find(&ctx.db, tenant, &cid_s).await?;
+        return Ok((existing_for(ctx, caller, existing).await?, false));
+    }
+    for user_id in &members {
+        let role = if creator.as_ref().is_some_and(|c| c.as_str() == user_id) {
+            MemberRole::Owner
+        } else {
+            MemberRole::Member
+        };
+        insert_member(&txn, tenant, &cid_s, user_id, role, now).await?;
+    }
+    txn.commit().await?;
+    let access = access(ctx, caller, &cid_s, None).await?;
+    Ok((view(ctx, caller, access).await?, true))
+}
+
+async fn existing_for(ctx: &Parley, caller: &Caller, existing: channel::Model) -> Result<Channel> {
+    let membership = match caller.user_id() {
+        Some(u) => membership(&ctx.db, caller.tenant_id(), &existing.cid, u.as_str()).await?,
+        None => None,
+    };
+    let access = Access { channel: existing, membership };
+    access.require_read(caller)?;
+    view(ctx, caller, access).await
+}
+
+async fn insert_member<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    cid: &str,
+    user_id: &str,
+    role: MemberRole,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    member::ActiveModel {
+        tenant_id: Set(tenant.to_owned()),
+        cid: Set(cid.to_owned()),
+        user_id: Set(user_id.to_owned()),
+        role: Set(role.as_str().to_owned()),
+        last_read_seq: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Builds the caller's view of a channel: members, own membership, unread count, last message.
+pub(crate) async fn view(ctx: &Parley, caller: &Caller, access: Access) -> Result<Channel> {
+    let tenant = caller.tenant_id();
+    let Access { channel: c, membership } = access;
+    let members = member::Entity::find()
+        .filter(member::Column::TenantId.eq(tenant))
+        .filter(member::Column::Cid.eq(&c.cid))
+        .order_by_asc(member::Column::CreatedAt)
+        .order_by_asc(member::Column::UserId)
+        .limit(MEMBERS_SHOWN)
+        .all(&ctx.db)
+        .await?;
+    let unread_count = match &membership {
+        Some(m) => Some(
+            unread_counts(ctx, tenant, &m.user_id, Some(&c.cid))
+                .await?
+                .remove(&c.cid)
+                .unwrap_or(0),
+        ),
+        None => None,
+    };
+    let last = message::Entity::find()
+        .filter(message::Column::TenantId.eq(tenant))
+        .filter(message::Column::Cid.eq(&c.cid))
+        .filter(message::Column::ParentId.is_null())
+        .filter(message::Column::DeletedAt.is_null())
+        .order_by_desc(message::Column::Seq)
+        .one(&ctx.db)
+        .await?;
+    let last_message = match last {
+        Some(m) => crate::messages::enrich(ctx, tenant, caller.user_id(), vec![m]).await?.pop(),
+        None => None,
+    };
+    Ok(Channel {
+        kind: ChannelType::parse(&c.kind).unwrap_or(ChannelType::Messaging),
+        cid: c.cid,
+        id: c.id,
+        name: c.name,
+        custom: c.custom,
+        frozen: c.frozen,
+        created_by: c.created_by,
+        member_count: c.member_count,
+        last_seq: c.last_seq,
+        last_message_at: c.last_message_at,
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+        members: members.into_iter().map(Member::from).collect(),
+        membership: membership.map(Member::from),
+        unread_count,
+        last_message,
+    })
+}
+
+pub async fn get(ctx: &Parley, caller: &Caller, cid: &Cid) -> Result<Channel> {
+    let access = access(ctx, caller, &cid.to_string(), None).await?;
+    access.require_read(caller)?;
+    view(ctx, caller, access).await
+}
+
+/// Which channels `GET /v1/channels` lists.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema, PartialEq, Eq)]
+pub enum ChannelSort {
+    /// Most recent activity (last message, or creation) first.
+    #[default]
+    #[serde(rename = "-last_message_at")]
+    LastMessageAt,
+    /// Newest channels first.
+    #[serde(rename = "-created_at")]
+    CreatedAt,
+}
+
+/// Lists channels: a user sees the channels they are a member of; the tenant server sees
+/// every channel, or those of `member` when given.
+pub async fn list(
+    ctx: &Parley,
+    caller: &Caller,
+    member_filter: Option<&str>,
+    sort: ChannelSort,
+    limit: Option<u64>,
+    cursor: Option<&str>,
+) -> Result<Page<Channel>> {
+    let limit = page::limit(limit)?;
+    let tenant = caller.tenant_id();
+    let member_of = match (caller.user_id(), member_filter) {
+        (Some(me), None | Some("me")) => Some(me.as_str().to_owned()),
+        (Some(me), Some(other)) if other == me.as_str() || caller.is_privileged() => Some(other.to_owned()),
+        (Some(_), Some(_)) => return Err(Error::forbidden("a user may only list their own channels (`member=me`)")),
+        (None, Some("me")) => return Err(Error::invalid("`member=me` needs a user token; with the secret key name the user")),
+        (None, Some(other)) => Some(UserId::parse("member", other)?.into_string()),
+        (None, None) => None,
+    };
+    let offset: u64 = match cursor {
+        Some(c) => page::decode_cursor(c)?
+            .parse()
+            .map_err(|_| Error::invalid("`cursor` is not a cursor this API gave out"))?,
+        None => 0,
+    };
+    let mut q = channel::Entity::find().filter(channel::Column::TenantId.eq(tenant));
+    if let Some(user) = &member_of {
+        let sub = Query::select()
+            .column(member::Column::Cid)
+            .from(member::Entity)
+            .and_where(member::Column::TenantId.eq(tenant))
+            .and_where(member::Column::UserId.eq(user.as_str()))
+            .to_owned();
+        q = q.filter(channel::Column::Cid.in_subquery(sub));
+    }
+    q = match sort {
+        ChannelSort::LastMessageAt => q.order_by_desc(channel::Column::ActivityAt),
+        ChannelSort::CreatedAt => q.order_by_desc(channel::Column::CreatedAt),
+    }
+    .order_by_desc(channel::Column::Cid);
+    let mut rows = q.offset(offset).limit(limit + 1).all(&ctx.db).await?;
+    let next_cursor = if rows.len() as u64 > limit {
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Some(page::encode_cursor(&(offset + limit).to_string()))
+    } else {
+        None
+    };
+    let viewer = member_of.as_deref().map(|u| UserId::from_db(u.to_owned()));
+    let mut items = Vec::with_capacity(rows.len());
+    for c in rows {
+        let membership = match &viewer {
+            Some(u) => membership(&ctx.db, tenant, &c.cid, u.as_str()).await?,
+            None => None,
+        };
+        items.push(view(ctx, caller, Access { channel: c, membership }).await?);
+    }
+    Ok(Page { items, next_cursor })
+}
+
+pub async fn patch(ctx: &Parley, caller: &Caller, cid: &Cid, patch: ChannelPatch) -> Result<Channel> {
+    let access = access(ctx, caller, &cid.to_string(), None).await?;
+    access.require_read(caller)?;
+    access.require_moderate(caller)?;
+    let mut am: channel::ActiveModel = access.channel.clone().into();
+    if patch.name.is_some() {
+        am.name = Set(parse_name(patch.name)?);
+    }
+    if let Some(custom) = patch.custom {
+        am.custom = Set(parse_custom("custom", custom, ctx.config.limits.max_custom_bytes)?);
+    }
+    if let Some(frozen) = patch.frozen {
+        am.frozen = Set(frozen);
+    }
+    am.updated_at = Set(Utc::now());
+    let channel = am.update(&ctx.db).await?;
+    view(ctx, caller, Access { channel, membership: access.membership }).await
+}
+
+/// Deletes the channel with its members, messages and reactions.
+pub async fn delete(ctx: &Parley, caller: &Caller, cid: &Cid) -> Result<()> {
+    let cid = cid.to_string();
+    let access = access(ctx, caller, &cid, None).await?;
+    access.require_read(caller)?;
+    let is_owner = access
+        .membership
+        .as_ref()
+        .is_some_and(|m| MemberRole::from_db(&m.role) == MemberRole::Owner);
+    if !caller.is_privileged() && !is_owner {
+        return Err(Error::forbidden(format!("only the owner of `{cid}` may delete it")));
+    }
+    let tenant = caller.tenant_id();
+    let txn = ctx.db.begin().await?;
+    let message_ids = Query::select()
+        .column(message::Column::Id)
+        .from(message::Entity)
+        .and_where(message::Column::TenantId.eq(tenant))
+        .and_where(message::Column::Cid.eq(cid.as_str()))
+        .to_owned();
+    reaction::Entity::delete_many()
+        .filter(reaction::Column::TenantId.eq(tenant))
+        .filter(reaction::Column::MessageId.in_subquery(message_ids))
+        .exec(&txn)
+        .await?;
+    message::Entity::delete_many()
+        .filter(message::Column::TenantId.eq(tenant))
+        .filter(message::Column::Cid.eq(cid.as_str()))
+        .exec(&txn)
+        .await?;
+    member::Entity::delete_many()
+        .filter(member::Column::TenantId.eq(tenant))
+        .filter(member::Column::Cid.eq(cid.as_str()))
+        .exec(&txn)
+        .await?;
+    channel::Entity::delete_by_id((tenant.to_owned(), cid)).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Adds members (or changes the role of existing ones). Owners and moderators may add anyone;
+/// on `team` and `livestream` channels a user may add themselves.
+pub async fn add_members(ctx: &Parley, caller: &Caller, cid: &Cid, input: AddMembers) -> Result<Channel> {
+    let cid_s = cid.to_string();
+    let access = access(ctx, caller, &cid_s, None).await?;
+    access.require_read(caller)?;
+    let ids = parse_user_ids("user_ids", &input.user_ids)?;
+    if ids.is_empty() {
+        return Err(Error::invalid("`user_ids` must name at least one user"));
+    }
+    let self_join = caller.user_id().is_some_and(|me| ids.len() == 1 && ids.contains(me.as_str()))
+        && cid.kind.is_open()
+        && input.role.is_none_or(|r| r == MemberRole::Member);
+    if !self_join {
+        access.require_moderate(caller)?;
+    }
+    let role = input.role.unwrap_or_default();
+    if role == MemberRole::Owner && !caller.is_privileged() {
+        let is_owner = access.membership.as_ref().is_some_and(|m| MemberRole::from_db(&m.role) == MemberRole::Owner);
+        if !is_owner {
+            return Err(Error::forbidden("only an owner may make owners"));
+        }
+    }
+    let tenant = caller.tenant_id();
+    if let Some(me) = caller.user_id().filter(|me| ids.contains(me.as_str())) {
+        crate::users::ensure(ctx, &caller.tenant.id, me).await?;
+    }
+    require_users(&ctx.db, tenant, &ids).await?;
+    let now = Utc::now();
+    let txn = ctx.db.begin().await?;
+    let existing: BTreeSet<String> = member::Entity::find()
+        .select_only()
+        .column(member::Column::UserId)
+        .filter(member::Column::TenantId.eq(tenant))
+        .filter(member::Column::Cid.eq(&cid_s))
+        .filter(member::Column::UserId.is_in(ids.iter().cloned()))
+        .into_tuple::<String>()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .collect();
+    let mut added = 0;
+    for user_id in &ids {
+        if existing.contains(user_id) {
+            if input.role.is_some() {
+                member::Entity::update_many()
+                    .col_expr(member::Column::Role, Expr::value(role.as_str()))
+                    .col_expr(member::Column::UpdatedAt, Expr::value(now))
+                    .filter(member::Column::TenantId.eq(tenant))
+                    .filter(member::Column::Cid.eq(&cid_s))
+                    .filter(member::Column::UserId.eq(user_id.as_str()))
+                    .exec(&txn)
+                    .await?;
+            }
+        } else {
+            insert_member(&txn, tenant, &cid_s, user_id, role, now).await?;
+            added += 1;
+        }
+    }
+    channel::Entity::update_many()
+        .col_expr(channel::Column::MemberCount, Expr::col(channel::Column::MemberCount).add(added))
+        .col_expr(channel::Column::UpdatedAt, Expr::value(now))
+        .filter(channel::Column::TenantId.eq(tenant))
+        .filter(channel::Column::Cid.eq(&cid_s))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    let access = self::access(ctx, caller, &cid_s, None).await?;
+    view(ctx, caller, access).await
+}
+
+/// Changes a member's role (owners, moderators, the tenant server).
+pub async fn update_member(ctx: &Parley, caller: &Caller, cid: &Cid, user_id: &str, patch: MemberPatch) -> Result<Member> {
+    let cid_s = cid.to_string();
+    let access = access(ctx, caller, &cid_s, None).await?;
+    access.require_read(caller)?;
+    access.require_moderate(caller)?;
+    let is_owner = access.membership.as_ref().is_some_and(|m| MemberRole::from_db(&m.role) == MemberRole::Owner);
+    if patch.role == MemberRole::Owner && !caller.is_privileged() && !is_owner {
+        return Err(Error::forbidden("only an owner may make owners"));
+    }
+    let found = membership(&ctx.db, caller.tenant_id(), &cid_s, user_id)
+        .await?
+        .ok_or_else(|| Error::new(ErrorCode::UserNotFound, format!("`{user_id}` is not a member of `{cid_s}`")))?;
+    let mut am: member::ActiveModel = found.into();
+    am.role = Set(patch.role.as_str().to_owned());
+    am.updated_at = Set(Utc::now());
+    Ok(am.update(&ctx.db).await?.into())
+}
+
+/// Removes a member. Anyone may leave; owners and moderators may remove others.
+pub async fn remove_member(ctx: &Parley, caller: &Caller, cid: &Cid, user_id: &str) -> Result<()> {
+    let cid_s = cid.to_string();
+    let access = access(ctx, caller, &cid_s, None).await?;
+    access.require_read(caller)?;
+    let leaving = caller.user_id().is_some_and(|me| me.as_str() == user_id);
+    if !leaving {
+        access.require_moderate(caller)?;
+    }
+    let tenant = caller.tenant_id();
+    let txn = ctx.db.begin().await?;
+    let res = member::Entity::delete_by_id((tenant.to_owned(), cid_s.clone(), user_id.to_owned()))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(Error::new(ErrorCode::UserNotFound, format!("`{user_id}` is not a member of `{cid_s}`")));
+    }
+    channel::Entity::update_many()
+        .col_expr(channel::Column::MemberCount, Expr::col(channel::Column::MemberCount).sub(1))
+        .col_expr(channel::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(channel::Column::TenantId.eq(tenant))
+        .filter(channel::Column::Cid.eq(&cid_s))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Marks the channel read up to `seq` (never backwards, never past the last message).
+pub async fn mark_read(ctx: &Parley, caller: &Caller, cid: &Cid, input: MarkRead) -> Result<ReadState> {
+    let user = caller.acting_user(input.user_id.as_deref())?;
+    let cid_s = cid.to_string();
+    let access = access(ctx, caller, &cid_s, Some(&user)).await?;
+    let Some(m) = access.membership else {
+        return Err(Error::new(ErrorCode::NotAMember, format!("`{user}` is not a member of `{cid_s}`")));
+    };
+    let target = input.seq.unwrap_or(access.channel.last_seq);
+    if target < 0 {
+        return Err(Error::invalid("`seq` must not be negative"));
+    }
+    let target = Ord::min(target, access.channel.last_seq);
+    let tenant = caller.tenant_id();
+    if target > m.last_read_seq {
+        member::Entity::update_many()
+            .col_expr(member::Column::LastReadSeq, Expr::value(target))
+            .col_expr(member::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(member::Column::TenantId.eq(tenant))
+            .filter(member::Column::Cid.eq(&cid_s))
+            .filter(member::Column::UserId.eq(user.as_str()))
+            .filter(member::Column::LastReadSeq.lt(target))
+            .exec(&ctx.db)
+            .await?;
+    }
+    let counts = unread_counts(ctx, tenant, user.as_str(), Some(&cid_s)).await?;
+    Ok(ReadState {
+        unread_count: counts.get(&cid_s).copied().unwrap_or(0),
+        last_read_seq: Ord::max(target, m.last_read_seq),
+        cid: cid_s,
+        user_id: user.into_string(),
+    })
+}
+
+/// Unread messages per channel of a user: top-level, not deleted, not silent, not their own,
+/// after their read mark.
+pub(crate) async fn unread_counts(ctx: &Parley, tenant: &str, user: &str, cid: Option<&str>) -> Result<HashMap<String, i64>> {
+    let mut sql = String::from(
+        "SELECT m.cid, COUNT(msg.id) FROM members m \
+         JOIN messages msg ON msg.tenant_id = m.tenant_id AND msg.cid = m.cid AND msg.seq > m.last_read_seq \
+         WHERE m.tenant_id = ? AND m.user_id = ? AND msg.deleted_at IS NULL AND msg.silent = ? \
+         AND msg.parent_id IS NULL AND (msg.user_id IS NULL OR msg.user_id <> ?)",
+    );
+    let mut values: Vec<sea_orm::Value> = vec![tenant.into(), user.into(), false.into(), user.into()];
+    if let Some(cid) = cid {
+        sql.push_str(" AND m.cid = ?");
+        values.push(cid.into());
+    }
+    sql.push_str(" GROUP BY m.cid");
+    let backend = ctx.db.get_database_backend();
+    let rows = ctx.db.query_all_raw(crate::db::statement(backend, &sql, values)).await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let cid: String = row.try_get_by_index(0)?;
+        let n: i64 = row.try_get_by_index(1)?;
+        out.insert(cid, n);
+    }
+    Ok(out)
+}
+
+/// Total and per-channel unread counts of the calling user.
+pub async fn unread(ctx: &Parley, caller: &Caller, user_id: Option<&str>) -> Result<Unread> {
+    let user = caller.acting_user(user_id)?;
+    let tenant = caller.tenant_id();
+    let counts = unread_counts(ctx, tenant, user.as_str(), None).await?;
+    let memberships = member::Entity::find()
+        .filter(member::Column::TenantId.eq(tenant))
+        .filter(member::Column::UserId.eq(user.as_str()))
+        .order_by_asc(member::Column::Cid)
+        .all(&ctx.db)
+        .await?;
+    let channels: Vec<ChannelUnread> = memberships
+        .into_iter()
+        .map(|m| ChannelUnread {
+            unread_count: counts.get(&m.cid).copied().unwrap_or(0),
+            last_read_seq: m.last_read_seq,
+            cid: m.cid,
+        })
+        .filter(|c| c.unread_count > 0)
+        .collect();
+    Ok(Unread {
+        total_unread_count: channels.iter().map(|c| c.unread_count).sum(),
+        channels,
+    })
+}

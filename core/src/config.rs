@@ -1,0 +1,199 @@
+//! Configuration: defaults < `parley.toml` < `PARLEY_*` environment < command-line flags.
+//! Loaded and validated once at start-up; a bad value names its key.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::{Error, Result};
+
+/// Limits that apply to every tenant unless its own settings say otherwise.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Default longest message text, in characters (a tenant may lower or raise it up to `max_message_length_cap`).
+    pub max_message_length: usize,
+    /// Hard ceiling a tenant setting can reach.
+    pub max_message_length_cap: usize,
+    /// Largest `custom` object on a user, channel or message, in bytes of JSON.
+    pub max_custom_bytes: usize,
+    /// Largest lifetime of a user token minted by `POST /v1/tokens`, in seconds.
+    pub max_token_ttl_s: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 256 * 1024,
+            max_message_length: 5_000,
+            max_message_length_cap: 20_000,
+            max_custom_bytes: 8 * 1024,
+            max_token_ttl_s: 30 * 24 * 3600,
+        }
+    }
+}
+
+/// The whole configuration of a Parley node.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    /// Resolved: SQLite in the data dir when nothing else was given.
+    pub database_url: String,
+    pub redis_url: Option<String>,
+    /// Unset: generated on first start and written to `admin-token` in the data dir.
+    pub admin_token: Option<SecretString>,
+    pub limits: Limits,
+}
+
+/// The file form of the configuration; every field optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FileConfig {
+    pub bind: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub redis_url: Option<String>,
+    pub admin_token: Option<String>,
+    pub limits: Option<Limits>,
+}
+
+/// Values given on the command line; they win over everything.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub bind: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub redis_url: Option<String>,
+}
+
+impl Config {
+    /// Builds the configuration from an optional file, the environment (through `env`) and
+    /// command-line overrides. `file` is read when given; otherwise `parley.toml` in the
+    /// current directory is read if it exists.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+        cli: Overrides,
+    ) -> Result<Self> {
+        let from_file = match file {
+            Some(path) => read_file(path)?,
+            None if Path::new("parley.toml").exists() => read_file(Path::new("parley.toml"))?,
+            None => FileConfig::default(),
+        };
+        let pick = |cli: Option<String>, key: &str, file: Option<String>| {
+            cli.or_else(|| env(key).filter(|v| !v.is_empty())).or(file)
+        };
+
+        let bind_raw = pick(cli.bind, "PARLEY_BIND", from_file.bind).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind = bind_raw
+            .parse::<SocketAddr>()
+            .map_err(|e| Error::invalid(format!("config key `bind` (PARLEY_BIND): `{bind_raw}` is not an address:port ({e})")))?;
+        let data_dir = cli
+            .data_dir
+            .or_else(|| env("PARLEY_DATA_DIR").filter(|v| !v.is_empty()).map(PathBuf::from))
+            .or(from_file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("./parley-data"));
+        let database_url = pick(cli.database_url, "PARLEY_DATABASE_URL", from_file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("parley.db").display()));
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(Error::invalid(
+                "config key `database_url` (PARLEY_DATABASE_URL): must start with sqlite: or postgres://",
+            ));
+        }
+        let redis_url = pick(cli.redis_url, "PARLEY_REDIS_URL", from_file.redis_url);
+        let admin_token = env("PARLEY_ADMIN_TOKEN")
+            .filter(|v| !v.is_empty())
+            .or(from_file.admin_token)
+            .map(SecretString::from);
+        let mut limits = from_file.limits.unwrap_or_default();
+        if let Some(v) = env("PARLEY_MAX_BODY_BYTES") {
+            limits.max_body_bytes = v
+                .parse()
+                .map_err(|_| Error::invalid("config key `limits.max_body_bytes` (PARLEY_MAX_BODY_BYTES): not a number"))?;
+        }
+        if let Some(v) = env("PARLEY_MAX_MESSAGE_LENGTH") {
+            limits.max_message_length = v.parse().map_err(|_| {
+                Error::invalid("config key `limits.max_message_length` (PARLEY_MAX_MESSAGE_LENGTH): not a number")
+            })?;
+        }
+        if limits.max_message_length == 0 || limits.max_message_length > limits.max_message_length_cap {
+            return Err(Error::invalid(
+                "config key `limits.max_message_length`: must be between 1 and `limits.max_message_length_cap`",
+            ));
+        }
+        Ok(Self {
+            bind,
+            data_dir,
+            database_url,
+            redis_url,
+            admin_token,
+            limits,
+        })
+    }
+
+    /// A configuration for tests and embedding: SQLite or the given URL, port 0.
+    pub fn for_tests(data_dir: PathBuf, database_url: Option<String>) -> Self {
+        let database_url = database_url
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("parley.db").display()));
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir,
+            database_url,
+            redis_url: None,
+            admin_token: None,
+            limits: Limits::default(),
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::invalid(format!("cannot read config file {}: {e}", path.display())))?;
+    toml::from_str(&text).map_err(|e| Error::invalid(format!("config file {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_beats_file_and_cli_beats_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("parley.toml");
+        std::fs::write(&file, "bind = \"127.0.0.1:7000\"\n[limits]\nmax_message_length = 100\n").unwrap();
+        let env = |k: &str| (k == "PARLEY_BIND").then(|| "127.0.0.1:7001".to_string());
+        let cfg = Config::load(Some(&file), env, Overrides::default()).unwrap();
+        assert_eq!(cfg.bind.port(), 7001);
+        assert_eq!(cfg.limits.max_message_length, 100);
+        let cli = Overrides {
+            bind: Some("127.0.0.1:7002".into()),
+            ..Default::default()
+        };
+        let cfg = Config::load(Some(&file), env, cli).unwrap();
+        assert_eq!(cfg.bind.port(), 7002);
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("parley.toml");
+        std::fs::write(&file, "bnd = \"x\"\n").unwrap();
+        let err = Config::load(Some(&file), |_| None, Overrides::default()).unwrap_err();
+        assert!(err.detail.contains("bnd"), "{}", err.detail);
+    }
+
+    #[test]
+    fn bad_bind_names_the_key() {
+        let err = Config::load(None, |k| (k == "PARLEY_BIND").then(|| "nope".into()), Overrides::default()).unwrap_err();
+        assert!(err.detail.contains("PARLEY_BIND"));
+    }
+}

@@ -1,0 +1,62 @@
+//! Connecting to the database (SQLite or PostgreSQL, chosen by the URL) and migrating it.
+
+use std::time::Duration;
+
+use parley_migrations::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+
+use crate::config::Config;
+use crate::{Error, Result};
+
+/// Opens the pool. SQLite gets WAL, a busy timeout and a single writer connection, because
+/// SQLite admits one writer at a time and a pool of writers only trades waiting for
+/// `database is locked` errors.
+pub async fn connect(config: &Config) -> Result<DatabaseConnection> {
+    let mut opts = ConnectOptions::new(config.database_url.clone());
+    opts.sqlx_logging(false).acquire_timeout(Duration::from_secs(5));
+    if config.is_sqlite() {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            Error::invalid(format!("cannot create data dir {}: {e}", config.data_dir.display()))
+        })?;
+        opts.max_connections(1).min_connections(1).map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .create_if_missing(true)
+        });
+    } else {
+        opts.max_connections(20).min_connections(1);
+    }
+    Database::connect(opts).await.map_err(Error::from)
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
+    Migrator::up(db, None).await.map_err(Error::from)
+}
+
+/// A raw statement written with `?` placeholders, numbered `$1, $2…` for PostgreSQL.
+/// Used only where the query builder would obscure a query (grouped joins).
+pub(crate) fn statement(
+    backend: sea_orm::DatabaseBackend,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+) -> sea_orm::Statement {
+    let sql = if backend == sea_orm::DatabaseBackend::Postgres {
+        let mut out = String::with_capacity(sql.len() + 8);
+        let mut n = 0;
+        for c in sql.chars() {
+            if c == '?' {
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    } else {
+        sql.to_owned()
+    };
+    sea_orm::Statement::from_sql_and_values(backend, sql, values)
+}

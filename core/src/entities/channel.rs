@@ -1,0 +1,30 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "channels")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub tenant_id: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub cid: String,
+    #[sea_orm(column_name = "type")]
+    pub kind: String,
+    pub id: String,
+    pub name: Option<String>,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub custom: Json,
+    pub frozen: bool,
+    pub created_by: Option<String>,
+    pub distinct_key: Option<String>,
+    pub member_count: i32,
+    pub last_seq: i64,
+    pub last_message_at: Option<DateTimeUtc>,
+    pub activity_at: DateTimeUtc,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,9 @@
+//! sea-orm entities, one per table. Every table is keyed by `tenant_id` first.
+
+pub mod api_key;
+pub mod channel;
+pub mod member;
+pub mod message;
+pub mod reaction;
+pub mod tenant;
+pub mod user;

@@ -1,0 +1,266 @@
+//! One error type for every use case, with a table giving each code its HTTP status and title.
+//! The api crate renders it as RFC 9457 `application/problem+json`.
+
+use std::fmt;
+
+use sea_orm::{DbErr, SqlErr};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Stable, machine-readable error codes. Clients switch on `code`, never on `detail`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    InvalidRequest,
+    InvalidJson,
+    MessageTooLong,
+    CustomDataTooLarge,
+    PayloadTooLarge,
+    MissingCredentials,
+    InvalidAdminToken,
+    InvalidApiKey,
+    InvalidToken,
+    TokenExpired,
+    ServerKeyRequired,
+    Forbidden,
+    NotAMember,
+    TenantDisabled,
+    UserDeactivated,
+    ChannelFrozen,
+    NotFound,
+    TenantNotFound,
+    KeyNotFound,
+    UserNotFound,
+    ChannelNotFound,
+    MessageNotFound,
+    ReactionNotFound,
+    MessageIdConflict,
+    UnsupportedMediaType,
+    MethodNotAllowed,
+    RateLimited,
+    DatabaseUnavailable,
+    Internal,
+}
+
+impl ErrorCode {
+    /// The HTTP status of the code. Exhaustive on purpose: a new code must pick its status.
+    pub fn status(self) -> u16 {
+        use ErrorCode::*;
+        match self {
+            InvalidRequest | InvalidJson | MessageTooLong | CustomDataTooLarge => 400,
+            MissingCredentials | InvalidAdminToken | InvalidApiKey | InvalidToken | TokenExpired => 401,
+            ServerKeyRequired | Forbidden | NotAMember | TenantDisabled | UserDeactivated | ChannelFrozen => 403,
+            NotFound | TenantNotFound | KeyNotFound | UserNotFound | ChannelNotFound | MessageNotFound
+            | ReactionNotFound => 404,
+            MethodNotAllowed => 405,
+            MessageIdConflict => 409,
+            PayloadTooLarge => 413,
+            UnsupportedMediaType => 415,
+            RateLimited => 429,
+            Internal => 500,
+            DatabaseUnavailable => 503,
+        }
+    }
+
+    /// The `code` field of the problem document.
+    pub fn as_str(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            InvalidRequest => "invalid_request",
+            InvalidJson => "invalid_json",
+            MessageTooLong => "message_too_long",
+            CustomDataTooLarge => "custom_data_too_large",
+            PayloadTooLarge => "payload_too_large",
+            MissingCredentials => "missing_credentials",
+            InvalidAdminToken => "invalid_admin_token",
+            InvalidApiKey => "invalid_api_key",
+            InvalidToken => "invalid_token",
+            TokenExpired => "token_expired",
+            ServerKeyRequired => "server_key_required",
+            Forbidden => "forbidden",
+            NotAMember => "not_a_member",
+            TenantDisabled => "tenant_disabled",
+            UserDeactivated => "user_deactivated",
+            ChannelFrozen => "channel_frozen",
+            NotFound => "not_found",
+            TenantNotFound => "tenant_not_found",
+            KeyNotFound => "key_not_found",
+            UserNotFound => "user_not_found",
+            ChannelNotFound => "channel_not_found",
+            MessageNotFound => "message_not_found",
+            ReactionNotFound => "reaction_not_found",
+            MessageIdConflict => "message_id_conflict",
+            UnsupportedMediaType => "unsupported_media_type",
+            MethodNotAllowed => "method_not_allowed",
+            RateLimited => "rate_limited",
+            DatabaseUnavailable => "database_unavailable",
+            Internal => "internal_error",
+        }
+    }
+
+    /// The short human title of the problem document.
+    pub fn title(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            InvalidRequest => "The request is invalid",
+            InvalidJson => "The request body is not valid JSON for this endpoint",
+            MessageTooLong => "The message text is too long",
+            CustomDataTooLarge => "The custom data is too large",
+            PayloadTooLarge => "The request body is too large",
+            MissingCredentials => "Credentials are missing",
+            InvalidAdminToken => "The operator token is not valid",
+            InvalidApiKey => "The API key is not valid",
+            InvalidToken => "The user token is not valid",
+            TokenExpired => "The user token has expired",
+            ServerKeyRequired => "This endpoint needs the secret key",
+            Forbidden => "You may not do this",
+            NotAMember => "You are not a member of this channel",
+            TenantDisabled => "The tenant is disabled",
+            UserDeactivated => "The user is deactivated",
+            ChannelFrozen => "The channel is frozen",
+            NotFound => "Not found",
+            TenantNotFound => "Tenant not found",
+            KeyNotFound => "Key not found",
+            UserNotFound => "User not found",
+            ChannelNotFound => "Channel not found",
+            MessageNotFound => "Message not found",
+            ReactionNotFound => "Reaction not found",
+            MessageIdConflict => "A different message already has this id",
+            UnsupportedMediaType => "The content type is not supported",
+            MethodNotAllowed => "Method not allowed",
+            RateLimited => "Too many requests",
+            DatabaseUnavailable => "The database is unavailable",
+            Internal => "Internal error",
+        }
+    }
+
+    /// Every code, for the documentation table and the tests.
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::InvalidRequest,
+        ErrorCode::InvalidJson,
+        ErrorCode::MessageTooLong,
+        ErrorCode::CustomDataTooLarge,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::MissingCredentials,
+        ErrorCode::InvalidAdminToken,
+        ErrorCode::InvalidApiKey,
+        ErrorCode::InvalidToken,
+        ErrorCode::TokenExpired,
+        ErrorCode::ServerKeyRequired,
+        ErrorCode::Forbidden,
+        ErrorCode::NotAMember,
+        ErrorCode::TenantDisabled,
+        ErrorCode::UserDeactivated,
+        ErrorCode::ChannelFrozen,
+        ErrorCode::NotFound,
+        ErrorCode::TenantNotFound,
+        ErrorCode::KeyNotFound,
+        ErrorCode::UserNotFound,
+        ErrorCode::ChannelNotFound,
+        ErrorCode::MessageNotFound,
+        ErrorCode::ReactionNotFound,
+        ErrorCode::MessageIdConflict,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::RateLimited,
+        ErrorCode::DatabaseUnavailable,
+        ErrorCode::Internal,
+    ];
+}
+
+/// An error a client can be told about. Internal causes are kept for the log only.
+#[derive(Debug)]
+pub struct Error {
+    pub code: ErrorCode,
+    pub detail: String,
+    /// Seconds, for 429 and 503.
+    pub retry_after: Option<u64>,
+    /// The underlying cause, logged, never sent.
+    pub source: Option<String>,
+}
+
+impl Error {
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self {
+            code,
+            detail: detail.into(),
+            retry_after: None,
+            source: None,
+        }
+    }
+
+    pub fn invalid(detail: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidRequest, detail)
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Forbidden, detail)
+    }
+
+    pub fn internal(cause: impl fmt::Display) -> Self {
+        Self {
+            source: Some(cause.to_string()),
+            ..Self::new(ErrorCode::Internal, "an internal error occurred; it has been logged")
+        }
+    }
+
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds.max(1));
+        self
+    }
+
+    pub fn status(&self) -> u16 {
+        self.code.status()
+    }
+
+    /// True when the database refused a row because of a unique key.
+    pub fn is_unique_violation(err: &DbErr) -> bool {
+        matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.detail)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<DbErr> for Error {
+    fn from(err: DbErr) -> Self {
+        match &err {
+            DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => Self {
+                source: Some(err.to_string()),
+                ..Self::new(
+                    ErrorCode::DatabaseUnavailable,
+                    "the database cannot be reached; try again shortly",
+                )
+                .with_retry_after(5)
+            },
+            DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e)) | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))
+                if is_connection_error(e) =>
+            {
+                Self {
+                    source: Some(err.to_string()),
+                    ..Self::new(
+                        ErrorCode::DatabaseUnavailable,
+                        "the database cannot be reached; try again shortly",
+                    )
+                    .with_retry_after(5)
+                }
+            }
+            _ => Self::internal(err),
+        }
+    }
+}
+
+fn is_connection_error(e: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error as E;
+    matches!(e, E::Io(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed | E::Tls(_))
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(err: serde_json::Error) -> Self {
+        Self::internal(err)
+    }
+}

@@ -1,0 +1,20 @@
+//! Parley's domain: configuration, the data model, auth and every use case (tenants, users,
+//! channels, messages). It knows nothing of HTTP: the api crate calls these functions from
+//! REST handlers, and the realtime transports call the same ones.
+
+pub mod auth;
+pub mod channels;
+pub mod config;
+pub mod db;
+pub mod entities;
+pub mod error;
+pub mod ids;
+pub mod messages;
+pub mod page;
+pub mod tenants;
+pub mod users;
+
+mod context;
+
+pub use context::Parley;
+pub use error::{Error, ErrorCode, Result};

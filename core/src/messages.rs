@@ -1,0 +1,643 @@
+//! Messages: send (idempotent by client id, gap-free per-channel `seq`), history, get, edit,
+//! soft delete, threads, quotes, reactions and pins.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait, UpdateMany,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::Caller;
+use crate::channels::{self, Access};
+use crate::entities::{channel, member, message, reaction};
+use crate::ids::{Cid, MessageId, MessageText, UserId, parse_custom, parse_reaction_type};
+use crate::page::{self, Page};
+use crate::tenants::max_message_length;
+use crate::{Error, ErrorCode, Parley, Result};
+
+const MAX_ATTACHMENTS: usize = 30;
+const MAX_MENTIONS: usize = 100;
+
+/// A message as every answer and event shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Message {
+    pub id: String,
+    pub cid: String,
+    /// Position in the channel: gap-free and increasing.
+    pub seq: i64,
+    /// The author; `null` once the author's account was deleted.
+    pub user_id: Option<String>,
+    /// `regular`, `reply` (in a thread) or `deleted`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub text: String,
+    #[schema(value_type = Vec<Object>)]
+    pub attachments: serde_json::Value,
+    pub parent_id: Option<String>,
+    pub quoted_id: Option<String>,
+    /// The quoted message, one level deep.
+    #[schema(no_recursion)]
+    pub quoted_message: Option<Box<Message>>,
+    pub mentions: Vec<String>,
+    #[schema(value_type = Object)]
+    pub custom: serde_json::Value,
+    pub silent: bool,
+    pub reply_count: i32,
+    /// Reaction type to number of users who reacted so.
+    pub reaction_counts: BTreeMap<String, i64>,
+    /// The caller's own reaction types on this message.
+    pub own_reactions: Vec<String>,
+    pub pinned: bool,
+    pub pinned_at: Option<DateTime<Utc>>,
+    pub pinned_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl Message {
+    fn bare(m: message::Model) -> Self {
+        let mentions = serde_json::from_value(m.mentions).unwrap_or_default();
+        Self {
+            id: m.id,
+            cid: m.cid,
+            seq: m.seq,
+            user_id: m.user_id,
+            kind: m.kind,
+            text: m.text,
+            attachments: m.attachments,
+            parent_id: m.parent_id,
+            quoted_id: m.quoted_id,
+            quoted_message: None,
+            mentions,
+            custom: m.custom,
+            silent: m.silent,
+            reply_count: m.reply_count,
+            reaction_counts: BTreeMap::new(),
+            own_reactions: Vec::new(),
+            pinned: m.pinned_at.is_some(),
+            pinned_at: m.pinned_at,
+            pinned_by: m.pinned_by,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            edited_at: m.edited_at,
+            deleted_at: m.deleted_at,
+        }
+    }
+}
+
+/// The body of `POST /v1/channels/{type}/{id}/messages`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMessage {
+    /// Client-chosen id: sending the same id again returns the stored message instead of a copy.
+    pub id: Option<String>,
+    #[serde(default)]
+    pub text: String,
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub attachments: Option<serde_json::Value>,
+    /// Reply in the thread of this message.
+    pub parent_id: Option<String>,
+    /// Quote this message of the same channel.
+    pub quoted_id: Option<String>,
+    /// User ids mentioned; each must be a member of the channel.
+    #[serde(default)]
+    pub mentions: Vec<String>,
+    #[schema(value_type = Option<Object>)]
+    pub custom: Option<serde_json::Value>,
+    /// A silent message does not raise unread counts.
+    #[serde(default)]
+    pub silent: bool,
+    /// With the secret key: the author.
+    pub user_id: Option<String>,
+}
+
+/// The body of `PATCH /v1/messages/{message_id}`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessagePatch {
+    pub text: Option<String>,
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub attachments: Option<serde_json::Value>,
+    pub mentions: Option<Vec<String>>,
+    #[schema(value_type = Option<Object>)]
+    pub custom: Option<serde_json::Value>,
+    /// With the secret key: who edits (must be the author or a moderator); default: the tenant server.
+    pub user_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewReaction {
+    /// A reaction type such as `like`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// With the secret key: who reacts.
+    pub user_id: Option<String>,
+}
+
+/// History window: `after_seq` pages forward, otherwise pages go back from `before_seq`
+/// (or the newest message). Items are always in ascending `seq`.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    pub before_seq: Option<i64>,
+    pub after_seq: Option<i64>,
+    /// 1 to 200; default 50.
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+fn parse_attachments(v: Option<serde_json::Value>) -> Result<serde_json::Value> {
+    match v {
+        None | Some(serde_json::Value::Null) => Ok(serde_json::json!([])),
+        Some(serde_json::Value::Array(items)) => {
+            if items.len() > MAX_ATTACHMENTS {
+                return Err(Error::invalid(format!("at most {MAX_ATTACHMENTS} `attachments`")));
+            }
+            if items.iter().any(|a| !a.is_object()) {
+                return Err(Error::invalid("each of `attachments` must be a JSON object"));
+            }
+            Ok(serde_json::Value::Array(items))
+        }
+        Some(_) => Err(Error::invalid("`attachments` must be an array")),
+    }
+}
+
+async fn check_mentions<C: ConnectionTrait>(db: &C, tenant: &str, cid: &str, mentions: &[String]) -> Result<Vec<String>> {
+    if mentions.len() > MAX_MENTIONS {
+        return Err(Error::invalid(format!("at most {MAX_MENTIONS} `mentions`")));
+    }
+    let wanted: BTreeSet<String> = mentions
+        .iter()
+        .map(|m| UserId::parse("mentions", m).map(UserId::into_string))
+        .collect::<Result<_>>()?;
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let members: BTreeSet<String> = member::Entity::find()
+        .select_only()
+        .column(member::Column::UserId)
+        .filter(member::Column::TenantId.eq(tenant))
+        .filter(member::Column::Cid.eq(cid))
+        .filter(member::Column::UserId.is_in(wanted.iter().cloned()))
+        .into_tuple::<String>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let outsiders: Vec<&str> = wanted.difference(&members).map(String::as_str).collect();
+    if !outsiders.is_empty() {
+        return Err(Error::invalid(format!(
+            "`mentions` may only name members of the channel; not members: {}",
+            outsiders.join(", ")
+        )));
+    }
+    Ok(wanted.into_iter().collect())
+}
+
+async fn find<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> Result<message::Model> {
+    message::Entity::find_by_id((tenant.to_owned(), id.to_owned()))
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::new(ErrorCode::MessageNotFound, format!("no message `{id}`")))
+}
+
+/// Adds reaction counts, the viewer's own reactions and quoted messages to stored rows.
+pub(crate) async fn enrich(ctx: &Parley, tenant: &str, viewer: Option<&UserId>, rows: Vec<message::Model>) -> Result<Vec<Message>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = rows.iter().map(|m| m.id.clone()).collect();
+    let counts: Vec<(String, String, i64)> = reaction::Entity::find()
+        .select_only()
+        .column(reaction::Column::MessageId)
+        .column(reaction::Column::Kind)
+        .column_as(Expr::col(reaction::Column::UserId).count(), "n")
+        .filter(reaction::Column::TenantId.eq(tenant))
+        .filter(reaction::Column::MessageId.is_in(ids.iter().cloned()))
+        .group_by(reaction::Column::MessageId)
+        .group_by(reaction::Column::Kind)
+        .into_tuple()
+        .all(&ctx.db)
+        .await?;
+    let mut by_message: HashMap<String, BTreeMap<String, i64>> = HashMap::new();
+    for (mid, kind, n) in counts {
+        by_message.entry(mid).or_default().insert(kind, n);
+    }
+    let mut own: HashMap<String, Vec<String>> = HashMap::new();
+    if let Some(viewer) = viewer {
+        let rows: Vec<(String, String)> = reaction::Entity::find()
+            .select_only()
+            .column(reaction::Column::MessageId)
+            .column(reaction::Column::Kind)
+            .filter(reaction::Column::TenantId.eq(tenant))
+            .filter(reaction::Column::UserId.eq(viewer.as_str()))
+            .filter(reaction::Column::MessageId.is_in(ids.iter().cloned()))
+            .order_by_asc(reaction::Column::CreatedAt)
+            .into_tuple()
+            .all(&ctx.db)
+            .await?;
+        for (mid, kind) in rows {
+            own.entry(mid).or_default().push(kind);
+        }
+    }
+    let quoted_ids: BTreeSet<String> = rows.iter().filter_map(|m| m.quoted_id.clone()).collect();
+    let mut quoted: HashMap<String, Message> = HashMap::new();
+    if !quoted_ids.is_empty() {
+        for q in message::Entity::find()
+            .filter(message::Column::TenantId.eq(tenant))
+            .filter(message::Column::Id.is_in(quoted_ids))
+            .all(&ctx.db)
+            .await?
+        {
+            quoted.insert(q.id.clone(), Message::bare(q));
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let mut view = Message::bare(m);
+            view.reaction_counts = by_message.remove(&view.id).unwrap_or_default();
+            view.own_reactions = own.remove(&view.id).unwrap_or_default();
+            view.quoted_message = view.quoted_id.as_ref().and_then(|q| quoted.get(q).cloned()).map(Box::new);
+            view
+        })
+        .collect())
+}
+
+async fn one_view(ctx: &Parley, caller: &Caller, viewer: Option<&UserId>, m: message::Model) -> Result<Message> {
+    enrich(ctx, caller.tenant_id(), viewer.or(caller.user_id()), vec![m])
+        .await?
+        .pop()
+        .ok_or_else(|| Error::internal("enrich returned nothing"))
+}
+
+/// Sends a message. Returns it and whether it was stored now (`false`: the same client id was
+/// sent before, and the stored message is returned unchanged).
+pub async fn send(ctx: &Parley, caller: &Caller, cid: &Cid, input: NewMessage) -> Result<(Message, bool)> {
+    let author = caller.acting_user(input.user_id.as_deref())?;
+    let cid_s = cid.to_string();
+    let tenant = caller.tenant_id();
+    let text = MessageText::parse(input.text, max_message_length(ctx, &caller.tenant))?.into_string();
+    let attachments = parse_attachments(input.attachments)?;
+    if text.trim().is_empty() && attachments.as_array().is_none_or(Vec::is_empty) {
+        return Err(Error::invalid("a message needs `text` or `attachments`"));
+    }
+    let custom = parse_custom(
+        "custom",
+        input.custom.unwrap_or_else(|| serde_json::json!({})),
+        ctx.config.limits.max_custom_bytes,
+    )?;
+    let id = match input.id.as_deref() {
+        Some(id) => MessageId::parse("id", id)?,
+        None => MessageId::generate(),
+    };
+
+    if !caller.is_privileged() || caller.user_id().is_none() {
+        crate::users::ensure(ctx, &caller.tenant.id, &author).await?;
+    }
+    let access = channels::access(ctx, caller, &cid_s, Some(&author)).await?;
+    access.require_read(caller)?;
+    access.require_write(caller)?;
+
+    if input.id.is_some()
+        && let Some(existing) = message::Entity::find_by_id((tenant.to_owned(), id.as_str().to_owned()))
+            .one(&ctx.db)
+            .await?
+    {
+        return Ok((same_or_conflict(ctx, caller, &author, &cid_s, existing).await?, false));
+    }
+
+    let parent = match input.parent_id.as_deref() {
+        Some(pid) => {
+            let p = find(&ctx.db, tenant, pid).await?;
+            if p.cid != cid_s {
+                return Err(Error::invalid("`parent_id` must be a message of the same channel"));
+            }
+            if p.parent_id.is_some() {
+                return Err(Error::invalid("`parent_id` must be a top-level message (threads are one level deep)"));
+            }
+            if p.deleted_at.is_some() {
+                return Err(Error::invalid("`parent_id` names a deleted message"));
+            }
+            Some(p)
+        }
+        None => None,
+    };
+    if let Some(qid) = input.quoted_id.as_deref() {
+        let q = find(&ctx.db, tenant, qid).await?;
+        if q.cid != cid_s {
+            return Err(Error::invalid("`quoted_id` must be a message of the same channel"));
+        }
+    }
+    let mentions = check_mentions(&ctx.db, tenant, &cid_s, &input.mentions).await?;
+
+    let now = Utc::now();
+    let txn = ctx.db.begin().await?;
+    let mut bump = channel::Entity::update_many()
+        .col_expr(channel::Column::LastSeq, Expr::col(channel::Column::LastSeq).add(1))
+        .filter(channel::Column::TenantId.eq(tenant))
+        .filter(channel::Column::Cid.eq(&cid_s));
+    if parent.is_none() {
+        bump = bump
+            .col_expr(channel::Column::LastMessageAt, Expr::value(now))
+            .col_expr(channel::Column::ActivityAt, Expr::value(now));
+    }
+    if bump.exec(&txn).await?.rows_affected == 0 {
+        return Err(Error::new(ErrorCode::ChannelNotFound, format!("no channel `{cid_s}`")));
+    }
+    let seq = channels::find(&txn, tenant, &cid_s).await?.last_seq;
+    let row = message::ActiveModel {
+        tenant_id: Set(tenant.to_owned()),
+        id: Set(id.as_str().to_owned()),
+        cid: Set(cid_s.clone()),
+        seq: Set(seq),
+        user_id: Set(Some(author.as_str().to_owned())),
+        kind: Set(if parent.is_some() { "reply" } else { "regular" }.to_owned()),
+        text: Set(text),
+        attachments: Set(attachments),
+        parent_id: Set(input.parent_id),
+        quoted_id: Set(input.quoted_id),
+        mentions: Set(serde_json::to_value(&mentions)?),
+        custom: Set(custom),
+        silent: Set(input.silent),
+        reply_count: Set(0),
+        pinned_at: Set(None),
+        pinned_by: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        edited_at: Set(None),
+        deleted_at: Set(None),
+    };
+    let stored = match row.insert(&txn).await {
+        Ok(m) => m,
+        Err(e) if Error::is_unique_violation(&e) => {
+            // The same client id raced in from another request: answer with what it stored.
+            txn.rollback().await?;
+            let existing = find(&ctx.db, tenant, id.as_str()).await?;
+            return Ok((same_or_conflict(ctx, caller, &author, &cid_s, existing).await?, false));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(p) = &parent {
+        message::Entity::update_many()
+            .col_expr(message::Column::ReplyCount, Expr::col(message::Column::ReplyCount).add(1))
+            .filter(message::Column::TenantId.eq(tenant))
+            .filter(message::Column::Id.eq(&p.id))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok((one_view(ctx, caller, Some(&author), stored).await?, true))
+}
+
+async fn same_or_conflict(ctx: &Parley, caller: &Caller, author: &UserId, cid: &str, existing: message::Model) -> Result<Message> {
+    if existing.cid != cid || existing.user_id.as_deref() != Some(author.as_str()) {
+        return Err(Error::new(
+            ErrorCode::MessageIdConflict,
+            format!("message id `{}` is already used by another message", existing.id),
+        ));
+    }
+    one_view(ctx, caller, Some(author), existing).await
+}
+
+/// A page of top-level messages, ascending by `seq`.
+pub async fn history(ctx: &Parley, caller: &Caller, cid: &Cid, q: HistoryQuery) -> Result<Page<Message>> {
+    let cid_s = cid.to_string();
+    let access = channels::access(ctx, caller, &cid_s, None).await?;
+    access.require_read(caller)?;
+    let limit = page::limit(q.limit)?;
+    let (mut before, mut after) = (q.before_seq, q.after_seq);
+    if let Some(c) = q.cursor.as_deref() {
+        let raw = page::decode_cursor(c)?;
+        let bad = || Error::invalid("`cursor` is not a cursor this API gave out");
+        let (dir, n) = raw.split_once(':').ok_or_else(bad)?;
+        let n: i64 = n.parse().map_err(|_| bad())?;
+        match dir {
+            "a" => after = Some(n),
+            "b" => before = Some(n),
+            _ => return Err(bad()),
+        }
+    }
+    let tenant = caller.tenant_id();
+    let mut query = message::Entity::find()
+        .filter(message::Column::TenantId.eq(tenant))
+        .filter(message::Column::Cid.eq(&cid_s))
+        .filter(message::Column::ParentId.is_null());
+    if let Some(b) = before {
+        query = query.filter(message::Column::Seq.lt(b));
+    }
+    if let Some(a) = after {
+        query = query.filter(message::Column::Seq.gt(a));
+    }
+    let forward = after.is_some() && before.is_none();
+    let mut rows = if forward {
+        query.order_by_asc(message::Column::Seq)
+    } else {
+        query.order_by_desc(message::Column::Seq)
+    }
+    .limit(limit + 1)
+    .all(&ctx.db)
+    .await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    if !forward {
+        rows.reverse();
+    }
+    let next_cursor = match (more, forward) {
+        (false, _) => None,
+        (true, true) => rows.last().map(|m| page::encode_cursor(&format!("a:{}", m.seq))),
+        (true, false) => rows.first().map(|m| page::encode_cursor(&format!("b:{}", m.seq))),
+    };
+    Ok(Page {
+        items: enrich(ctx, tenant, caller.user_id(), rows).await?,
+        next_cursor,
+    })
+}
+
+/// Loads a message and checks the caller may read its channel; unknown and unreadable look alike.
+async fn load(ctx: &Parley, caller: &Caller, id: &str, as_user: Option<&UserId>) -> Result<(message::Model, Access)> {
+    let m = find(&ctx.db, caller.tenant_id(), id).await?;
+    let access = channels::access(ctx, caller, &m.cid, as_user).await?;
+    if !access.can_read(caller) {
+        return Err(Error::new(ErrorCode::MessageNotFound, format!("no message `{id}`")));
+    }
+    Ok((m, access))
+}
+
+pub async fn get(ctx: &Parley, caller: &Caller, id: &str) -> Result<Message> {
+    let (m, _) = load(ctx, caller, id, None).await?;
+    one_view(ctx, caller, None, m).await
+}
+
+/// The server acts as the tenant unless it names a user; a user acts as themselves.
+fn editor(caller: &Caller, named: Option<&str>) -> Result<Option<UserId>> {
+    match (caller.user_id(), named) {
+        (None, None) => Ok(None),
+        _ => caller.acting_user(named).map(Some),
+    }
+}
+
+fn require_author_or_moderator(caller: &Caller, access: &Access, m: &message::Model, who: Option<&UserId>) -> Result<()> {
+    let is_author = who.is_some_and(|u| m.user_id.as_deref() == Some(u.as_str()));
+    if is_author || access.can_moderate(caller) {
+        Ok(())
+    } else {
+        Err(Error::forbidden("only the author or a channel moderator may change this message"))
+    }
+}
+
+pub async fn edit(ctx: &Parley, caller: &Caller, id: &str, patch: MessagePatch) -> Result<Message> {
+    let who = editor(caller, patch.user_id.as_deref())?;
+    let (m, access) = load(ctx, caller, id, who.as_ref()).await?;
+    require_author_or_moderator(caller, &access, &m, who.as_ref())?;
+    if m.deleted_at.is_some() {
+        return Err(Error::invalid("a deleted message cannot be edited"));
+    }
+    let tenant = caller.tenant_id();
+    let mut am: message::ActiveModel = m.clone().into();
+    if let Some(text) = patch.text {
+        am.text = Set(MessageText::parse(text, max_message_length(ctx, &caller.tenant))?.into_string());
+    }
+    if patch.attachments.is_some() {
+        am.attachments = Set(parse_attachments(patch.attachments)?);
+    }
+    if let Some(mentions) = patch.mentions {
+        am.mentions = Set(serde_json::to_value(check_mentions(&ctx.db, tenant, &m.cid, &mentions).await?)?);
+    }
+    if let Some(custom) = patch.custom {
+        am.custom = Set(parse_custom("custom", custom, ctx.config.limits.max_custom_bytes)?);
+    }
+    let now = Utc::now();
+    am.edited_at = Set(Some(now));
+    am.updated_at = Set(now);
+    let stored = am.update(&ctx.db).await?;
+    one_view(ctx, caller, who.as_ref(), stored).await
+}
+
+/// Sets the columns that turn messages into tombstones: content gone, `seq` kept.
+pub(crate) fn tombstone_columns(update: UpdateMany<message::Entity>, now: DateTime<Utc>) -> UpdateMany<message::Entity> {
+    update
+        .col_expr(message::Column::Kind, Expr::value("deleted"))
+        .col_expr(message::Column::Text, Expr::value(""))
+        .col_expr(message::Column::Attachments, Expr::value(serde_json::json!([])))
+        .col_expr(message::Column::Custom, Expr::value(serde_json::json!({})))
+        .col_expr(message::Column::Mentions, Expr::value(serde_json::json!([])))
+        .col_expr(message::Column::DeletedAt, Expr::value(now))
+        .col_expr(message::Column::UpdatedAt, Expr::value(now))
+}
+
+/// Soft-deletes: the message stays in history as a tombstone with its `seq`.
+pub async fn delete(ctx: &Parley, caller: &Caller, id: &str, user_id: Option<&str>) -> Result<Message> {
+    let who = editor(caller, user_id)?;
+    let (m, access) = load(ctx, caller, id, who.as_ref()).await?;
+    require_author_or_moderator(caller, &access, &m, who.as_ref())?;
+    let tenant = caller.tenant_id();
+    if m.deleted_at.is_none() {
+        let txn = ctx.db.begin().await?;
+        tombstone_columns(message::Entity::update_many(), Utc::now())
+            .filter(message::Column::TenantId.eq(tenant))
+            .filter(message::Column::Id.eq(&m.id))
+            .exec(&txn)
+            .await?;
+        reaction::Entity::delete_many()
+            .filter(reaction::Column::TenantId.eq(tenant))
+            .filter(reaction::Column::MessageId.eq(&m.id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+    }
+    let stored = find(&ctx.db, tenant, id).await?;
+    one_view(ctx, caller, who.as_ref(), stored).await
+}
+
+/// Replies in a thread, ascending by `seq`.
+pub async fn replies(ctx: &Parley, caller: &Caller, parent_id: &str, limit: Option<u64>, cursor: Option<&str>) -> Result<Page<Message>> {
+    let (parent, _) = load(ctx, caller, parent_id, None).await?;
+    let limit = page::limit(limit)?;
+    let tenant = caller.tenant_id();
+    let mut query = message::Entity::find()
+        .filter(message::Column::TenantId.eq(tenant))
+        .filter(message::Column::ParentId.eq(&parent.id))
+        .order_by_asc(message::Column::Seq);
+    if let Some(c) = cursor {
+        let after: i64 = page::decode_cursor(c)?
+            .parse()
+            .map_err(|_| Error::invalid("`cursor` is not a cursor this API gave out"))?;
+        query = query.filter(message::Column::Seq.gt(after));
+    }
+    let mut rows = query.limit(limit + 1).all(&ctx.db).await?;
+    let next = crate::tenants::next_cursor(&mut rows, limit, |m| m.seq.to_string());
+    Ok(Page {
+        items: enrich(ctx, tenant, caller.user_id(), rows).await?,
+        next_cursor: next,
+    })
+}
+
+/// Adds a reaction; adding the same one twice is harmless. Returns the message and whether
+/// the reaction is new.
+pub async fn react(ctx: &Parley, caller: &Caller, id: &str, input: NewReaction) -> Result<(Message, bool)> {
+    let user = caller.acting_user(input.user_id.as_deref())?;
+    let kind = parse_reaction_type(&input.kind)?;
+    let (m, access) = load(ctx, caller, id, Some(&user)).await?;
+    access.require_write(caller)?;
+    if m.deleted_at.is_some() {
+        return Err(Error::invalid("a deleted message cannot get reactions"));
+    }
+    let tenant = caller.tenant_id();
+    let res = reaction::Entity::insert(reaction::ActiveModel {
+        tenant_id: Set(tenant.to_owned()),
+        message_id: Set(m.id.clone()),
+        user_id: Set(user.as_str().to_owned()),
+        kind: Set(kind),
+        created_at: Set(Utc::now()),
+    })
+    .on_conflict_do_nothing()
+    .exec_without_returning(&ctx.db)
+    .await?;
+    let created = matches!(res, sea_orm::TryInsertResult::Inserted(n) if n > 0);
+    Ok((one_view(ctx, caller, Some(&user), m).await?, created))
+}
+
+pub async fn unreact(ctx: &Parley, caller: &Caller, id: &str, kind: &str, user_id: Option<&str>) -> Result<Message> {
+    let user = caller.acting_user(user_id)?;
+    let (m, _) = load(ctx, caller, id, Some(&user)).await?;
+    let tenant = caller.tenant_id();
+    let res = reaction::Entity::delete_by_id((tenant.to_owned(), m.id.clone(), user.as_str().to_owned(), kind.to_owned()))
+        .exec(&ctx.db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(Error::new(ErrorCode::ReactionNotFound, format!("no `{kind}` reaction by `{user}` on this message")));
+    }
+    one_view(ctx, caller, Some(&user), m).await
+}
+
+/// Pins or unpins a message (any member who may write, or a moderator).
+pub async fn set_pinned(ctx: &Parley, caller: &Caller, id: &str, pinned: bool, user_id: Option<&str>) -> Result<Message> {
+    let who = editor(caller, user_id)?;
+    let (m, access) = load(ctx, caller, id, who.as_ref()).await?;
+    access.require_write(caller)?;
+    if pinned && m.deleted_at.is_some() {
+        return Err(Error::invalid("a deleted message cannot be pinned"));
+    }
+    let mut am: message::ActiveModel = m.into();
+    let now = Utc::now();
+    if pinned {
+        am.pinned_at = Set(Some(now));
+        am.pinned_by = Set(Some(who.as_ref().map_or("server", |u| u.as_str()).to_owned()));
+    } else {
+        am.pinned_at = Set(None);
+        am.pinned_by = Set(None);
+    }
+    am.updated_at = Set(now);
+    let stored = am.update(&ctx.db).await?;
+    one_view(ctx, caller, who.as_ref(), stored).await
+}

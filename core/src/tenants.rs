@@ -1,0 +1,369 @@
+//! Tenants (the businesses on this Parley), their keys and their app settings.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::{KeyKind, TenantCtx, generate_key, random_string};
+use crate::entities::{api_key, channel, member, message, reaction, tenant, user};
+use crate::ids::TenantId;
+use crate::page::{self, Page};
+use crate::{Error, ErrorCode, Parley, Result};
+
+/// Per-tenant settings, changed through `PATCH /v1/app`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct TenantSettings {
+    /// Longest message text in characters; unset: the server default (5,000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_message_length: Option<usize>,
+}
+
+/// A tenant as the operator sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Tenant {
+    pub id: String,
+    pub name: String,
+    pub disabled: bool,
+    pub settings: TenantSettings,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<tenant::Model> for Tenant {
+    fn from(m: tenant::Model) -> Self {
+        Self {
+            settings: serde_json::from_value(m.settings).unwrap_or_default(),
+            id: m.id,
+            name: m.name,
+            disabled: m.disabled,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// The answer to creating a tenant: the keys and the signing secret are shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedTenant {
+    pub tenant: Tenant,
+    /// For apps and browsers, with a user token.
+    pub publishable_key: String,
+    /// For the tenant's servers only.
+    pub secret_key: String,
+    /// HS256 secret for minting user tokens without calling `POST /v1/tokens`.
+    pub signing_secret: String,
+}
+
+/// An API key, without its secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiKey {
+    pub id: String,
+    pub kind: KeyKind,
+    pub name: Option<String>,
+    /// The first characters of the key, to recognise it.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<api_key::Model> for ApiKey {
+    fn from(m: api_key::Model) -> Self {
+        let kind = KeyKind::from_db(&m.kind);
+        Self {
+            prefix: format!("{}{}", kind.prefix(), &m.id),
+            id: m.id,
+            kind,
+            name: m.name,
+            created_at: m.created_at,
+            last_used_at: m.last_used_at,
+            revoked_at: m.revoked_at,
+        }
+    }
+}
+
+/// A new key: `key` is shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedKey {
+    #[serde(flatten)]
+    pub info: ApiKey,
+    pub key: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTenant {
+    pub name: String,
+    #[serde(default)]
+    pub settings: Option<TenantSettings>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TenantPatch {
+    pub name: Option<String>,
+    /// A disabled tenant's keys stop working until it is enabled again.
+    pub disabled: Option<bool>,
+    pub settings: Option<TenantSettings>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewKey {
+    pub kind: KeyKind,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+fn parse_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(Error::invalid("`name` must be 1 to 200 characters"));
+    }
+    Ok(name.to_owned())
+}
+
+fn check_settings(ctx: &Parley, s: &TenantSettings) -> Result<()> {
+    if let Some(n) = s.max_message_length {
+        let cap = ctx.config.limits.max_message_length_cap;
+        if n == 0 || n > cap {
+            return Err(Error::invalid(format!("`settings.max_message_length` must be between 1 and {cap}")));
+        }
+    }
+    Ok(())
+}
+
+async fn insert_key<C: ConnectionTrait>(db: &C, tenant_id: &str, kind: KeyKind, name: Option<String>) -> Result<CreatedKey> {
+    let issued = generate_key(kind);
+    let model = api_key::ActiveModel {
+        id: Set(issued.id),
+        tenant_id: Set(tenant_id.to_owned()),
+        kind: Set(kind.as_str().to_owned()),
+        name: Set(name),
+        secret_hash: Set(issued.hash),
+        created_at: Set(Utc::now()),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(CreatedKey {
+        info: model.into(),
+        key: issued.full,
+    })
+}
+
+pub async fn create(ctx: &Parley, input: NewTenant) -> Result<CreatedTenant> {
+    let name = parse_name(&input.name)?;
+    let settings = input.settings.unwrap_or_default();
+    check_settings(ctx, &settings)?;
+    let now = Utc::now();
+    let txn = ctx.db.begin().await?;
+    let model = tenant::ActiveModel {
+        id: Set(TenantId::generate().into_string()),
+        name: Set(name),
+        disabled: Set(false),
+        settings: Set(serde_json::to_value(&settings)?),
+        signing_secret: Set(random_string(48)),
+        signing_secret_prev: Set(None),
+        signing_secret_prev_until: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let pk = insert_key(&txn, &model.id, KeyKind::Publishable, Some("default".into())).await?;
+    let sk = insert_key(&txn, &model.id, KeyKind::Secret, Some("default".into())).await?;
+    txn.commit().await?;
+    Ok(CreatedTenant {
+        signing_secret: model.signing_secret.clone(),
+        tenant: model.into(),
+        publishable_key: pk.key,
+        secret_key: sk.key,
+    })
+}
+
+pub async fn list(ctx: &Parley, limit: Option<u64>, cursor: Option<&str>) -> Result<Page<Tenant>> {
+    let limit = page::limit(limit)?;
+    let mut q = tenant::Entity::find().order_by_asc(tenant::Column::Id);
+    if let Some(c) = cursor {
+        q = q.filter(tenant::Column::Id.gt(page::decode_cursor(c)?));
+    }
+    let mut rows = q.limit(limit + 1).all(&ctx.db).await?;
+    let next = next_cursor(&mut rows, limit, |t| t.id.clone());
+    Ok(Page {
+        items: rows.into_iter().map(Tenant::from).collect(),
+        next_cursor: next,
+    })
+}
+
+/// Trims the extra row fetched to learn whether another page exists.
+pub(crate) fn next_cursor<T>(rows: &mut Vec<T>, limit: u64, key: impl Fn(&T) -> String) -> Option<String> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(|r| page::encode_cursor(&key(r)))
+    } else {
+        None
+    }
+}
+
+async fn find(ctx: &Parley, id: &str) -> Result<tenant::Model> {
+    tenant::Entity::find_by_id(id.to_owned())
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(|| Error::new(ErrorCode::TenantNotFound, format!("no tenant `{id}`")))
+}
+
+pub async fn get(ctx: &Parley, id: &str) -> Result<Tenant> {
+    Ok(find(ctx, id).await?.into())
+}
+
+pub async fn update(ctx: &Parley, id: &str, patch: TenantPatch) -> Result<Tenant> {
+    let model = find(ctx, id).await?;
+    let mut am: tenant::ActiveModel = model.into();
+    if let Some(name) = patch.name {
+        am.name = Set(parse_name(&name)?);
+    }
+    if let Some(disabled) = patch.disabled {
+        am.disabled = Set(disabled);
+    }
+    if let Some(settings) = patch.settings {
+        check_settings(ctx, &settings)?;
+        am.settings = Set(serde_json::to_value(&settings)?);
+    }
+    am.updated_at = Set(Utc::now());
+    Ok(am.update(&ctx.db).await?.into())
+}
+
+/// Deletes the tenant and everything it owns.
+pub async fn delete(ctx: &Parley, id: &str) -> Result<()> {
+    find(ctx, id).await?;
+    let txn = ctx.db.begin().await?;
+    reaction::Entity::delete_many().filter(reaction::Column::TenantId.eq(id)).exec(&txn).await?;
+    message::Entity::delete_many().filter(message::Column::TenantId.eq(id)).exec(&txn).await?;
+    member::Entity::delete_many().filter(member::Column::TenantId.eq(id)).exec(&txn).await?;
+    channel::Entity::delete_many().filter(channel::Column::TenantId.eq(id)).exec(&txn).await?;
+    user::Entity::delete_many().filter(user::Column::TenantId.eq(id)).exec(&txn).await?;
+    api_key::Entity::delete_many().filter(api_key::Column::TenantId.eq(id)).exec(&txn).await?;
+    tenant::Entity::delete_by_id(id.to_owned()).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn create_key(ctx: &Parley, tenant_id: &str, input: NewKey) -> Result<CreatedKey> {
+    find(ctx, tenant_id).await?;
+    let name = input.name.map(|n| parse_name(&n)).transpose()?;
+    insert_key(&ctx.db, tenant_id, input.kind, name).await
+}
+
+pub async fn list_keys(ctx: &Parley, tenant_id: &str) -> Result<Vec<ApiKey>> {
+    find(ctx, tenant_id).await?;
+    let rows = api_key::Entity::find()
+        .filter(api_key::Column::TenantId.eq(tenant_id))
+        .order_by_asc(api_key::Column::CreatedAt)
+        .all(&ctx.db)
+        .await?;
+    Ok(rows.into_iter().map(ApiKey::from).collect())
+}
+
+/// Revokes a key at once; revoking twice is harmless.
+pub async fn revoke_key(ctx: &Parley, tenant_id: &str, key_id: &str) -> Result<()> {
+    let res = api_key::Entity::update_many()
+        .col_expr(api_key::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(api_key::Column::TenantId.eq(tenant_id))
+        .filter(api_key::Column::Id.eq(key_id))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .exec(&ctx.db)
+        .await?;
+    if res.rows_affected == 0 {
+        let exists = api_key::Entity::find()
+            .filter(api_key::Column::TenantId.eq(tenant_id))
+            .filter(api_key::Column::Id.eq(key_id))
+            .one(&ctx.db)
+            .await?;
+        if exists.is_none() {
+            return Err(Error::new(ErrorCode::KeyNotFound, format!("no key `{key_id}` in this tenant")));
+        }
+    }
+    Ok(())
+}
+
+/// The app as its tenant sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct App {
+    pub id: String,
+    pub name: String,
+    pub settings: TenantSettings,
+    /// The effective message length limit.
+    pub max_message_length: usize,
+    /// Until when tokens signed with the previous signing secret are still accepted.
+    pub previous_signing_secret_valid_until: Option<DateTime<Utc>>,
+    /// Present only in the answer to a rotation: the new secret, shown once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_secret: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppPatch {
+    pub name: Option<String>,
+    pub settings: Option<TenantSettings>,
+    /// Generate a new signing secret. Tokens signed with the old one keep working until they
+    /// expire (at most the longest token lifetime).
+    #[serde(default)]
+    pub rotate_signing_secret: bool,
+}
+
+pub fn max_message_length(ctx: &Parley, tenant: &TenantCtx) -> usize {
+    tenant
+        .settings
+        .max_message_length
+        .unwrap_or(ctx.config.limits.max_message_length)
+}
+
+fn app_view(ctx: &Parley, model: tenant::Model, signing_secret: Option<String>) -> App {
+    let t = TenantCtx::from_model(model);
+    App {
+        max_message_length: max_message_length(ctx, &t),
+        id: t.model.id,
+        name: t.model.name,
+        settings: t.settings,
+        previous_signing_secret_valid_until: t.model.signing_secret_prev_until.filter(|u| *u > Utc::now()),
+        signing_secret,
+    }
+}
+
+pub fn get_app(ctx: &Parley, tenant: &TenantCtx) -> App {
+    app_view(ctx, tenant.model.clone(), None)
+}
+
+pub async fn patch_app(ctx: &Parley, tenant: &TenantCtx, patch: AppPatch) -> Result<App> {
+    let model = find(ctx, tenant.id.as_str()).await?;
+    let old_secret = model.signing_secret.clone();
+    let mut am: tenant::ActiveModel = model.into();
+    if let Some(name) = patch.name {
+        am.name = Set(parse_name(&name)?);
+    }
+    if let Some(settings) = patch.settings {
+        check_settings(ctx, &settings)?;
+        am.settings = Set(serde_json::to_value(&settings)?);
+    }
+    let mut new_secret = None;
+    if patch.rotate_signing_secret {
+        let secret = random_string(48);
+        let grace = i64::try_from(ctx.config.limits.max_token_ttl_s).unwrap_or(i64::MAX / 2);
+        am.signing_secret = Set(secret.clone());
+        am.signing_secret_prev = Set(Some(old_secret));
+        am.signing_secret_prev_until = Set(Some(Utc::now() + chrono::Duration::seconds(grace)));
+        new_secret = Some(secret);
+    }
+    am.updated_at = Set(Utc::now());
+    let model = am.update(&ctx.db).await?;
+    Ok(app_view(ctx, model, new_secret))
+}

@@ -1,0 +1,300 @@
+//! Users of a tenant: upsert, read, search by name prefix, patch, deactivate and delete.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::Caller;
+use crate::entities::{channel, member, message, reaction, user};
+use crate::ids::{TenantId, UserId, UserRole, parse_custom};
+use crate::page::{self, Page};
+use crate::tenants::next_cursor;
+use crate::{Error, ErrorCode, Parley, Result};
+
+/// A user as every API answer shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct User {
+    pub id: String,
+    pub name: Option<String>,
+    pub image: Option<String>,
+    pub role: UserRole,
+    #[schema(value_type = Object)]
+    pub custom: serde_json::Value,
+    pub deactivated: bool,
+    pub deactivated_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<user::Model> for User {
+    fn from(m: user::Model) -> Self {
+        Self {
+            role: UserRole::from_db(&m.role),
+            deactivated: m.deactivated_at.is_some(),
+            id: m.id,
+            name: m.name,
+            image: m.image,
+            custom: m.custom,
+            deactivated_at: m.deactivated_at,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// The body of `PUT /v1/users/{user_id}` (create or replace) and `PATCH` (change some fields).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserInput {
+    pub name: Option<String>,
+    pub image: Option<String>,
+    pub role: Option<UserRole>,
+    #[schema(value_type = Option<Object>)]
+    pub custom: Option<serde_json::Value>,
+}
+
+/// How `DELETE /v1/users/{user_id}` treats the user.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum DeleteMode {
+    /// Deactivate: the user can no longer connect; everything is kept.
+    #[default]
+    Soft,
+    /// Remove the user, their memberships and reactions.
+    Hard,
+}
+
+/// What a hard delete does with the user's messages.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum DeletedUserMessages {
+    /// Keep them, shown as by a deleted user (`user_id: null`).
+    #[default]
+    Keep,
+    /// Delete them (tombstones keep their `seq`).
+    Delete,
+}
+
+fn require_privileged(caller: &Caller) -> Result<()> {
+    if caller.is_privileged() {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorCode::ServerKeyRequired,
+            "only the tenant server (secret key) or an admin user may do this",
+        ))
+    }
+}
+
+fn parse_display(field: &str, v: Option<String>, max: usize) -> Result<Option<String>> {
+    match v {
+        Some(s) if s.chars().count() > max => Err(Error::invalid(format!("`{field}` must be at most {max} characters"))),
+        Some(s) if s.trim().is_empty() => Ok(None),
+        other => Ok(other),
+    }
+}
+
+fn search_name(name: &Option<String>) -> Option<String> {
+    name.as_ref().map(|n| n.to_lowercase())
+}
+
+pub(crate) async fn find<C: sea_orm::ConnectionTrait>(db: &C, tenant: &str, id: &str) -> Result<user::Model> {
+    user::Entity::find_by_id((tenant.to_owned(), id.to_owned()))
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::new(ErrorCode::UserNotFound, format!("no user `{id}`")))
+}
+
+/// Creates the user if it does not exist yet and returns it.
+pub async fn ensure(ctx: &Parley, tenant: &TenantId, id: &UserId) -> Result<user::Model> {
+    if let Some(found) = user::Entity::find_by_id((tenant.as_str().to_owned(), id.as_str().to_owned()))
+        .one(&ctx.db)
+        .await?
+    {
+        return Ok(found);
+    }
+    let now = Utc::now();
+    let am = user::ActiveModel {
+        tenant_id: Set(tenant.as_str().to_owned()),
+        id: Set(id.as_str().to_owned()),
+        name: Set(None),
+        search_name: Set(None),
+        image: Set(None),
+        role: Set(UserRole::User.as_str().to_owned()),
+        custom: Set(serde_json::json!({})),
+        deactivated_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    user::Entity::insert(am).on_conflict_do_nothing().exec_without_returning(&ctx.db).await?;
+    find(&ctx.db, tenant.as_str(), id.as_str()).await
+}
+
+/// `PUT`: creates the user or replaces its fields. Returns the user and whether it was created.
+pub async fn upsert(ctx: &Parley, caller: &Caller, id: &str, input: UserInput) -> Result<(User, bool)> {
+    require_privileged(caller)?;
+    let id = UserId::parse("user_id", id)?;
+    let name = parse_display("name", input.name, 200)?;
+    let image = parse_display("image", input.image, 2048)?;
+    let custom = parse_custom("custom", input.custom.unwrap_or_else(|| serde_json::json!({})), ctx.config.limits.max_custom_bytes)?;
+    let role = input.role.unwrap_or_default();
+    let now = Utc::now();
+    let tenant = caller.tenant_id();
+    let existing = user::Entity::find_by_id((tenant.to_owned(), id.as_str().to_owned())).one(&ctx.db).await?;
+    let created = existing.is_none();
+    let model = match existing {
+        Some(found) => {
+            let mut am: user::ActiveModel = found.into();
+            am.search_name = Set(search_name(&name));
+            am.name = Set(name);
+            am.image = Set(image);
+            am.role = Set(role.as_str().to_owned());
+            am.custom = Set(custom);
+            am.updated_at = Set(now);
+            am.update(&ctx.db).await?
+        }
+        None => {
+            user::ActiveModel {
+                tenant_id: Set(tenant.to_owned()),
+                id: Set(id.into_string()),
+                search_name: Set(search_name(&name)),
+                name: Set(name),
+                image: Set(image),
+                role: Set(role.as_str().to_owned()),
+                custom: Set(custom),
+                deactivated_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(&ctx.db)
+            .await?
+        }
+    };
+    Ok((model.into(), created))
+}
+
+pub async fn get(ctx: &Parley, caller: &Caller, id: &str) -> Result<User> {
+    Ok(find(&ctx.db, caller.tenant_id(), id).await?.into())
+}
+
+/// Users whose name starts with `q` (case-insensitive), or all users, by id.
+pub async fn list(ctx: &Parley, caller: &Caller, q: Option<&str>, limit: Option<u64>, cursor: Option<&str>) -> Result<Page<User>> {
+    let limit = page::limit(limit)?;
+    let mut query = user::Entity::find()
+        .filter(user::Column::TenantId.eq(caller.tenant_id()))
+        .order_by_asc(user::Column::Id);
+    if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+        let escaped: String = q
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        query = query.filter(Expr::col(user::Column::SearchName).like(sea_orm::sea_query::LikeExpr::new(format!("{escaped}%")).escape('\\')));
+    }
+    if let Some(c) = cursor {
+        query = query.filter(user::Column::Id.gt(page::decode_cursor(c)?));
+    }
+    let mut rows = query.limit(limit + 1).all(&ctx.db).await?;
+    let next = next_cursor(&mut rows, limit, |u| u.id.clone());
+    Ok(Page {
+        items: rows.into_iter().map(User::from).collect(),
+        next_cursor: next,
+    })
+}
+
+/// Changes the given fields. A user may change their own name, image and custom data.
+pub async fn patch(ctx: &Parley, caller: &Caller, id: &str, input: UserInput) -> Result<User> {
+    let is_self = caller.user_id().is_some_and(|u| u.as_str() == id);
+    if !caller.is_privileged() {
+        if !is_self {
+            return Err(Error::forbidden("a user may only change their own profile"));
+        }
+        if input.role.is_some() {
+            return Err(Error::forbidden("a user may not change their own role"));
+        }
+    }
+    let found = find(&ctx.db, caller.tenant_id(), id).await?;
+    let mut am: user::ActiveModel = found.into();
+    if input.name.is_some() {
+        let name = parse_display("name", input.name, 200)?;
+        am.search_name = Set(search_name(&name));
+        am.name = Set(name);
+    }
+    if input.image.is_some() {
+        am.image = Set(parse_display("image", input.image, 2048)?);
+    }
+    if let Some(role) = input.role {
+        am.role = Set(role.as_str().to_owned());
+    }
+    if let Some(custom) = input.custom {
+        am.custom = Set(parse_custom("custom", custom, ctx.config.limits.max_custom_bytes)?);
+    }
+    am.updated_at = Set(Utc::now());
+    Ok(am.update(&ctx.db).await?.into())
+}
+
+/// Lifts a deactivation.
+pub async fn reactivate(ctx: &Parley, caller: &Caller, id: &str) -> Result<User> {
+    require_privileged(caller)?;
+    let found = find(&ctx.db, caller.tenant_id(), id).await?;
+    let mut am: user::ActiveModel = found.into();
+    am.deactivated_at = Set(None);
+    am.updated_at = Set(Utc::now());
+    Ok(am.update(&ctx.db).await?.into())
+}
+
+/// Deactivates (soft) or removes (hard) a user.
+pub async fn delete(ctx: &Parley, caller: &Caller, id: &str, mode: DeleteMode, messages: DeletedUserMessages) -> Result<()> {
+    require_privileged(caller)?;
+    let tenant = caller.tenant_id();
+    let found = find(&ctx.db, tenant, id).await?;
+    let now = Utc::now();
+    if mode == DeleteMode::Soft {
+        let mut am: user::ActiveModel = found.into();
+        am.deactivated_at = Set(Some(now));
+        am.updated_at = Set(now);
+        am.update(&ctx.db).await?;
+        return Ok(());
+    }
+    let txn = ctx.db.begin().await?;
+    reaction::Entity::delete_many()
+        .filter(reaction::Column::TenantId.eq(tenant))
+        .filter(reaction::Column::UserId.eq(id))
+        .exec(&txn)
+        .await?;
+    let memberships = Query::select()
+        .column(member::Column::Cid)
+        .from(member::Entity)
+        .and_where(member::Column::TenantId.eq(tenant))
+        .and_where(member::Column::UserId.eq(id))
+        .to_owned();
+    channel::Entity::update_many()
+        .col_expr(channel::Column::MemberCount, Expr::col(channel::Column::MemberCount).sub(1))
+        .filter(channel::Column::TenantId.eq(tenant))
+        .filter(channel::Column::Cid.in_subquery(memberships))
+        .exec(&txn)
+        .await?;
+    member::Entity::delete_many()
+        .filter(member::Column::TenantId.eq(tenant))
+        .filter(member::Column::UserId.eq(id))
+        .exec(&txn)
+        .await?;
+    let mut update = message::Entity::update_many()
+        .col_expr(message::Column::UserId, Expr::value(Option::<String>::None))
+        .filter(message::Column::TenantId.eq(tenant))
+        .filter(message::Column::UserId.eq(id));
+    if messages == DeletedUserMessages::Delete {
+        update = crate::messages::tombstone_columns(update, now);
+    }
+    update.exec(&txn).await?;
+    user::Entity::delete_by_id((tenant.to_owned(), id.to_owned())).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}

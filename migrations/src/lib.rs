@@ -1,0 +1,15 @@
+//! Parley's database schema as ordered migrations. The same definitions build the schema on
+//! SQLite (embedded default) and PostgreSQL (scale-out); every table carries `tenant_id`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_core;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_core::Migration)]
+    }
+}
