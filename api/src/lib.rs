@@ -1,1 +1,12 @@
+//! Parley's HTTP face: REST handlers over `parley-core`, typed auth extractors, rate limits,
+//! problem+json errors, the OpenAPI document and the server start-up.
 
+pub mod auth;
+pub mod cli;
+pub mod error;
+pub mod limits;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+
+pub use startup::{Running, spawn};

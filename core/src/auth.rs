@@ -50,7 +50,11 @@ impl KeyKind {
         }
     }
     pub(crate) fn from_db(s: &str) -> Self {
-        if s == "secret" { Self::Secret } else { Self::Publishable }
+        if s == "secret" {
+            Self::Secret
+        } else {
+            Self::Publishable
+        }
     }
 }
 
@@ -62,7 +66,11 @@ pub struct IssuedKey {
 }
 
 pub fn random_string(len: usize) -> String {
-    rand::rng().sample_iter(Alphanumeric).take(len).map(char::from).collect()
+    rand::rng()
+        .sample_iter(Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
 }
 
 fn sha256_hex(s: &str) -> String {
@@ -187,12 +195,19 @@ pub async fn authenticate_key(ctx: &Parley, raw: &str, expected: KeyKind) -> Res
     };
     if raw.starts_with(other.prefix()) {
         let detail = match expected {
-            KeyKind::Publishable => "a secret key (sk_…) was sent where the publishable key (pk_…) belongs; never ship the secret key in an app",
+            KeyKind::Publishable => {
+                "a secret key (sk_…) was sent where the publishable key (pk_…) belongs; never ship the secret key in an app"
+            }
             KeyKind::Secret => "this endpoint needs the secret key (sk_…), not the publishable key",
         };
         return Err(Error::new(ErrorCode::InvalidApiKey, detail));
     }
-    let invalid = || Error::new(ErrorCode::InvalidApiKey, "the API key is not valid or has been revoked");
+    let invalid = || {
+        Error::new(
+            ErrorCode::InvalidApiKey,
+            "the API key is not valid or has been revoked",
+        )
+    };
     let rest = raw.strip_prefix(expected.prefix()).ok_or_else(invalid)?;
     if rest.len() != KEY_ID_LEN + KEY_SECRET_LEN || !rest.is_ascii() {
         return Err(invalid());
@@ -202,7 +217,10 @@ pub async fn authenticate_key(ctx: &Parley, raw: &str, expected: KeyKind) -> Res
         .one(&ctx.db)
         .await?
         .ok_or_else(invalid)?;
-    let matches: bool = sha256_hex(raw).as_bytes().ct_eq(key.secret_hash.as_bytes()).into();
+    let matches: bool = sha256_hex(raw)
+        .as_bytes()
+        .ct_eq(key.secret_hash.as_bytes())
+        .into();
     if !matches || key.revoked_at.is_some() || KeyKind::from_db(&key.kind) != expected {
         return Err(invalid());
     }
@@ -211,7 +229,10 @@ pub async fn authenticate_key(ctx: &Parley, raw: &str, expected: KeyKind) -> Res
         .await?
         .ok_or_else(invalid)?;
     if tenant.disabled {
-        return Err(Error::new(ErrorCode::TenantDisabled, "this tenant has been disabled by the operator"));
+        return Err(Error::new(
+            ErrorCode::TenantDisabled,
+            "this tenant has been disabled by the operator",
+        ));
     }
     if ctx.key_usage.due(key_id) {
         let mut am: api_key::ActiveModel = key.into();
@@ -235,7 +256,11 @@ struct Claims {
 }
 
 /// Mints a user token valid for `ttl_s` seconds.
-pub fn mint_token(tenant: &TenantCtx, user: &UserId, ttl_s: u64) -> Result<(String, chrono::DateTime<Utc>)> {
+pub fn mint_token(
+    tenant: &TenantCtx,
+    user: &UserId,
+    ttl_s: u64,
+) -> Result<(String, chrono::DateTime<Utc>)> {
     let now = Utc::now();
     let exp = now + chrono::Duration::seconds(i64::try_from(ttl_s).unwrap_or(i64::MAX / 2));
     let claims = Claims {
@@ -257,7 +282,8 @@ pub fn mint_token(tenant: &TenantCtx, user: &UserId, ttl_s: u64) -> Result<(Stri
 /// secret or, until its grace period ends, the previous one.
 pub fn verify_token(tenant: &TenantCtx, token: &str) -> Result<UserId> {
     let bad = |detail: &str| Error::new(ErrorCode::InvalidToken, detail.to_owned());
-    let header = jsonwebtoken::decode_header(token).map_err(|_| bad("the user token is not a JWT"))?;
+    let header =
+        jsonwebtoken::decode_header(token).map_err(|_| bad("the user token is not a JWT"))?;
     if header.alg != Algorithm::HS256 {
         return Err(bad("the user token must be signed with HS256"));
     }
@@ -265,13 +291,19 @@ pub fn verify_token(tenant: &TenantCtx, token: &str) -> Result<UserId> {
     validation.leeway = 5;
     validation.set_required_spec_claims(&["exp"]);
     let try_secret = |secret: &str| {
-        jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(secret.as_bytes()), &validation)
+        jsonwebtoken::decode::<Claims>(
+            token,
+            &DecodingKey::from_secret(secret.as_bytes()),
+            &validation,
+        )
     };
     let model = &tenant.model;
     let claims = match try_secret(&model.signing_secret) {
         Ok(data) => data.claims,
         Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::InvalidSignature) => {
-            let prev_valid = model.signing_secret_prev_until.is_some_and(|until| until > Utc::now());
+            let prev_valid = model
+                .signing_secret_prev_until
+                .is_some_and(|until| until > Utc::now());
             match (&model.signing_secret_prev, prev_valid) {
                 (Some(prev), true) => try_secret(prev).map_err(|e| token_error(&e))?.claims,
                 _ => return Err(token_error(&e)),
@@ -289,11 +321,18 @@ pub fn verify_token(tenant: &TenantCtx, token: &str) -> Result<UserId> {
 fn token_error(e: &jsonwebtoken::errors::Error) -> Error {
     use jsonwebtoken::errors::ErrorKind;
     match e.kind() {
-        ErrorKind::ExpiredSignature => Error::new(ErrorCode::TokenExpired, "the user token has expired; mint a new one"),
-        ErrorKind::InvalidSignature => Error::new(ErrorCode::InvalidToken, "the user token's signature does not match"),
-        ErrorKind::MissingRequiredClaim(c) => {
-            Error::new(ErrorCode::InvalidToken, format!("the user token lacks the `{c}` claim"))
-        }
+        ErrorKind::ExpiredSignature => Error::new(
+            ErrorCode::TokenExpired,
+            "the user token has expired; mint a new one",
+        ),
+        ErrorKind::InvalidSignature => Error::new(
+            ErrorCode::InvalidToken,
+            "the user token's signature does not match",
+        ),
+        ErrorKind::MissingRequiredClaim(c) => Error::new(
+            ErrorCode::InvalidToken,
+            format!("the user token lacks the `{c}` claim"),
+        ),
         _ => Error::new(ErrorCode::InvalidToken, "the user token is not valid"),
     }
 }
@@ -305,7 +344,10 @@ pub async fn authenticate_user(ctx: &Parley, api_key: &str, token: &str) -> Resu
     let user_id = verify_token(&tenant, token)?;
     let user = crate::users::ensure(ctx, &tenant.id, &user_id).await?;
     if user.deactivated_at.is_some() {
-        return Err(Error::new(ErrorCode::UserDeactivated, "this user has been deactivated"));
+        return Err(Error::new(
+            ErrorCode::UserDeactivated,
+            "this user has been deactivated",
+        ));
     }
     Ok(Caller {
         tenant,
@@ -327,7 +369,9 @@ pub async fn authenticate_server(ctx: &Parley, secret_key: &str) -> Result<Calle
 
 /// The operator token: from configuration, or generated on first start and kept in
 /// `$DATA_DIR/admin-token` (mode 0600). Returns the token and, when it lives in a file, the path.
-pub fn ensure_admin_token(config: &crate::config::Config) -> Result<(SecretString, Option<PathBuf>)> {
+pub fn ensure_admin_token(
+    config: &crate::config::Config,
+) -> Result<(SecretString, Option<PathBuf>)> {
     if let Some(token) = &config.admin_token {
         return Ok((token.clone(), None));
     }
@@ -338,8 +382,12 @@ pub fn ensure_admin_token(config: &crate::config::Config) -> Result<(SecretStrin
             return Ok((SecretString::from(existing), Some(path)));
         }
     }
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|e| Error::invalid(format!("cannot create data dir {}: {e}", config.data_dir.display())))?;
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        Error::invalid(format!(
+            "cannot create data dir {}: {e}",
+            config.data_dir.display()
+        ))
+    })?;
     let token = format!("adm_{}", random_string(40));
     write_private(&path, &token)
         .map_err(|e| Error::invalid(format!("cannot write {}: {e}", path.display())))?;
@@ -362,10 +410,17 @@ fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
 
 /// Constant-time check of the operator token.
 pub fn verify_admin_token(expected: &SecretString, given: &str) -> Result<()> {
-    let ok: bool = expected.expose_secret().as_bytes().ct_eq(given.as_bytes()).into();
+    let ok: bool = expected
+        .expose_secret()
+        .as_bytes()
+        .ct_eq(given.as_bytes())
+        .into();
     if ok {
         Ok(())
     } else {
-        Err(Error::new(ErrorCode::InvalidAdminToken, "the operator token is not valid"))
+        Err(Error::new(
+            ErrorCode::InvalidAdminToken,
+            "the operator token is not valid",
+        ))
     }
 }

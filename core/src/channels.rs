@@ -6,8 +6,8 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -169,7 +169,10 @@ impl Access {
         if self.can_read(caller) {
             Ok(())
         } else {
-            Err(Error::new(ErrorCode::NotAMember, format!("you are not a member of `{}`", self.channel.cid)))
+            Err(Error::new(
+                ErrorCode::NotAMember,
+                format!("you are not a member of `{}`", self.channel.cid),
+            ))
         }
     }
 
@@ -179,10 +182,16 @@ impl Access {
             return Ok(());
         }
         if self.membership.is_none() {
-            return Err(Error::new(ErrorCode::NotAMember, format!("you are not a member of `{}`", self.channel.cid)));
+            return Err(Error::new(
+                ErrorCode::NotAMember,
+                format!("you are not a member of `{}`", self.channel.cid),
+            ));
         }
         if self.channel.frozen {
-            return Err(Error::new(ErrorCode::ChannelFrozen, format!("`{}` is frozen", self.channel.cid)));
+            return Err(Error::new(
+                ErrorCode::ChannelFrozen,
+                format!("`{}` is frozen", self.channel.cid),
+            ));
         }
         Ok(())
     }
@@ -211,40 +220,65 @@ fn not_found(cid: &str) -> Error {
     Error::new(ErrorCode::ChannelNotFound, format!("no channel `{cid}`"))
 }
 
-pub(crate) async fn find<C: ConnectionTrait>(db: &C, tenant: &str, cid: &str) -> Result<channel::Model> {
+pub(crate) async fn find<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    cid: &str,
+) -> Result<channel::Model> {
     channel::Entity::find_by_id((tenant.to_owned(), cid.to_owned()))
         .one(db)
         .await?
         .ok_or_else(|| not_found(cid))
 }
 
-async fn membership<C: ConnectionTrait>(db: &C, tenant: &str, cid: &str, user: &str) -> Result<Option<member::Model>> {
-    Ok(member::Entity::find_by_id((tenant.to_owned(), cid.to_owned(), user.to_owned()))
-        .one(db)
-        .await?)
+async fn membership<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    cid: &str,
+    user: &str,
+) -> Result<Option<member::Model>> {
+    Ok(
+        member::Entity::find_by_id((tenant.to_owned(), cid.to_owned(), user.to_owned()))
+            .one(db)
+            .await?,
+    )
 }
 
 /// Loads a channel with the membership of `as_user` (the caller's user unless given).
-pub(crate) async fn access(ctx: &Parley, caller: &Caller, cid: &str, as_user: Option<&UserId>) -> Result<Access> {
+pub(crate) async fn access(
+    ctx: &Parley,
+    caller: &Caller,
+    cid: &str,
+    as_user: Option<&UserId>,
+) -> Result<Access> {
     let channel = find(&ctx.db, caller.tenant_id(), cid).await?;
     let user = as_user.or(caller.user_id());
     let membership = match user {
         Some(u) => membership(&ctx.db, caller.tenant_id(), cid, u.as_str()).await?,
         None => None,
     };
-    Ok(Access { channel, membership })
+    Ok(Access {
+        channel,
+        membership,
+    })
 }
 
 fn parse_name(name: Option<String>) -> Result<Option<String>> {
     match name {
-        Some(n) if n.chars().count() > 200 => Err(Error::invalid("`name` must be at most 200 characters")),
+        Some(n) if n.chars().count() > 200 => {
+            Err(Error::invalid("`name` must be at most 200 characters"))
+        }
         Some(n) if n.trim().is_empty() => Ok(None),
         other => Ok(other),
     }
 }
 
 /// Checks that every id names an existing user of the tenant.
-async fn require_users<C: ConnectionTrait>(db: &C, tenant: &str, ids: &BTreeSet<String>) -> Result<()> {
+async fn require_users<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    ids: &BTreeSet<String>,
+) -> Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -263,13 +297,18 @@ async fn require_users<C: ConnectionTrait>(db: &C, tenant: &str, ids: &BTreeSet<
         Ok(())
     } else {
         let list: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
-        Err(Error::new(ErrorCode::UserNotFound, format!("these users do not exist: {}", list.join(", "))))
+        Err(Error::new(
+            ErrorCode::UserNotFound,
+            format!("these users do not exist: {}", list.join(", ")),
+        ))
     }
 }
 
 fn parse_user_ids(field: &str, ids: &[String]) -> Result<BTreeSet<String>> {
     if ids.len() > MAX_MEMBERS_PER_CALL {
-        return Err(Error::invalid(format!("`{field}` may name at most {MAX_MEMBERS_PER_CALL} users per call")));
+        return Err(Error::invalid(format!(
+            "`{field}` may name at most {MAX_MEMBERS_PER_CALL} users per call"
+        )));
     }
     ids.iter()
         .map(|id| UserId::parse(field, id).map(UserId::into_string))
@@ -292,12 +331,17 @@ pub async fn create(ctx: &Parley, caller: &Caller, input: NewChannel) -> Result<
         (true, Some(_)) => return Err(Error::invalid("give either `id` or `distinct`, not both")),
         (true, None) => {
             if members.len() < 2 {
-                return Err(Error::invalid("a distinct channel needs at least two members"));
+                return Err(Error::invalid(
+                    "a distinct channel needs at least two members",
+                ));
             }
             let joined = members.iter().cloned().collect::<Vec<_>>().join("\n");
             let digest = Sha256::digest(joined.as_bytes());
             let hex: String = digest.iter().take(20).map(|b| format!("{b:02x}")).collect();
-            Cid { kind, id: format!("dm_{hex}") }
+            Cid {
+                kind,
+                id: format!("dm_{hex}"),
+            }
         }
         (false, Some(id)) => Cid::parse(kind.as_str(), id)?,
         (false, None) => Cid::generated(kind),
@@ -311,7 +355,10 @@ pub async fn create(ctx: &Parley, caller: &Caller, input: NewChannel) -> Result<
     let tenant = caller.tenant_id();
     let cid_s = cid.to_string();
 
-    if let Some(existing) = channel::Entity::find_by_id((tenant.to_owned(), cid_s.clone())).one(&ctx.db).await? {
+    if let Some(existing) = channel::Entity::find_by_id((tenant.to_owned(), cid_s.clone()))
+        .one(&ctx.db)
+        .await?
+    {
         return Ok((existing_for(ctx, caller, existing).await?, false));
     }
     if let Some(c) = &creator {
@@ -365,7 +412,10 @@ async fn existing_for(ctx: &Parley, caller: &Caller, existing: channel::Model) -
         Some(u) => membership(&ctx.db, caller.tenant_id(), &existing.cid, u.as_str()).await?,
         None => None,
     };
-    let access = Access { channel: existing, membership };
+    let access = Access {
+        channel: existing,
+        membership,
+    };
     access.require_read(caller)?;
     view(ctx, caller, access).await
 }
@@ -395,7 +445,10 @@ async fn insert_member<C: ConnectionTrait>(
 /// Builds the caller's view of a channel: members, own membership, unread count, last message.
 pub(crate) async fn view(ctx: &Parley, caller: &Caller, access: Access) -> Result<Channel> {
     let tenant = caller.tenant_id();
-    let Access { channel: c, membership } = access;
+    let Access {
+        channel: c,
+        membership,
+    } = access;
     let members = member::Entity::find()
         .filter(member::Column::TenantId.eq(tenant))
         .filter(member::Column::Cid.eq(&c.cid))
@@ -422,7 +475,9 @@ pub(crate) async fn view(ctx: &Parley, caller: &Caller, access: Access) -> Resul
         .one(&ctx.db)
         .await?;
     let last_message = match last {
-        Some(m) => crate::messages::enrich(ctx, tenant, caller.user_id(), vec![m]).await?.pop(),
+        Some(m) => crate::messages::enrich(ctx, tenant, caller.user_id(), vec![m])
+            .await?
+            .pop(),
         None => None,
     };
     Ok(Channel {
@@ -477,9 +532,19 @@ pub async fn list(
     let tenant = caller.tenant_id();
     let member_of = match (caller.user_id(), member_filter) {
         (Some(me), None | Some("me")) => Some(me.as_str().to_owned()),
-        (Some(me), Some(other)) if other == me.as_str() || caller.is_privileged() => Some(other.to_owned()),
-        (Some(_), Some(_)) => return Err(Error::forbidden("a user may only list their own channels (`member=me`)")),
-        (None, Some("me")) => return Err(Error::invalid("`member=me` needs a user token; with the secret key name the user")),
+        (Some(me), Some(other)) if other == me.as_str() || caller.is_privileged() => {
+            Some(other.to_owned())
+        }
+        (Some(_), Some(_)) => {
+            return Err(Error::forbidden(
+                "a user may only list their own channels (`member=me`)",
+            ));
+        }
+        (None, Some("me")) => {
+            return Err(Error::invalid(
+                "`member=me` needs a user token; with the secret key name the user",
+            ));
+        }
         (None, Some(other)) => Some(UserId::parse("member", other)?.into_string()),
         (None, None) => None,
     };
@@ -518,12 +583,27 @@ pub async fn list(
             Some(u) => membership(&ctx.db, tenant, &c.cid, u.as_str()).await?,
             None => None,
         };
-        items.push(view(ctx, caller, Access { channel: c, membership }).await?);
+        items.push(
+            view(
+                ctx,
+                caller,
+                Access {
+                    channel: c,
+                    membership,
+                },
+            )
+            .await?,
+        );
     }
     Ok(Page { items, next_cursor })
 }
 
-pub async fn patch(ctx: &Parley, caller: &Caller, cid: &Cid, patch: ChannelPatch) -> Result<Channel> {
+pub async fn patch(
+    ctx: &Parley,
+    caller: &Caller,
+    cid: &Cid,
+    patch: ChannelPatch,
+) -> Result<Channel> {
     let access = access(ctx, caller, &cid.to_string(), None).await?;
     access.require_read(caller)?;
     access.require_moderate(caller)?;
@@ -532,14 +612,26 @@ pub async fn patch(ctx: &Parley, caller: &Caller, cid: &Cid, patch: ChannelPatch
         am.name = Set(parse_name(patch.name)?);
     }
     if let Some(custom) = patch.custom {
-        am.custom = Set(parse_custom("custom", custom, ctx.config.limits.max_custom_bytes)?);
+        am.custom = Set(parse_custom(
+            "custom",
+            custom,
+            ctx.config.limits.max_custom_bytes,
+        )?);
     }
     if let Some(frozen) = patch.frozen {
         am.frozen = Set(frozen);
     }
     am.updated_at = Set(Utc::now());
     let channel = am.update(&ctx.db).await?;
-    view(ctx, caller, Access { channel, membership: access.membership }).await
+    view(
+        ctx,
+        caller,
+        Access {
+            channel,
+            membership: access.membership,
+        },
+    )
+    .await
 }
 
 /// Deletes the channel with its members, messages and reactions.
@@ -552,7 +644,9 @@ pub async fn delete(ctx: &Parley, caller: &Caller, cid: &Cid) -> Result<()> {
         .as_ref()
         .is_some_and(|m| MemberRole::from_db(&m.role) == MemberRole::Owner);
     if !caller.is_privileged() && !is_owner {
-        return Err(Error::forbidden(format!("only the owner of `{cid}` may delete it")));
+        return Err(Error::forbidden(format!(
+            "only the owner of `{cid}` may delete it"
+        )));
     }
     let tenant = caller.tenant_id();
     let txn = ctx.db.begin().await?;
@@ -577,14 +671,21 @@ pub async fn delete(ctx: &Parley, caller: &Caller, cid: &Cid) -> Result<()> {
         .filter(member::Column::Cid.eq(cid.as_str()))
         .exec(&txn)
         .await?;
-    channel::Entity::delete_by_id((tenant.to_owned(), cid)).exec(&txn).await?;
+    channel::Entity::delete_by_id((tenant.to_owned(), cid))
+        .exec(&txn)
+        .await?;
     txn.commit().await?;
     Ok(())
 }
 
 /// Adds members (or changes the role of existing ones). Owners and moderators may add anyone;
 /// on `team` and `livestream` channels a user may add themselves.
-pub async fn add_members(ctx: &Parley, caller: &Caller, cid: &Cid, input: AddMembers) -> Result<Channel> {
+pub async fn add_members(
+    ctx: &Parley,
+    caller: &Caller,
+    cid: &Cid,
+    input: AddMembers,
+) -> Result<Channel> {
     let cid_s = cid.to_string();
     let access = access(ctx, caller, &cid_s, None).await?;
     access.require_read(caller)?;
@@ -592,7 +693,9 @@ pub async fn add_members(ctx: &Parley, caller: &Caller, cid: &Cid, input: AddMem
     if ids.is_empty() {
         return Err(Error::invalid("`user_ids` must name at least one user"));
     }
-    let self_join = caller.user_id().is_some_and(|me| ids.len() == 1 && ids.contains(me.as_str()))
+    let self_join = caller
+        .user_id()
+        .is_some_and(|me| ids.len() == 1 && ids.contains(me.as_str()))
         && cid.kind.is_open()
         && input.role.is_none_or(|r| r == MemberRole::Member);
     if !self_join {
@@ -600,7 +703,10 @@ pub async fn add_members(ctx: &Parley, caller: &Caller, cid: &Cid, input: AddMem
     }
     let role = input.role.unwrap_or_default();
     if role == MemberRole::Owner && !caller.is_privileged() {
-        let is_owner = access.membership.as_ref().is_some_and(|m| MemberRole::from_db(&m.role) == MemberRole::Owner);
+        let is_owner = access
+            .membership
+            .as_ref()
+            .is_some_and(|m| MemberRole::from_db(&m.role) == MemberRole::Owner);
         if !is_owner {
             return Err(Error::forbidden("only an owner may make owners"));
         }
@@ -642,7 +748,10 @@ pub async fn add_members(ctx: &Parley, caller: &Caller, cid: &Cid, input: AddMem
         }
     }
     channel::Entity::update_many()
-        .col_expr(channel::Column::MemberCount, Expr::col(channel::Column::MemberCount).add(added))
+        .col_expr(
+            channel::Column::MemberCount,
+            Expr::col(channel::Column::MemberCount).add(added),
+        )
         .col_expr(channel::Column::UpdatedAt, Expr::value(now))
         .filter(channel::Column::TenantId.eq(tenant))
         .filter(channel::Column::Cid.eq(&cid_s))
@@ -654,18 +763,32 @@ pub async fn add_members(ctx: &Parley, caller: &Caller, cid: &Cid, input: AddMem
 }
 
 /// Changes a member's role (owners, moderators, the tenant server).
-pub async fn update_member(ctx: &Parley, caller: &Caller, cid: &Cid, user_id: &str, patch: MemberPatch) -> Result<Member> {
+pub async fn update_member(
+    ctx: &Parley,
+    caller: &Caller,
+    cid: &Cid,
+    user_id: &str,
+    patch: MemberPatch,
+) -> Result<Member> {
     let cid_s = cid.to_string();
     let access = access(ctx, caller, &cid_s, None).await?;
     access.require_read(caller)?;
     access.require_moderate(caller)?;
-    let is_owner = access.membership.as_ref().is_some_and(|m| MemberRole::from_db(&m.role) == MemberRole::Owner);
+    let is_owner = access
+        .membership
+        .as_ref()
+        .is_some_and(|m| MemberRole::from_db(&m.role) == MemberRole::Owner);
     if patch.role == MemberRole::Owner && !caller.is_privileged() && !is_owner {
         return Err(Error::forbidden("only an owner may make owners"));
     }
     let found = membership(&ctx.db, caller.tenant_id(), &cid_s, user_id)
         .await?
-        .ok_or_else(|| Error::new(ErrorCode::UserNotFound, format!("`{user_id}` is not a member of `{cid_s}`")))?;
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::UserNotFound,
+                format!("`{user_id}` is not a member of `{cid_s}`"),
+            )
+        })?;
     let mut am: member::ActiveModel = found.into();
     am.role = Set(patch.role.as_str().to_owned());
     am.updated_at = Set(Utc::now());
@@ -687,10 +810,16 @@ pub async fn remove_member(ctx: &Parley, caller: &Caller, cid: &Cid, user_id: &s
         .exec(&txn)
         .await?;
     if res.rows_affected == 0 {
-        return Err(Error::new(ErrorCode::UserNotFound, format!("`{user_id}` is not a member of `{cid_s}`")));
+        return Err(Error::new(
+            ErrorCode::UserNotFound,
+            format!("`{user_id}` is not a member of `{cid_s}`"),
+        ));
     }
     channel::Entity::update_many()
-        .col_expr(channel::Column::MemberCount, Expr::col(channel::Column::MemberCount).sub(1))
+        .col_expr(
+            channel::Column::MemberCount,
+            Expr::col(channel::Column::MemberCount).sub(1),
+        )
         .col_expr(channel::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(channel::Column::TenantId.eq(tenant))
         .filter(channel::Column::Cid.eq(&cid_s))
@@ -701,12 +830,20 @@ pub async fn remove_member(ctx: &Parley, caller: &Caller, cid: &Cid, user_id: &s
 }
 
 /// Marks the channel read up to `seq` (never backwards, never past the last message).
-pub async fn mark_read(ctx: &Parley, caller: &Caller, cid: &Cid, input: MarkRead) -> Result<ReadState> {
+pub async fn mark_read(
+    ctx: &Parley,
+    caller: &Caller,
+    cid: &Cid,
+    input: MarkRead,
+) -> Result<ReadState> {
     let user = caller.acting_user(input.user_id.as_deref())?;
     let cid_s = cid.to_string();
     let access = access(ctx, caller, &cid_s, Some(&user)).await?;
     let Some(m) = access.membership else {
-        return Err(Error::new(ErrorCode::NotAMember, format!("`{user}` is not a member of `{cid_s}`")));
+        return Err(Error::new(
+            ErrorCode::NotAMember,
+            format!("`{user}` is not a member of `{cid_s}`"),
+        ));
     };
     let target = input.seq.unwrap_or(access.channel.last_seq);
     if target < 0 {
@@ -736,21 +873,30 @@ pub async fn mark_read(ctx: &Parley, caller: &Caller, cid: &Cid, input: MarkRead
 
 /// Unread messages per channel of a user: top-level, not deleted, not silent, not their own,
 /// after their read mark.
-pub(crate) async fn unread_counts(ctx: &Parley, tenant: &str, user: &str, cid: Option<&str>) -> Result<HashMap<String, i64>> {
+pub(crate) async fn unread_counts(
+    ctx: &Parley,
+    tenant: &str,
+    user: &str,
+    cid: Option<&str>,
+) -> Result<HashMap<String, i64>> {
     let mut sql = String::from(
         "SELECT m.cid, COUNT(msg.id) FROM members m \
          JOIN messages msg ON msg.tenant_id = m.tenant_id AND msg.cid = m.cid AND msg.seq > m.last_read_seq \
          WHERE m.tenant_id = ? AND m.user_id = ? AND msg.deleted_at IS NULL AND msg.silent = ? \
          AND msg.parent_id IS NULL AND (msg.user_id IS NULL OR msg.user_id <> ?)",
     );
-    let mut values: Vec<sea_orm::Value> = vec![tenant.into(), user.into(), false.into(), user.into()];
+    let mut values: Vec<sea_orm::Value> =
+        vec![tenant.into(), user.into(), false.into(), user.into()];
     if let Some(cid) = cid {
         sql.push_str(" AND m.cid = ?");
         values.push(cid.into());
     }
     sql.push_str(" GROUP BY m.cid");
     let backend = ctx.db.get_database_backend();
-    let rows = ctx.db.query_all_raw(crate::db::statement(backend, &sql, values)).await?;
+    let rows = ctx
+        .db
+        .query_all_raw(crate::db::statement(backend, &sql, values))
+        .await?;
     let mut out = HashMap::with_capacity(rows.len());
     for row in rows {
         let cid: String = row.try_get_by_index(0)?;

@@ -23,6 +23,10 @@ pub struct Limits {
     pub max_custom_bytes: usize,
     /// Largest lifetime of a user token minted by `POST /v1/tokens`, in seconds.
     pub max_token_ttl_s: u64,
+    /// Requests per second a tenant server may make on one node (burst: twice that); 0: no limit.
+    pub server_requests_per_second: u32,
+    /// Requests per second one user may make on one node (burst: twice that); 0: no limit.
+    pub user_requests_per_second: u32,
 }
 
 impl Default for Limits {
@@ -33,6 +37,8 @@ impl Default for Limits {
             max_message_length_cap: 20_000,
             max_custom_bytes: 8 * 1024,
             max_token_ttl_s: 30 * 24 * 3600,
+            server_requests_per_second: 1_000,
+            user_requests_per_second: 50,
         }
     }
 }
@@ -89,18 +95,32 @@ impl Config {
             cli.or_else(|| env(key).filter(|v| !v.is_empty())).or(file)
         };
 
-        let bind_raw = pick(cli.bind, "PARLEY_BIND", from_file.bind).unwrap_or_else(|| "127.0.0.1:8080".into());
-        let bind = bind_raw
-            .parse::<SocketAddr>()
-            .map_err(|e| Error::invalid(format!("config key `bind` (PARLEY_BIND): `{bind_raw}` is not an address:port ({e})")))?;
+        let bind_raw = pick(cli.bind, "PARLEY_BIND", from_file.bind)
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind = bind_raw.parse::<SocketAddr>().map_err(|e| {
+            Error::invalid(format!(
+                "config key `bind` (PARLEY_BIND): `{bind_raw}` is not an address:port ({e})"
+            ))
+        })?;
         let data_dir = cli
             .data_dir
-            .or_else(|| env("PARLEY_DATA_DIR").filter(|v| !v.is_empty()).map(PathBuf::from))
+            .or_else(|| {
+                env("PARLEY_DATA_DIR")
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            })
             .or(from_file.data_dir)
             .unwrap_or_else(|| PathBuf::from("./parley-data"));
-        let database_url = pick(cli.database_url, "PARLEY_DATABASE_URL", from_file.database_url)
-            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("parley.db").display()));
-        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+        let database_url = pick(
+            cli.database_url,
+            "PARLEY_DATABASE_URL",
+            from_file.database_url,
+        )
+        .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("parley.db").display()));
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
             return Err(Error::invalid(
                 "config key `database_url` (PARLEY_DATABASE_URL): must start with sqlite: or postgres://",
             ));
@@ -112,16 +132,20 @@ impl Config {
             .map(SecretString::from);
         let mut limits = from_file.limits.unwrap_or_default();
         if let Some(v) = env("PARLEY_MAX_BODY_BYTES") {
-            limits.max_body_bytes = v
-                .parse()
-                .map_err(|_| Error::invalid("config key `limits.max_body_bytes` (PARLEY_MAX_BODY_BYTES): not a number"))?;
+            limits.max_body_bytes = v.parse().map_err(|_| {
+                Error::invalid(
+                    "config key `limits.max_body_bytes` (PARLEY_MAX_BODY_BYTES): not a number",
+                )
+            })?;
         }
         if let Some(v) = env("PARLEY_MAX_MESSAGE_LENGTH") {
             limits.max_message_length = v.parse().map_err(|_| {
                 Error::invalid("config key `limits.max_message_length` (PARLEY_MAX_MESSAGE_LENGTH): not a number")
             })?;
         }
-        if limits.max_message_length == 0 || limits.max_message_length > limits.max_message_length_cap {
+        if limits.max_message_length == 0
+            || limits.max_message_length > limits.max_message_length_cap
+        {
             return Err(Error::invalid(
                 "config key `limits.max_message_length`: must be between 1 and `limits.max_message_length_cap`",
             ));
@@ -138,8 +162,9 @@ impl Config {
 
     /// A configuration for tests and embedding: SQLite or the given URL, port 0.
     pub fn for_tests(data_dir: PathBuf, database_url: Option<String>) -> Self {
-        let database_url = database_url
-            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("parley.db").display()));
+        let database_url = database_url.unwrap_or_else(|| {
+            format!("sqlite://{}?mode=rwc", data_dir.join("parley.db").display())
+        });
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir,
@@ -158,7 +183,8 @@ impl Config {
 fn read_file(path: &Path) -> Result<FileConfig> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::invalid(format!("cannot read config file {}: {e}", path.display())))?;
-    toml::from_str(&text).map_err(|e| Error::invalid(format!("config file {}: {e}", path.display())))
+    toml::from_str(&text)
+        .map_err(|e| Error::invalid(format!("config file {}: {e}", path.display())))
 }
 
 #[cfg(test)]
@@ -169,7 +195,11 @@ mod tests {
     fn env_beats_file_and_cli_beats_env() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("parley.toml");
-        std::fs::write(&file, "bind = \"127.0.0.1:7000\"\n[limits]\nmax_message_length = 100\n").unwrap();
+        std::fs::write(
+            &file,
+            "bind = \"127.0.0.1:7000\"\n[limits]\nmax_message_length = 100\n",
+        )
+        .unwrap();
         let env = |k: &str| (k == "PARLEY_BIND").then(|| "127.0.0.1:7001".to_string());
         let cfg = Config::load(Some(&file), env, Overrides::default()).unwrap();
         assert_eq!(cfg.bind.port(), 7001);
@@ -193,7 +223,12 @@ mod tests {
 
     #[test]
     fn bad_bind_names_the_key() {
-        let err = Config::load(None, |k| (k == "PARLEY_BIND").then(|| "nope".into()), Overrides::default()).unwrap_err();
+        let err = Config::load(
+            None,
+            |k| (k == "PARLEY_BIND").then(|| "nope".into()),
+            Overrides::default(),
+        )
+        .unwrap_err();
         assert!(err.detail.contains("PARLEY_BIND"));
     }
 }

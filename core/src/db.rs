@@ -13,17 +13,23 @@ use crate::{Error, Result};
 /// `database is locked` errors.
 pub async fn connect(config: &Config) -> Result<DatabaseConnection> {
     let mut opts = ConnectOptions::new(config.database_url.clone());
-    opts.sqlx_logging(false).acquire_timeout(Duration::from_secs(5));
+    opts.sqlx_logging(false)
+        .acquire_timeout(Duration::from_secs(5));
     if config.is_sqlite() {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-            Error::invalid(format!("cannot create data dir {}: {e}", config.data_dir.display()))
+            Error::invalid(format!(
+                "cannot create data dir {}: {e}",
+                config.data_dir.display()
+            ))
         })?;
-        opts.max_connections(1).min_connections(1).map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(10))
-                .create_if_missing(true)
-        });
+        opts.max_connections(1)
+            .min_connections(1)
+            .map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .create_if_missing(true)
+            });
     } else {
         opts.max_connections(20).min_connections(1);
     }

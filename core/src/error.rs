@@ -47,10 +47,12 @@ impl ErrorCode {
         use ErrorCode::*;
         match self {
             InvalidRequest | InvalidJson | MessageTooLong | CustomDataTooLarge => 400,
-            MissingCredentials | InvalidAdminToken | InvalidApiKey | InvalidToken | TokenExpired => 401,
-            ServerKeyRequired | Forbidden | NotAMember | TenantDisabled | UserDeactivated | ChannelFrozen => 403,
-            NotFound | TenantNotFound | KeyNotFound | UserNotFound | ChannelNotFound | MessageNotFound
-            | ReactionNotFound => 404,
+            MissingCredentials | InvalidAdminToken | InvalidApiKey | InvalidToken
+            | TokenExpired => 401,
+            ServerKeyRequired | Forbidden | NotAMember | TenantDisabled | UserDeactivated
+            | ChannelFrozen => 403,
+            NotFound | TenantNotFound | KeyNotFound | UserNotFound | ChannelNotFound
+            | MessageNotFound | ReactionNotFound => 404,
             MethodNotAllowed => 405,
             MessageIdConflict => 409,
             PayloadTooLarge => 413,
@@ -199,7 +201,10 @@ impl Error {
     pub fn internal(cause: impl fmt::Display) -> Self {
         Self {
             source: Some(cause.to_string()),
-            ..Self::new(ErrorCode::Internal, "an internal error occurred; it has been logged")
+            ..Self::new(
+                ErrorCode::Internal,
+                "an internal error occurred; it has been logged",
+            )
         }
     }
 
@@ -237,7 +242,8 @@ impl From<DbErr> for Error {
                 )
                 .with_retry_after(5)
             },
-            DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e)) | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))
+            DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
+            | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))
                 if is_connection_error(e) =>
             {
                 Self {
@@ -256,7 +262,10 @@ impl From<DbErr> for Error {
 
 fn is_connection_error(e: &sea_orm::sqlx::Error) -> bool {
     use sea_orm::sqlx::Error as E;
-    matches!(e, E::Io(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed | E::Tls(_))
+    matches!(
+        e,
+        E::Io(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed | E::Tls(_)
+    )
 }
 
 impl From<serde_json::Error> for Error {

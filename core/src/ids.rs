@@ -8,12 +8,22 @@ use utoipa::ToSchema;
 
 use crate::{Error, ErrorCode, Result};
 
-fn check_chars(field: &str, value: &str, max: usize, allowed: impl Fn(char) -> bool, what: &str) -> Result<()> {
+fn check_chars(
+    field: &str,
+    value: &str,
+    max: usize,
+    allowed: impl Fn(char) -> bool,
+    what: &str,
+) -> Result<()> {
     if value.is_empty() || value.chars().count() > max {
-        return Err(Error::invalid(format!("`{field}` must be 1 to {max} characters")));
+        return Err(Error::invalid(format!(
+            "`{field}` must be 1 to {max} characters"
+        )));
     }
     if let Some(bad) = value.chars().find(|c| !allowed(*c)) {
-        return Err(Error::invalid(format!("`{field}` contains {bad:?}; allowed: {what}")));
+        return Err(Error::invalid(format!(
+            "`{field}` contains {bad:?}; allowed: {what}"
+        )));
     }
     Ok(())
 }
@@ -158,7 +168,10 @@ impl Cid {
             |c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'),
             "letters, digits, _ -",
         )?;
-        Ok(Self { kind, id: id.to_owned() })
+        Ok(Self {
+            kind,
+            id: id.to_owned(),
+        })
     }
 
     /// Parses `type:id`.
@@ -201,7 +214,11 @@ impl UserRole {
         }
     }
     pub(crate) fn from_db(s: &str) -> Self {
-        if s == "admin" { Self::Admin } else { Self::User }
+        if s == "admin" {
+            Self::Admin
+        } else {
+            Self::User
+        }
     }
 }
 
@@ -248,7 +265,10 @@ impl MessageText {
                 format!("`text` is {n} characters; the limit is {max_chars}"),
             ));
         }
-        if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        if text
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        {
             return Err(Error::invalid("`text` contains control characters"));
         }
         Ok(Self(text))
@@ -259,7 +279,11 @@ impl MessageText {
 }
 
 /// A `custom` JSON object within the size limit.
-pub fn parse_custom(field: &str, value: serde_json::Value, max_bytes: usize) -> Result<serde_json::Value> {
+pub fn parse_custom(
+    field: &str,
+    value: serde_json::Value,
+    max_bytes: usize,
+) -> Result<serde_json::Value> {
     if !value.is_object() {
         return Err(Error::invalid(format!("`{field}` must be a JSON object")));
     }
@@ -295,7 +319,10 @@ mod tests {
         assert!(UserId::parse("user_id", "").is_err());
         assert!(UserId::parse("user_id", "a b").is_err());
         assert!(UserId::parse("user_id", &"x".repeat(129)).is_err());
-        assert_eq!(Cid::parse_cid("messaging:general").unwrap().to_string(), "messaging:general");
+        assert_eq!(
+            Cid::parse_cid("messaging:general").unwrap().to_string(),
+            "messaging:general"
+        );
         assert!(Cid::parse_cid("nope:general").is_err());
         assert!(Cid::parse_cid("messaging").is_err());
     }
@@ -310,7 +337,8 @@ mod tests {
     #[test]
     fn custom_must_be_a_small_object() {
         assert!(parse_custom("custom", serde_json::json!([1]), 100).is_err());
-        let err = parse_custom("custom", serde_json::json!({"a": "x".repeat(200)}), 100).unwrap_err();
+        let err =
+            parse_custom("custom", serde_json::json!({"a": "x".repeat(200)}), 100).unwrap_err();
         assert_eq!(err.code, ErrorCode::CustomDataTooLarge);
     }
 }

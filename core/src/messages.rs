@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait, UpdateMany,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait, UpdateMany,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -160,10 +160,14 @@ fn parse_attachments(v: Option<serde_json::Value>) -> Result<serde_json::Value> 
         None | Some(serde_json::Value::Null) => Ok(serde_json::json!([])),
         Some(serde_json::Value::Array(items)) => {
             if items.len() > MAX_ATTACHMENTS {
-                return Err(Error::invalid(format!("at most {MAX_ATTACHMENTS} `attachments`")));
+                return Err(Error::invalid(format!(
+                    "at most {MAX_ATTACHMENTS} `attachments`"
+                )));
             }
             if items.iter().any(|a| !a.is_object()) {
-                return Err(Error::invalid("each of `attachments` must be a JSON object"));
+                return Err(Error::invalid(
+                    "each of `attachments` must be a JSON object",
+                ));
             }
             Ok(serde_json::Value::Array(items))
         }
@@ -171,7 +175,12 @@ fn parse_attachments(v: Option<serde_json::Value>) -> Result<serde_json::Value> 
     }
 }
 
-async fn check_mentions<C: ConnectionTrait>(db: &C, tenant: &str, cid: &str, mentions: &[String]) -> Result<Vec<String>> {
+async fn check_mentions<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    cid: &str,
+    mentions: &[String],
+) -> Result<Vec<String>> {
     if mentions.len() > MAX_MENTIONS {
         return Err(Error::invalid(format!("at most {MAX_MENTIONS} `mentions`")));
     }
@@ -211,7 +220,12 @@ async fn find<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> Result<mess
 }
 
 /// Adds reaction counts, the viewer's own reactions and quoted messages to stored rows.
-pub(crate) async fn enrich(ctx: &Parley, tenant: &str, viewer: Option<&UserId>, rows: Vec<message::Model>) -> Result<Vec<Message>> {
+pub(crate) async fn enrich(
+    ctx: &Parley,
+    tenant: &str,
+    viewer: Option<&UserId>,
+    rows: Vec<message::Model>,
+) -> Result<Vec<Message>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -267,26 +281,46 @@ pub(crate) async fn enrich(ctx: &Parley, tenant: &str, viewer: Option<&UserId>, 
             let mut view = Message::bare(m);
             view.reaction_counts = by_message.remove(&view.id).unwrap_or_default();
             view.own_reactions = own.remove(&view.id).unwrap_or_default();
-            view.quoted_message = view.quoted_id.as_ref().and_then(|q| quoted.get(q).cloned()).map(Box::new);
+            view.quoted_message = view
+                .quoted_id
+                .as_ref()
+                .and_then(|q| quoted.get(q).cloned())
+                .map(Box::new);
             view
         })
         .collect())
 }
 
-async fn one_view(ctx: &Parley, caller: &Caller, viewer: Option<&UserId>, m: message::Model) -> Result<Message> {
-    enrich(ctx, caller.tenant_id(), viewer.or(caller.user_id()), vec![m])
-        .await?
-        .pop()
-        .ok_or_else(|| Error::internal("enrich returned nothing"))
+async fn one_view(
+    ctx: &Parley,
+    caller: &Caller,
+    viewer: Option<&UserId>,
+    m: message::Model,
+) -> Result<Message> {
+    enrich(
+        ctx,
+        caller.tenant_id(),
+        viewer.or(caller.user_id()),
+        vec![m],
+    )
+    .await?
+    .pop()
+    .ok_or_else(|| Error::internal("enrich returned nothing"))
 }
 
 /// Sends a message. Returns it and whether it was stored now (`false`: the same client id was
 /// sent before, and the stored message is returned unchanged).
-pub async fn send(ctx: &Parley, caller: &Caller, cid: &Cid, input: NewMessage) -> Result<(Message, bool)> {
+pub async fn send(
+    ctx: &Parley,
+    caller: &Caller,
+    cid: &Cid,
+    input: NewMessage,
+) -> Result<(Message, bool)> {
     let author = caller.acting_user(input.user_id.as_deref())?;
     let cid_s = cid.to_string();
     let tenant = caller.tenant_id();
-    let text = MessageText::parse(input.text, max_message_length(ctx, &caller.tenant))?.into_string();
+    let text =
+        MessageText::parse(input.text, max_message_length(ctx, &caller.tenant))?.into_string();
     let attachments = parse_attachments(input.attachments)?;
     if text.trim().is_empty() && attachments.as_array().is_none_or(Vec::is_empty) {
         return Err(Error::invalid("a message needs `text` or `attachments`"));
@@ -309,21 +343,29 @@ pub async fn send(ctx: &Parley, caller: &Caller, cid: &Cid, input: NewMessage) -
     access.require_write(caller)?;
 
     if input.id.is_some()
-        && let Some(existing) = message::Entity::find_by_id((tenant.to_owned(), id.as_str().to_owned()))
-            .one(&ctx.db)
-            .await?
+        && let Some(existing) =
+            message::Entity::find_by_id((tenant.to_owned(), id.as_str().to_owned()))
+                .one(&ctx.db)
+                .await?
     {
-        return Ok((same_or_conflict(ctx, caller, &author, &cid_s, existing).await?, false));
+        return Ok((
+            same_or_conflict(ctx, caller, &author, &cid_s, existing).await?,
+            false,
+        ));
     }
 
     let parent = match input.parent_id.as_deref() {
         Some(pid) => {
             let p = find(&ctx.db, tenant, pid).await?;
             if p.cid != cid_s {
-                return Err(Error::invalid("`parent_id` must be a message of the same channel"));
+                return Err(Error::invalid(
+                    "`parent_id` must be a message of the same channel",
+                ));
             }
             if p.parent_id.is_some() {
-                return Err(Error::invalid("`parent_id` must be a top-level message (threads are one level deep)"));
+                return Err(Error::invalid(
+                    "`parent_id` must be a top-level message (threads are one level deep)",
+                ));
             }
             if p.deleted_at.is_some() {
                 return Err(Error::invalid("`parent_id` names a deleted message"));
@@ -335,7 +377,9 @@ pub async fn send(ctx: &Parley, caller: &Caller, cid: &Cid, input: NewMessage) -
     if let Some(qid) = input.quoted_id.as_deref() {
         let q = find(&ctx.db, tenant, qid).await?;
         if q.cid != cid_s {
-            return Err(Error::invalid("`quoted_id` must be a message of the same channel"));
+            return Err(Error::invalid(
+                "`quoted_id` must be a message of the same channel",
+            ));
         }
     }
     let mentions = check_mentions(&ctx.db, tenant, &cid_s, &input.mentions).await?;
@@ -343,7 +387,10 @@ pub async fn send(ctx: &Parley, caller: &Caller, cid: &Cid, input: NewMessage) -
     let now = Utc::now();
     let txn = ctx.db.begin().await?;
     let mut bump = channel::Entity::update_many()
-        .col_expr(channel::Column::LastSeq, Expr::col(channel::Column::LastSeq).add(1))
+        .col_expr(
+            channel::Column::LastSeq,
+            Expr::col(channel::Column::LastSeq).add(1),
+        )
         .filter(channel::Column::TenantId.eq(tenant))
         .filter(channel::Column::Cid.eq(&cid_s));
     if parent.is_none() {
@@ -352,7 +399,10 @@ pub async fn send(ctx: &Parley, caller: &Caller, cid: &Cid, input: NewMessage) -
             .col_expr(channel::Column::ActivityAt, Expr::value(now));
     }
     if bump.exec(&txn).await?.rows_affected == 0 {
-        return Err(Error::new(ErrorCode::ChannelNotFound, format!("no channel `{cid_s}`")));
+        return Err(Error::new(
+            ErrorCode::ChannelNotFound,
+            format!("no channel `{cid_s}`"),
+        ));
     }
     let seq = channels::find(&txn, tenant, &cid_s).await?.last_seq;
     let row = message::ActiveModel {
@@ -383,13 +433,19 @@ pub async fn send(ctx: &Parley, caller: &Caller, cid: &Cid, input: NewMessage) -
             // The same client id raced in from another request: answer with what it stored.
             txn.rollback().await?;
             let existing = find(&ctx.db, tenant, id.as_str()).await?;
-            return Ok((same_or_conflict(ctx, caller, &author, &cid_s, existing).await?, false));
+            return Ok((
+                same_or_conflict(ctx, caller, &author, &cid_s, existing).await?,
+                false,
+            ));
         }
         Err(e) => return Err(e.into()),
     };
     if let Some(p) = &parent {
         message::Entity::update_many()
-            .col_expr(message::Column::ReplyCount, Expr::col(message::Column::ReplyCount).add(1))
+            .col_expr(
+                message::Column::ReplyCount,
+                Expr::col(message::Column::ReplyCount).add(1),
+            )
             .filter(message::Column::TenantId.eq(tenant))
             .filter(message::Column::Id.eq(&p.id))
             .exec(&txn)
@@ -399,18 +455,32 @@ pub async fn send(ctx: &Parley, caller: &Caller, cid: &Cid, input: NewMessage) -
     Ok((one_view(ctx, caller, Some(&author), stored).await?, true))
 }
 
-async fn same_or_conflict(ctx: &Parley, caller: &Caller, author: &UserId, cid: &str, existing: message::Model) -> Result<Message> {
+async fn same_or_conflict(
+    ctx: &Parley,
+    caller: &Caller,
+    author: &UserId,
+    cid: &str,
+    existing: message::Model,
+) -> Result<Message> {
     if existing.cid != cid || existing.user_id.as_deref() != Some(author.as_str()) {
         return Err(Error::new(
             ErrorCode::MessageIdConflict,
-            format!("message id `{}` is already used by another message", existing.id),
+            format!(
+                "message id `{}` is already used by another message",
+                existing.id
+            ),
         ));
     }
     one_view(ctx, caller, Some(author), existing).await
 }
 
 /// A page of top-level messages, ascending by `seq`.
-pub async fn history(ctx: &Parley, caller: &Caller, cid: &Cid, q: HistoryQuery) -> Result<Page<Message>> {
+pub async fn history(
+    ctx: &Parley,
+    caller: &Caller,
+    cid: &Cid,
+    q: HistoryQuery,
+) -> Result<Page<Message>> {
     let cid_s = cid.to_string();
     let access = channels::access(ctx, caller, &cid_s, None).await?;
     access.require_read(caller)?;
@@ -454,8 +524,12 @@ pub async fn history(ctx: &Parley, caller: &Caller, cid: &Cid, q: HistoryQuery) 
     }
     let next_cursor = match (more, forward) {
         (false, _) => None,
-        (true, true) => rows.last().map(|m| page::encode_cursor(&format!("a:{}", m.seq))),
-        (true, false) => rows.first().map(|m| page::encode_cursor(&format!("b:{}", m.seq))),
+        (true, true) => rows
+            .last()
+            .map(|m| page::encode_cursor(&format!("a:{}", m.seq))),
+        (true, false) => rows
+            .first()
+            .map(|m| page::encode_cursor(&format!("b:{}", m.seq))),
     };
     Ok(Page {
         items: enrich(ctx, tenant, caller.user_id(), rows).await?,
@@ -464,11 +538,19 @@ pub async fn history(ctx: &Parley, caller: &Caller, cid: &Cid, q: HistoryQuery) 
 }
 
 /// Loads a message and checks the caller may read its channel; unknown and unreadable look alike.
-async fn load(ctx: &Parley, caller: &Caller, id: &str, as_user: Option<&UserId>) -> Result<(message::Model, Access)> {
+async fn load(
+    ctx: &Parley,
+    caller: &Caller,
+    id: &str,
+    as_user: Option<&UserId>,
+) -> Result<(message::Model, Access)> {
     let m = find(&ctx.db, caller.tenant_id(), id).await?;
     let access = channels::access(ctx, caller, &m.cid, as_user).await?;
     if !access.can_read(caller) {
-        return Err(Error::new(ErrorCode::MessageNotFound, format!("no message `{id}`")));
+        return Err(Error::new(
+            ErrorCode::MessageNotFound,
+            format!("no message `{id}`"),
+        ));
     }
     Ok((m, access))
 }
@@ -486,12 +568,19 @@ fn editor(caller: &Caller, named: Option<&str>) -> Result<Option<UserId>> {
     }
 }
 
-fn require_author_or_moderator(caller: &Caller, access: &Access, m: &message::Model, who: Option<&UserId>) -> Result<()> {
+fn require_author_or_moderator(
+    caller: &Caller,
+    access: &Access,
+    m: &message::Model,
+    who: Option<&UserId>,
+) -> Result<()> {
     let is_author = who.is_some_and(|u| m.user_id.as_deref() == Some(u.as_str()));
     if is_author || access.can_moderate(caller) {
         Ok(())
     } else {
-        Err(Error::forbidden("only the author or a channel moderator may change this message"))
+        Err(Error::forbidden(
+            "only the author or a channel moderator may change this message",
+        ))
     }
 }
 
@@ -505,16 +594,23 @@ pub async fn edit(ctx: &Parley, caller: &Caller, id: &str, patch: MessagePatch) 
     let tenant = caller.tenant_id();
     let mut am: message::ActiveModel = m.clone().into();
     if let Some(text) = patch.text {
-        am.text = Set(MessageText::parse(text, max_message_length(ctx, &caller.tenant))?.into_string());
+        am.text =
+            Set(MessageText::parse(text, max_message_length(ctx, &caller.tenant))?.into_string());
     }
     if patch.attachments.is_some() {
         am.attachments = Set(parse_attachments(patch.attachments)?);
     }
     if let Some(mentions) = patch.mentions {
-        am.mentions = Set(serde_json::to_value(check_mentions(&ctx.db, tenant, &m.cid, &mentions).await?)?);
+        am.mentions = Set(serde_json::to_value(
+            check_mentions(&ctx.db, tenant, &m.cid, &mentions).await?,
+        )?);
     }
     if let Some(custom) = patch.custom {
-        am.custom = Set(parse_custom("custom", custom, ctx.config.limits.max_custom_bytes)?);
+        am.custom = Set(parse_custom(
+            "custom",
+            custom,
+            ctx.config.limits.max_custom_bytes,
+        )?);
     }
     let now = Utc::now();
     am.edited_at = Set(Some(now));
@@ -524,19 +620,33 @@ pub async fn edit(ctx: &Parley, caller: &Caller, id: &str, patch: MessagePatch) 
 }
 
 /// Sets the columns that turn messages into tombstones: content gone, `seq` kept.
-pub(crate) fn tombstone_columns(update: UpdateMany<message::Entity>, now: DateTime<Utc>) -> UpdateMany<message::Entity> {
+pub(crate) fn tombstone_columns(
+    update: UpdateMany<message::Entity>,
+    now: DateTime<Utc>,
+) -> UpdateMany<message::Entity> {
     update
         .col_expr(message::Column::Kind, Expr::value("deleted"))
         .col_expr(message::Column::Text, Expr::value(""))
-        .col_expr(message::Column::Attachments, Expr::value(serde_json::json!([])))
+        .col_expr(
+            message::Column::Attachments,
+            Expr::value(serde_json::json!([])),
+        )
         .col_expr(message::Column::Custom, Expr::value(serde_json::json!({})))
-        .col_expr(message::Column::Mentions, Expr::value(serde_json::json!([])))
+        .col_expr(
+            message::Column::Mentions,
+            Expr::value(serde_json::json!([])),
+        )
         .col_expr(message::Column::DeletedAt, Expr::value(now))
         .col_expr(message::Column::UpdatedAt, Expr::value(now))
 }
 
 /// Soft-deletes: the message stays in history as a tombstone with its `seq`.
-pub async fn delete(ctx: &Parley, caller: &Caller, id: &str, user_id: Option<&str>) -> Result<Message> {
+pub async fn delete(
+    ctx: &Parley,
+    caller: &Caller,
+    id: &str,
+    user_id: Option<&str>,
+) -> Result<Message> {
     let who = editor(caller, user_id)?;
     let (m, access) = load(ctx, caller, id, who.as_ref()).await?;
     require_author_or_moderator(caller, &access, &m, who.as_ref())?;
@@ -560,7 +670,13 @@ pub async fn delete(ctx: &Parley, caller: &Caller, id: &str, user_id: Option<&st
 }
 
 /// Replies in a thread, ascending by `seq`.
-pub async fn replies(ctx: &Parley, caller: &Caller, parent_id: &str, limit: Option<u64>, cursor: Option<&str>) -> Result<Page<Message>> {
+pub async fn replies(
+    ctx: &Parley,
+    caller: &Caller,
+    parent_id: &str,
+    limit: Option<u64>,
+    cursor: Option<&str>,
+) -> Result<Page<Message>> {
     let (parent, _) = load(ctx, caller, parent_id, None).await?;
     let limit = page::limit(limit)?;
     let tenant = caller.tenant_id();
@@ -584,7 +700,12 @@ pub async fn replies(ctx: &Parley, caller: &Caller, parent_id: &str, limit: Opti
 
 /// Adds a reaction; adding the same one twice is harmless. Returns the message and whether
 /// the reaction is new.
-pub async fn react(ctx: &Parley, caller: &Caller, id: &str, input: NewReaction) -> Result<(Message, bool)> {
+pub async fn react(
+    ctx: &Parley,
+    caller: &Caller,
+    id: &str,
+    input: NewReaction,
+) -> Result<(Message, bool)> {
     let user = caller.acting_user(input.user_id.as_deref())?;
     let kind = parse_reaction_type(&input.kind)?;
     let (m, access) = load(ctx, caller, id, Some(&user)).await?;
@@ -607,21 +728,41 @@ pub async fn react(ctx: &Parley, caller: &Caller, id: &str, input: NewReaction) 
     Ok((one_view(ctx, caller, Some(&user), m).await?, created))
 }
 
-pub async fn unreact(ctx: &Parley, caller: &Caller, id: &str, kind: &str, user_id: Option<&str>) -> Result<Message> {
+pub async fn unreact(
+    ctx: &Parley,
+    caller: &Caller,
+    id: &str,
+    kind: &str,
+    user_id: Option<&str>,
+) -> Result<Message> {
     let user = caller.acting_user(user_id)?;
     let (m, _) = load(ctx, caller, id, Some(&user)).await?;
     let tenant = caller.tenant_id();
-    let res = reaction::Entity::delete_by_id((tenant.to_owned(), m.id.clone(), user.as_str().to_owned(), kind.to_owned()))
-        .exec(&ctx.db)
-        .await?;
+    let res = reaction::Entity::delete_by_id((
+        tenant.to_owned(),
+        m.id.clone(),
+        user.as_str().to_owned(),
+        kind.to_owned(),
+    ))
+    .exec(&ctx.db)
+    .await?;
     if res.rows_affected == 0 {
-        return Err(Error::new(ErrorCode::ReactionNotFound, format!("no `{kind}` reaction by `{user}` on this message")));
+        return Err(Error::new(
+            ErrorCode::ReactionNotFound,
+            format!("no `{kind}` reaction by `{user}` on this message"),
+        ));
     }
     one_view(ctx, caller, Some(&user), m).await
 }
 
 /// Pins or unpins a message (any member who may write, or a moderator).
-pub async fn set_pinned(ctx: &Parley, caller: &Caller, id: &str, pinned: bool, user_id: Option<&str>) -> Result<Message> {
+pub async fn set_pinned(
+    ctx: &Parley,
+    caller: &Caller,
+    id: &str,
+    pinned: bool,
+    user_id: Option<&str>,
+) -> Result<Message> {
     let who = editor(caller, user_id)?;
     let (m, access) = load(ctx, caller, id, who.as_ref()).await?;
     access.require_write(caller)?;
@@ -632,7 +773,9 @@ pub async fn set_pinned(ctx: &Parley, caller: &Caller, id: &str, pinned: bool, u
     let now = Utc::now();
     if pinned {
         am.pinned_at = Set(Some(now));
-        am.pinned_by = Set(Some(who.as_ref().map_or("server", |u| u.as_str()).to_owned()));
+        am.pinned_by = Set(Some(
+            who.as_ref().map_or("server", |u| u.as_str()).to_owned(),
+        ));
     } else {
         am.pinned_at = Set(None);
         am.pinned_by = Set(None);

@@ -22,7 +22,9 @@ pub fn limit(requested: Option<u64>) -> Result<u64> {
     match requested {
         None => Ok(DEFAULT_LIMIT),
         Some(0) => Err(Error::invalid("`limit` must be at least 1")),
-        Some(n) if n > MAX_LIMIT => Err(Error::invalid(format!("`limit` must be at most {MAX_LIMIT}"))),
+        Some(n) if n > MAX_LIMIT => Err(Error::invalid(format!(
+            "`limit` must be at most {MAX_LIMIT}"
+        ))),
         Some(n) => Ok(n),
     }
 }

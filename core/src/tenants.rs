@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -132,13 +132,20 @@ fn check_settings(ctx: &Parley, s: &TenantSettings) -> Result<()> {
     if let Some(n) = s.max_message_length {
         let cap = ctx.config.limits.max_message_length_cap;
         if n == 0 || n > cap {
-            return Err(Error::invalid(format!("`settings.max_message_length` must be between 1 and {cap}")));
+            return Err(Error::invalid(format!(
+                "`settings.max_message_length` must be between 1 and {cap}"
+            )));
         }
     }
     Ok(())
 }
 
-async fn insert_key<C: ConnectionTrait>(db: &C, tenant_id: &str, kind: KeyKind, name: Option<String>) -> Result<CreatedKey> {
+async fn insert_key<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: &str,
+    kind: KeyKind,
+    name: Option<String>,
+) -> Result<CreatedKey> {
     let issued = generate_key(kind);
     let model = api_key::ActiveModel {
         id: Set(issued.id),
@@ -177,7 +184,13 @@ pub async fn create(ctx: &Parley, input: NewTenant) -> Result<CreatedTenant> {
     }
     .insert(&txn)
     .await?;
-    let pk = insert_key(&txn, &model.id, KeyKind::Publishable, Some("default".into())).await?;
+    let pk = insert_key(
+        &txn,
+        &model.id,
+        KeyKind::Publishable,
+        Some("default".into()),
+    )
+    .await?;
     let sk = insert_key(&txn, &model.id, KeyKind::Secret, Some("default".into())).await?;
     txn.commit().await?;
     Ok(CreatedTenant {
@@ -203,7 +216,11 @@ pub async fn list(ctx: &Parley, limit: Option<u64>, cursor: Option<&str>) -> Res
 }
 
 /// Trims the extra row fetched to learn whether another page exists.
-pub(crate) fn next_cursor<T>(rows: &mut Vec<T>, limit: u64, key: impl Fn(&T) -> String) -> Option<String> {
+pub(crate) fn next_cursor<T>(
+    rows: &mut Vec<T>,
+    limit: u64,
+    key: impl Fn(&T) -> String,
+) -> Option<String> {
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     if rows.len() > limit {
         rows.truncate(limit);
@@ -245,13 +262,33 @@ pub async fn update(ctx: &Parley, id: &str, patch: TenantPatch) -> Result<Tenant
 pub async fn delete(ctx: &Parley, id: &str) -> Result<()> {
     find(ctx, id).await?;
     let txn = ctx.db.begin().await?;
-    reaction::Entity::delete_many().filter(reaction::Column::TenantId.eq(id)).exec(&txn).await?;
-    message::Entity::delete_many().filter(message::Column::TenantId.eq(id)).exec(&txn).await?;
-    member::Entity::delete_many().filter(member::Column::TenantId.eq(id)).exec(&txn).await?;
-    channel::Entity::delete_many().filter(channel::Column::TenantId.eq(id)).exec(&txn).await?;
-    user::Entity::delete_many().filter(user::Column::TenantId.eq(id)).exec(&txn).await?;
-    api_key::Entity::delete_many().filter(api_key::Column::TenantId.eq(id)).exec(&txn).await?;
-    tenant::Entity::delete_by_id(id.to_owned()).exec(&txn).await?;
+    reaction::Entity::delete_many()
+        .filter(reaction::Column::TenantId.eq(id))
+        .exec(&txn)
+        .await?;
+    message::Entity::delete_many()
+        .filter(message::Column::TenantId.eq(id))
+        .exec(&txn)
+        .await?;
+    member::Entity::delete_many()
+        .filter(member::Column::TenantId.eq(id))
+        .exec(&txn)
+        .await?;
+    channel::Entity::delete_many()
+        .filter(channel::Column::TenantId.eq(id))
+        .exec(&txn)
+        .await?;
+    user::Entity::delete_many()
+        .filter(user::Column::TenantId.eq(id))
+        .exec(&txn)
+        .await?;
+    api_key::Entity::delete_many()
+        .filter(api_key::Column::TenantId.eq(id))
+        .exec(&txn)
+        .await?;
+    tenant::Entity::delete_by_id(id.to_owned())
+        .exec(&txn)
+        .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -288,7 +325,10 @@ pub async fn revoke_key(ctx: &Parley, tenant_id: &str, key_id: &str) -> Result<(
             .one(&ctx.db)
             .await?;
         if exists.is_none() {
-            return Err(Error::new(ErrorCode::KeyNotFound, format!("no key `{key_id}` in this tenant")));
+            return Err(Error::new(
+                ErrorCode::KeyNotFound,
+                format!("no key `{key_id}` in this tenant"),
+            ));
         }
     }
     Ok(())
@@ -334,7 +374,10 @@ fn app_view(ctx: &Parley, model: tenant::Model, signing_secret: Option<String>) 
         id: t.model.id,
         name: t.model.name,
         settings: t.settings,
-        previous_signing_secret_valid_until: t.model.signing_secret_prev_until.filter(|u| *u > Utc::now()),
+        previous_signing_secret_valid_until: t
+            .model
+            .signing_secret_prev_until
+            .filter(|u| *u > Utc::now()),
         signing_secret,
     }
 }

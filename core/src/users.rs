@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -92,7 +93,9 @@ fn require_privileged(caller: &Caller) -> Result<()> {
 
 fn parse_display(field: &str, v: Option<String>, max: usize) -> Result<Option<String>> {
     match v {
-        Some(s) if s.chars().count() > max => Err(Error::invalid(format!("`{field}` must be at most {max} characters"))),
+        Some(s) if s.chars().count() > max => Err(Error::invalid(format!(
+            "`{field}` must be at most {max} characters"
+        ))),
         Some(s) if s.trim().is_empty() => Ok(None),
         other => Ok(other),
     }
@@ -102,7 +105,11 @@ fn search_name(name: &Option<String>) -> Option<String> {
     name.as_ref().map(|n| n.to_lowercase())
 }
 
-pub(crate) async fn find<C: sea_orm::ConnectionTrait>(db: &C, tenant: &str, id: &str) -> Result<user::Model> {
+pub(crate) async fn find<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    id: &str,
+) -> Result<user::Model> {
     user::Entity::find_by_id((tenant.to_owned(), id.to_owned()))
         .one(db)
         .await?
@@ -111,9 +118,10 @@ pub(crate) async fn find<C: sea_orm::ConnectionTrait>(db: &C, tenant: &str, id: 
 
 /// Creates the user if it does not exist yet and returns it.
 pub async fn ensure(ctx: &Parley, tenant: &TenantId, id: &UserId) -> Result<user::Model> {
-    if let Some(found) = user::Entity::find_by_id((tenant.as_str().to_owned(), id.as_str().to_owned()))
-        .one(&ctx.db)
-        .await?
+    if let Some(found) =
+        user::Entity::find_by_id((tenant.as_str().to_owned(), id.as_str().to_owned()))
+            .one(&ctx.db)
+            .await?
     {
         return Ok(found);
     }
@@ -130,21 +138,35 @@ pub async fn ensure(ctx: &Parley, tenant: &TenantId, id: &UserId) -> Result<user
         created_at: Set(now),
         updated_at: Set(now),
     };
-    user::Entity::insert(am).on_conflict_do_nothing().exec_without_returning(&ctx.db).await?;
+    user::Entity::insert(am)
+        .on_conflict_do_nothing()
+        .exec_without_returning(&ctx.db)
+        .await?;
     find(&ctx.db, tenant.as_str(), id.as_str()).await
 }
 
 /// `PUT`: creates the user or replaces its fields. Returns the user and whether it was created.
-pub async fn upsert(ctx: &Parley, caller: &Caller, id: &str, input: UserInput) -> Result<(User, bool)> {
+pub async fn upsert(
+    ctx: &Parley,
+    caller: &Caller,
+    id: &str,
+    input: UserInput,
+) -> Result<(User, bool)> {
     require_privileged(caller)?;
     let id = UserId::parse("user_id", id)?;
     let name = parse_display("name", input.name, 200)?;
     let image = parse_display("image", input.image, 2048)?;
-    let custom = parse_custom("custom", input.custom.unwrap_or_else(|| serde_json::json!({})), ctx.config.limits.max_custom_bytes)?;
+    let custom = parse_custom(
+        "custom",
+        input.custom.unwrap_or_else(|| serde_json::json!({})),
+        ctx.config.limits.max_custom_bytes,
+    )?;
     let role = input.role.unwrap_or_default();
     let now = Utc::now();
     let tenant = caller.tenant_id();
-    let existing = user::Entity::find_by_id((tenant.to_owned(), id.as_str().to_owned())).one(&ctx.db).await?;
+    let existing = user::Entity::find_by_id((tenant.to_owned(), id.as_str().to_owned()))
+        .one(&ctx.db)
+        .await?;
     let created = existing.is_none();
     let model = match existing {
         Some(found) => {
@@ -182,7 +204,13 @@ pub async fn get(ctx: &Parley, caller: &Caller, id: &str) -> Result<User> {
 }
 
 /// Users whose name starts with `q` (case-insensitive), or all users, by id.
-pub async fn list(ctx: &Parley, caller: &Caller, q: Option<&str>, limit: Option<u64>, cursor: Option<&str>) -> Result<Page<User>> {
+pub async fn list(
+    ctx: &Parley,
+    caller: &Caller,
+    q: Option<&str>,
+    limit: Option<u64>,
+    cursor: Option<&str>,
+) -> Result<Page<User>> {
     let limit = page::limit(limit)?;
     let mut query = user::Entity::find()
         .filter(user::Column::TenantId.eq(caller.tenant_id()))
@@ -196,7 +224,10 @@ pub async fn list(ctx: &Parley, caller: &Caller, q: Option<&str>, limit: Option<
                 c => vec![c],
             })
             .collect();
-        query = query.filter(Expr::col(user::Column::SearchName).like(sea_orm::sea_query::LikeExpr::new(format!("{escaped}%")).escape('\\')));
+        query = query.filter(
+            Expr::col(user::Column::SearchName)
+                .like(sea_orm::sea_query::LikeExpr::new(format!("{escaped}%")).escape('\\')),
+        );
     }
     if let Some(c) = cursor {
         query = query.filter(user::Column::Id.gt(page::decode_cursor(c)?));
@@ -234,7 +265,11 @@ pub async fn patch(ctx: &Parley, caller: &Caller, id: &str, input: UserInput) ->
         am.role = Set(role.as_str().to_owned());
     }
     if let Some(custom) = input.custom {
-        am.custom = Set(parse_custom("custom", custom, ctx.config.limits.max_custom_bytes)?);
+        am.custom = Set(parse_custom(
+            "custom",
+            custom,
+            ctx.config.limits.max_custom_bytes,
+        )?);
     }
     am.updated_at = Set(Utc::now());
     Ok(am.update(&ctx.db).await?.into())
@@ -251,7 +286,13 @@ pub async fn reactivate(ctx: &Parley, caller: &Caller, id: &str) -> Result<User>
 }
 
 /// Deactivates (soft) or removes (hard) a user.
-pub async fn delete(ctx: &Parley, caller: &Caller, id: &str, mode: DeleteMode, messages: DeletedUserMessages) -> Result<()> {
+pub async fn delete(
+    ctx: &Parley,
+    caller: &Caller,
+    id: &str,
+    mode: DeleteMode,
+    messages: DeletedUserMessages,
+) -> Result<()> {
     require_privileged(caller)?;
     let tenant = caller.tenant_id();
     let found = find(&ctx.db, tenant, id).await?;
@@ -276,7 +317,10 @@ pub async fn delete(ctx: &Parley, caller: &Caller, id: &str, mode: DeleteMode, m
         .and_where(member::Column::UserId.eq(id))
         .to_owned();
     channel::Entity::update_many()
-        .col_expr(channel::Column::MemberCount, Expr::col(channel::Column::MemberCount).sub(1))
+        .col_expr(
+            channel::Column::MemberCount,
+            Expr::col(channel::Column::MemberCount).sub(1),
+        )
         .filter(channel::Column::TenantId.eq(tenant))
         .filter(channel::Column::Cid.in_subquery(memberships))
         .exec(&txn)
@@ -294,7 +338,9 @@ pub async fn delete(ctx: &Parley, caller: &Caller, id: &str, mode: DeleteMode, m
         update = crate::messages::tombstone_columns(update, now);
     }
     update.exec(&txn).await?;
-    user::Entity::delete_by_id((tenant.to_owned(), id.to_owned())).exec(&txn).await?;
+    user::Entity::delete_by_id((tenant.to_owned(), id.to_owned()))
+        .exec(&txn)
+        .await?;
     txn.commit().await?;
     Ok(())
 }

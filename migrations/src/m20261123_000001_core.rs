@@ -17,7 +17,9 @@ impl MigrationTrait for Migration {
                 .col(json_binary(Tenants::Settings))
                 .col(string(Tenants::SigningSecret))
                 .col(string_null(Tenants::SigningSecretPrev))
-                .col(timestamp_with_time_zone_null(Tenants::SigningSecretPrevUntil))
+                .col(timestamp_with_time_zone_null(
+                    Tenants::SigningSecretPrevUntil,
+                ))
                 .col(timestamp_with_time_zone(Tenants::CreatedAt))
                 .col(timestamp_with_time_zone(Tenants::UpdatedAt))
                 .to_owned(),
@@ -38,7 +40,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(m, ApiKeys::Table, "idx_api_keys_tenant", &[ApiKeys::TenantId], false).await?;
+        index(
+            m,
+            ApiKeys::Table,
+            "idx_api_keys_tenant",
+            &[ApiKeys::TenantId],
+            false,
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -57,7 +66,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(m, Users::Table, "idx_users_search", &[Users::TenantId, Users::SearchName], false).await?;
+        index(
+            m,
+            Users::Table,
+            "idx_users_search",
+            &[Users::TenantId, Users::SearchName],
+            false,
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -81,8 +97,22 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(m, Channels::Table, "uq_channels_distinct", &[Channels::TenantId, Channels::DistinctKey], true).await?;
-        index(m, Channels::Table, "idx_channels_activity", &[Channels::TenantId, Channels::ActivityAt], false).await?;
+        index(
+            m,
+            Channels::Table,
+            "uq_channels_distinct",
+            &[Channels::TenantId, Channels::DistinctKey],
+            true,
+        )
+        .await?;
+        index(
+            m,
+            Channels::Table,
+            "idx_channels_activity",
+            &[Channels::TenantId, Channels::ActivityAt],
+            false,
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -103,7 +133,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(m, Members::Table, "idx_members_user", &[Members::TenantId, Members::UserId], false).await?;
+        index(
+            m,
+            Members::Table,
+            "idx_members_user",
+            &[Members::TenantId, Members::UserId],
+            false,
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -132,9 +169,30 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(m, Messages::Table, "uq_messages_seq", &[Messages::TenantId, Messages::Cid, Messages::Seq], true).await?;
-        index(m, Messages::Table, "idx_messages_parent", &[Messages::TenantId, Messages::ParentId], false).await?;
-        index(m, Messages::Table, "idx_messages_user", &[Messages::TenantId, Messages::UserId], false).await?;
+        index(
+            m,
+            Messages::Table,
+            "uq_messages_seq",
+            &[Messages::TenantId, Messages::Cid, Messages::Seq],
+            true,
+        )
+        .await?;
+        index(
+            m,
+            Messages::Table,
+            "idx_messages_parent",
+            &[Messages::TenantId, Messages::ParentId],
+            false,
+        )
+        .await?;
+        index(
+            m,
+            Messages::Table,
+            "idx_messages_user",
+            &[Messages::TenantId, Messages::UserId],
+            false,
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -154,7 +212,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(m, Reactions::Table, "idx_reactions_user", &[Reactions::TenantId, Reactions::UserId], false).await?;
+        index(
+            m,
+            Reactions::Table,
+            "idx_reactions_user",
+            &[Reactions::TenantId, Reactions::UserId],
+            false,
+        )
+        .await?;
         Ok(())
     }
 
@@ -174,7 +239,13 @@ impl MigrationTrait for Migration {
     }
 }
 
-async fn index<T, C>(m: &SchemaManager<'_>, table: T, name: &str, cols: &[C], unique: bool) -> Result<(), DbErr>
+async fn index<T, C>(
+    m: &SchemaManager<'_>,
+    table: T,
+    name: &str,
+    cols: &[C],
+    unique: bool,
+) -> Result<(), DbErr>
 where
     T: IntoIden + Clone + 'static,
     C: IntoIden + Clone + 'static,

@@ -1,0 +1,140 @@
+//! The operator API: tenants and their keys.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use parley_core::Parley;
+use parley_core::page::Page;
+use parley_core::tenants::{
+    self, ApiKey, CreatedKey, CreatedTenant, NewKey, NewTenant, Tenant, TenantPatch,
+};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::OperatorAuth;
+use crate::error::{ApiResult, Problem};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create_tenant)
+        .service(list_tenants)
+        .service(get_tenant)
+        .service(update_tenant)
+        .service(delete_tenant)
+        .service(create_key)
+        .service(list_keys)
+        .service(revoke_key);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// 1 to 200; default 50.
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+/// Create a tenant; its keys and signing secret are shown once.
+#[utoipa::path(tag = "operator", security(("admin_token" = [])),
+    responses((status = 201, body = CreatedTenant), (status = "4XX", body = Problem)))]
+#[post("/admin/v1/tenants")]
+async fn create_tenant(
+    _: OperatorAuth,
+    ctx: web::Data<Parley>,
+    body: web::Json<NewTenant>,
+) -> ApiResult<HttpResponse> {
+    let created = tenants::create(&ctx, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// List tenants.
+#[utoipa::path(tag = "operator", security(("admin_token" = [])), params(PageQuery),
+    responses((status = 200, body = Page<Tenant>), (status = "4XX", body = Problem)))]
+#[get("/admin/v1/tenants")]
+async fn list_tenants(
+    _: OperatorAuth,
+    ctx: web::Data<Parley>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<web::Json<Page<Tenant>>> {
+    Ok(web::Json(
+        tenants::list(&ctx, q.limit, q.cursor.as_deref()).await?,
+    ))
+}
+
+/// Get a tenant.
+#[utoipa::path(tag = "operator", security(("admin_token" = [])),
+    responses((status = 200, body = Tenant), (status = "4XX", body = Problem)))]
+#[get("/admin/v1/tenants/{tenant_id}")]
+async fn get_tenant(
+    _: OperatorAuth,
+    ctx: web::Data<Parley>,
+    path: web::Path<String>,
+) -> ApiResult<web::Json<Tenant>> {
+    Ok(web::Json(tenants::get(&ctx, &path).await?))
+}
+
+/// Rename, disable or enable a tenant, or change its settings.
+#[utoipa::path(tag = "operator", security(("admin_token" = [])),
+    responses((status = 200, body = Tenant), (status = "4XX", body = Problem)))]
+#[patch("/admin/v1/tenants/{tenant_id}")]
+async fn update_tenant(
+    _: OperatorAuth,
+    ctx: web::Data<Parley>,
+    path: web::Path<String>,
+    body: web::Json<TenantPatch>,
+) -> ApiResult<web::Json<Tenant>> {
+    Ok(web::Json(
+        tenants::update(&ctx, &path, body.into_inner()).await?,
+    ))
+}
+
+/// Delete a tenant and all its data.
+#[utoipa::path(tag = "operator", security(("admin_token" = [])),
+    responses((status = 204), (status = "4XX", body = Problem)))]
+#[delete("/admin/v1/tenants/{tenant_id}")]
+async fn delete_tenant(
+    _: OperatorAuth,
+    ctx: web::Data<Parley>,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    tenants::delete(&ctx, &path).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Create a key for a tenant; the key is shown once.
+#[utoipa::path(tag = "operator", security(("admin_token" = [])),
+    responses((status = 201, body = CreatedKey), (status = "4XX", body = Problem)))]
+#[post("/admin/v1/tenants/{tenant_id}/keys")]
+async fn create_key(
+    _: OperatorAuth,
+    ctx: web::Data<Parley>,
+    path: web::Path<String>,
+    body: web::Json<NewKey>,
+) -> ApiResult<HttpResponse> {
+    let key = tenants::create_key(&ctx, &path, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(key))
+}
+
+/// List a tenant's keys (without their secrets), with when each was last used.
+#[utoipa::path(tag = "operator", security(("admin_token" = [])),
+    responses((status = 200, body = Vec<ApiKey>), (status = "4XX", body = Problem)))]
+#[get("/admin/v1/tenants/{tenant_id}/keys")]
+async fn list_keys(
+    _: OperatorAuth,
+    ctx: web::Data<Parley>,
+    path: web::Path<String>,
+) -> ApiResult<web::Json<Vec<ApiKey>>> {
+    Ok(web::Json(tenants::list_keys(&ctx, &path).await?))
+}
+
+/// Revoke a key; it stops working at once.
+#[utoipa::path(tag = "operator", security(("admin_token" = [])),
+    responses((status = 204), (status = "4XX", body = Problem)))]
+#[delete("/admin/v1/tenants/{tenant_id}/keys/{key_id}")]
+async fn revoke_key(
+    _: OperatorAuth,
+    ctx: web::Data<Parley>,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (tenant_id, key_id) = path.into_inner();
+    tenants::revoke_key(&ctx, &tenant_id, &key_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,78 @@
+//! The tenant's own app settings and user-token minting.
+
+use actix_web::{get, patch, post, web};
+use chrono::{DateTime, Utc};
+use parley_core::auth::mint_token;
+use parley_core::ids::UserId;
+use parley_core::tenants::{self, App, AppPatch};
+use parley_core::{Error, Parley};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::ServerAuth;
+use crate::error::{ApiResult, Problem};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(get_app)
+        .service(patch_app)
+        .service(create_token);
+}
+
+/// Get the app's settings.
+#[utoipa::path(tag = "app", security(("secret_key" = [])),
+    responses((status = 200, body = App), (status = "4XX", body = Problem)))]
+#[get("/v1/app")]
+async fn get_app(ServerAuth(caller): ServerAuth, ctx: web::Data<Parley>) -> web::Json<App> {
+    web::Json(tenants::get_app(&ctx, &caller.tenant))
+}
+
+/// Change the app's settings or rotate the token signing secret.
+#[utoipa::path(tag = "app", security(("secret_key" = [])),
+    responses((status = 200, body = App), (status = "4XX", body = Problem)))]
+#[patch("/v1/app")]
+async fn patch_app(
+    ServerAuth(caller): ServerAuth,
+    ctx: web::Data<Parley>,
+    body: web::Json<AppPatch>,
+) -> ApiResult<web::Json<App>> {
+    Ok(web::Json(
+        tenants::patch_app(&ctx, &caller.tenant, body.into_inner()).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    /// The user the token is for; the user need not exist yet.
+    pub user_id: String,
+    /// Lifetime in seconds; default 86,400 (a day), at most 30 days.
+    pub expires_in: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Token {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Mint a user token (HS256 JWT) for an app or browser.
+#[utoipa::path(tag = "app", security(("secret_key" = [])),
+    responses((status = 200, body = Token), (status = "4XX", body = Problem)))]
+#[post("/v1/tokens")]
+async fn create_token(
+    ServerAuth(caller): ServerAuth,
+    ctx: web::Data<Parley>,
+    body: web::Json<NewToken>,
+) -> ApiResult<web::Json<Token>> {
+    let user = UserId::parse("user_id", &body.user_id)?;
+    let max = ctx.config.limits.max_token_ttl_s;
+    let ttl = body.expires_in.unwrap_or(86_400);
+    if ttl == 0 || ttl > max {
+        return Err(
+            Error::invalid(format!("`expires_in` must be between 1 and {max} seconds")).into(),
+        );
+    }
+    let (token, expires_at) = mint_token(&caller.tenant, &user, ttl)?;
+    Ok(web::Json(Token { token, expires_at }))
+}

@@ -1,0 +1,33 @@
+//! REST handlers, one module per resource. Each handler's `///` summary is its OpenAPI summary.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use serde::Serialize;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub mod admin;
+pub mod app;
+pub mod channels;
+pub mod messages;
+pub mod ops;
+pub mod users;
+
+/// Registers every route (and so every OpenAPI path).
+pub fn configure(cfg: &mut ServiceConfig) {
+    ops::configure(cfg);
+    admin::configure(cfg);
+    app::configure(cfg);
+    users::configure(cfg);
+    channels::configure(cfg);
+    messages::configure(cfg);
+}
+
+/// 201 when the call created the resource, 200 when it already existed.
+pub(crate) fn created_or_ok<T: Serialize>(created: bool, body: &T) -> HttpResponse {
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    HttpResponse::build(status).json(body)
+}

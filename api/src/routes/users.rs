@@ -1,0 +1,156 @@
+//! Users, and the calling user's own view (`/v1/me`).
+
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
+use parley_core::Parley;
+use parley_core::channels::{self, Unread};
+use parley_core::page::Page;
+use parley_core::users::{self, DeleteMode, DeletedUserMessages, User, UserInput};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::created_or_ok;
+use crate::auth::{AnyAuth, UserAuth};
+use crate::error::{ApiResult, Problem};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(me)
+        .service(my_unread)
+        .service(list_users)
+        .service(put_user)
+        .service(get_user)
+        .service(patch_user)
+        .service(delete_user)
+        .service(reactivate_user);
+}
+
+/// Create or replace a user.
+#[utoipa::path(tag = "users", security(("secret_key" = [])),
+    responses((status = 201, body = User), (status = 200, body = User), (status = "4XX", body = Problem)))]
+#[put("/v1/users/{user_id}")]
+async fn put_user(
+    AnyAuth(caller): AnyAuth,
+    ctx: web::Data<Parley>,
+    path: web::Path<String>,
+    body: web::Json<UserInput>,
+) -> ApiResult<HttpResponse> {
+    let (user, created) = users::upsert(&ctx, &caller, &path, body.into_inner()).await?;
+    Ok(created_or_ok(created, &user))
+}
+
+/// Get a user.
+#[utoipa::path(tag = "users", security(("secret_key" = []), ("publishable_key" = [], "user_token" = [])),
+    responses((status = 200, body = User), (status = "4XX", body = Problem)))]
+#[get("/v1/users/{user_id}")]
+async fn get_user(
+    AnyAuth(caller): AnyAuth,
+    ctx: web::Data<Parley>,
+    path: web::Path<String>,
+) -> ApiResult<web::Json<User>> {
+    Ok(web::Json(users::get(&ctx, &caller, &path).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct UserListQuery {
+    /// Name prefix, case-insensitive.
+    pub q: Option<String>,
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+/// List users, or search them by name prefix.
+#[utoipa::path(tag = "users", security(("secret_key" = []), ("publishable_key" = [], "user_token" = [])), params(UserListQuery),
+    responses((status = 200, body = Page<User>), (status = "4XX", body = Problem)))]
+#[get("/v1/users")]
+async fn list_users(
+    AnyAuth(caller): AnyAuth,
+    ctx: web::Data<Parley>,
+    q: web::Query<UserListQuery>,
+) -> ApiResult<web::Json<Page<User>>> {
+    Ok(web::Json(
+        users::list(&ctx, &caller, q.q.as_deref(), q.limit, q.cursor.as_deref()).await?,
+    ))
+}
+
+/// Change some of a user's fields (a user may change their own name, image and custom data).
+#[utoipa::path(tag = "users", security(("secret_key" = []), ("publishable_key" = [], "user_token" = [])),
+    responses((status = 200, body = User), (status = "4XX", body = Problem)))]
+#[patch("/v1/users/{user_id}")]
+async fn patch_user(
+    AnyAuth(caller): AnyAuth,
+    ctx: web::Data<Parley>,
+    path: web::Path<String>,
+    body: web::Json<UserInput>,
+) -> ApiResult<web::Json<User>> {
+    Ok(web::Json(
+        users::patch(&ctx, &caller, &path, body.into_inner()).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteUserQuery {
+    /// `soft` (default) deactivates; `hard` removes the user.
+    pub mode: Option<DeleteMode>,
+    /// With `mode=hard`: `keep` (default) keeps messages as by a deleted user; `delete` deletes them.
+    pub messages: Option<DeletedUserMessages>,
+}
+
+/// Deactivate (soft) or delete (hard) a user.
+#[utoipa::path(tag = "users", security(("secret_key" = [])), params(DeleteUserQuery),
+    responses((status = 204), (status = "4XX", body = Problem)))]
+#[delete("/v1/users/{user_id}")]
+async fn delete_user(
+    AnyAuth(caller): AnyAuth,
+    ctx: web::Data<Parley>,
+    path: web::Path<String>,
+    q: web::Query<DeleteUserQuery>,
+) -> ApiResult<HttpResponse> {
+    users::delete(
+        &ctx,
+        &caller,
+        &path,
+        q.mode.unwrap_or_default(),
+        q.messages.unwrap_or_default(),
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Reactivate a deactivated user.
+#[utoipa::path(tag = "users", security(("secret_key" = [])),
+    responses((status = 200, body = User), (status = "4XX", body = Problem)))]
+#[post("/v1/users/{user_id}/reactivate")]
+async fn reactivate_user(
+    AnyAuth(caller): AnyAuth,
+    ctx: web::Data<Parley>,
+    path: web::Path<String>,
+) -> ApiResult<web::Json<User>> {
+    Ok(web::Json(users::reactivate(&ctx, &caller, &path).await?))
+}
+
+/// The calling user.
+#[utoipa::path(tag = "me", security(("publishable_key" = [], "user_token" = [])),
+    responses((status = 200, body = User), (status = "4XX", body = Problem)))]
+#[get("/v1/me")]
+async fn me(UserAuth(caller): UserAuth, ctx: web::Data<Parley>) -> ApiResult<web::Json<User>> {
+    let id = caller
+        .user_id()
+        .map(|u| u.as_str().to_owned())
+        .unwrap_or_default();
+    Ok(web::Json(users::get(&ctx, &caller, &id).await?))
+}
+
+/// The calling user's unread counts: total and per channel.
+#[utoipa::path(tag = "me", security(("publishable_key" = [], "user_token" = [])),
+    responses((status = 200, body = Unread), (status = "4XX", body = Problem)))]
+#[get("/v1/me/unread")]
+async fn my_unread(
+    UserAuth(caller): UserAuth,
+    ctx: web::Data<Parley>,
+) -> ApiResult<web::Json<Unread>> {
+    Ok(web::Json(channels::unread(&ctx, &caller, None).await?))
+}

@@ -1,0 +1,124 @@
+//! Builds and starts a Parley node from a `Config`: database, migrations, operator token,
+//! rate limits, the HTTP server. `main` and the tests both go through [`spawn`].
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use actix_web::dev::ServerHandle;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use parley_core::config::Config;
+use parley_core::{Parley, auth, db};
+use secrecy::SecretString;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::AdminToken;
+use crate::error;
+use crate::limits::RateLimits;
+
+/// A started node.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub admin_token: SecretString,
+    /// Where the generated operator token was written, when it was generated.
+    pub admin_token_path: Option<PathBuf>,
+    pub ctx: Parley,
+    pub handle: ServerHandle,
+    pub server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Options that differ between the `parley serve` process and in-process test servers.
+#[derive(Debug, Clone, Copy)]
+pub struct ServeOptions {
+    pub workers: usize,
+    /// Let actix stop gracefully on SIGINT/SIGTERM (the binary); off for in-process tests.
+    pub handle_signals: bool,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            handle_signals: true,
+        }
+    }
+}
+
+/// Connects, migrates and starts serving on `config.bind` (port 0 picks a free port).
+pub async fn spawn(config: Config, opts: ServeOptions) -> anyhow::Result<Running> {
+    let conn = db::connect(&config).await?;
+    db::migrate(&conn).await?;
+    let (admin_token, admin_token_path) = auth::ensure_admin_token(&config)?;
+    let listener = TcpListener::bind(config.bind).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot listen on {} (config key `bind`, PARLEY_BIND): {e}",
+            config.bind
+        )
+    })?;
+    let addr = listener.local_addr()?;
+    let limits = RateLimits::new(&config.limits);
+    limits.spawn_housekeeping();
+    let max_body = config.limits.max_body_bytes;
+    let ctx = Parley::new(conn, config);
+
+    let app_ctx = web::Data::new(ctx.clone());
+    let app_admin = web::Data::new(AdminToken(admin_token.clone()));
+    let app_limits = web::Data::new(limits);
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .into_utoipa_app()
+            .openapi(<crate::openapi::ApiDoc as utoipa::OpenApi>::openapi())
+            .app_data(app_ctx.clone())
+            .app_data(app_admin.clone())
+            .app_data(app_limits.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(max_body)
+                    .error_handler(error::json_error),
+            )
+            .app_data(web::PayloadConfig::default().limit(max_body))
+            .app_data(web::QueryConfig::default().error_handler(error::query_error))
+            .app_data(web::PathConfig::default().error_handler(error::path_error))
+            .configure(crate::routes::configure)
+            .openapi_service(|api| SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+            .into_app()
+            .route(
+                "/docs",
+                web::get().to(|| async {
+                    HttpResponse::PermanentRedirect()
+                        .insert_header(("Location", "/docs/"))
+                        .finish()
+                }),
+            )
+            .default_service(web::to(error::not_found))
+    })
+    .workers(opts.workers)
+    .shutdown_timeout(10)
+    .listen(listener)?;
+    if !opts.handle_signals {
+        server = server.disable_signals();
+    }
+    let server = server.run();
+    let handle = server.handle();
+    let server = tokio::spawn(server);
+    Ok(Running {
+        addr,
+        admin_token,
+        admin_token_path,
+        ctx,
+        handle,
+        server,
+    })
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests finish, and waits.
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+        let _ = self.server.await;
+    }
+}
+
+/// Keeps `Arc` in the public signature stable for callers that share limits.
+pub type SharedLimits = Arc<RateLimits>;
