@@ -1,1 +1,306 @@
+//! Test harness: starts a real Parley server in process on a free port, against SQLite in a
+//! temp dir or a fresh PostgreSQL database (created here, dropped when the app is dropped),
+//! and gives typed helpers around a real HTTP client.
+//!
+//! PostgreSQL: `PARLEY_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`)
+//! names a database the tests may connect to and create databases from.
 
+// Test support: a failed setup step should stop the test loudly.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::net::SocketAddr;
+
+use parley_api::startup::{Running, ServeOptions, spawn};
+use parley_core::config::Config;
+use reqwest::{Method, RequestBuilder, StatusCode};
+use sea_orm::{ConnectionTrait, Database};
+use secrecy::ExposeSecret;
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn postgres_admin_url() -> String {
+    std::env::var("PARLEY_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A PostgreSQL database made for one test and dropped after it.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl PgDatabase {
+    async fn create() -> (Self, String) {
+        let admin_url = postgres_admin_url();
+        let name = format!("parley_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = Database::connect(&admin_url).await.unwrap_or_else(|e| {
+            panic!("PostgreSQL at {admin_url} is needed for the postgres tests: {e}")
+        });
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
+        let _ = admin.close().await;
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(b, _)| b)
+            .to_owned();
+        let url = format!("{base}/{name}");
+        (Self { admin_url, name }, url)
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        // Drop runs outside async code: use a private runtime on a plain thread.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                if let Ok(admin) = Database::connect(&admin_url).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A running Parley with an HTTP client pointed at it.
+pub struct TestApp {
+    pub backend: Backend,
+    pub addr: SocketAddr,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub admin_token: String,
+    pub running: Option<Running>,
+    pub data_dir: tempfile::TempDir,
+    _pg: Option<PgDatabase>,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Starts with a configuration adjusted by `tweak` (limits, tokens…).
+    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Self {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let (pg, url) = match backend {
+            Backend::Sqlite => (None, None),
+            Backend::Postgres => {
+                let (db, url) = PgDatabase::create().await;
+                (Some(db), Some(url))
+            }
+        };
+        let mut config = Config::for_tests(data_dir.path().to_path_buf(), url);
+        tweak(&mut config);
+        let running = spawn(
+            config,
+            ServeOptions {
+                workers: 1,
+                handle_signals: false,
+            },
+        )
+        .await
+        .expect("start parley");
+        let addr = running.addr;
+        Self {
+            backend,
+            addr,
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            admin_token: running.admin_token.expose_secret().to_owned(),
+            running: Some(running),
+            data_dir,
+            _pg: pg,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    pub fn admin(&self, method: Method, path: &str) -> RequestBuilder {
+        self.request(method, path).bearer_auth(&self.admin_token)
+    }
+
+    /// Creates a tenant through the operator API.
+    pub async fn tenant(&self, name: &str) -> Tenant {
+        let (status, body) = send(
+            self.admin(Method::POST, "/admin/v1/tenants")
+                .json(&json!({ "name": name })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        Tenant {
+            app_base: self.base.clone(),
+            client: self.client.clone(),
+            id: body["tenant"]["id"].as_str().expect("tenant id").to_owned(),
+            publishable_key: body["publishable_key"].as_str().expect("pk").to_owned(),
+            secret_key: body["secret_key"].as_str().expect("sk").to_owned(),
+            signing_secret: body["signing_secret"]
+                .as_str()
+                .expect("signing secret")
+                .to_owned(),
+        }
+    }
+
+    /// Stops the server (for tests of what happens when it is gone).
+    pub async fn stop(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+    }
+}
+
+/// A tenant with its keys.
+#[derive(Clone)]
+pub struct Tenant {
+    pub app_base: String,
+    pub client: reqwest::Client,
+    pub id: String,
+    pub publishable_key: String,
+    pub secret_key: String,
+    pub signing_secret: String,
+}
+
+impl Tenant {
+    /// A request as the tenant server (secret key).
+    pub fn server(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.app_base))
+            .bearer_auth(&self.secret_key)
+    }
+
+    /// Creates (or replaces) a user with a display name.
+    pub async fn create_user(&self, id: &str) -> Value {
+        let (status, body) = send(
+            self.server(Method::PUT, &format!("/v1/users/{id}"))
+                .json(&json!({ "name": id })),
+        )
+        .await;
+        assert!(status.is_success(), "{status} {body}");
+        body
+    }
+
+    /// Mints a token through `POST /v1/tokens`.
+    pub async fn token(&self, user_id: &str) -> String {
+        let (status, body) = send(
+            self.server(Method::POST, "/v1/tokens")
+                .json(&json!({ "user_id": user_id })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// A client acting as `user_id` (publishable key + user token).
+    pub async fn user(&self, user_id: &str) -> User {
+        User {
+            id: user_id.to_owned(),
+            token: self.token(user_id).await,
+            tenant: self.clone(),
+        }
+    }
+
+    /// A token signed locally with the tenant's signing secret and arbitrary claims.
+    pub fn sign(&self, claims: &Value) -> String {
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+            claims,
+            &jsonwebtoken::EncodingKey::from_secret(self.signing_secret.as_bytes()),
+        )
+        .expect("sign")
+    }
+}
+
+/// A user session.
+#[derive(Clone)]
+pub struct User {
+    pub id: String,
+    pub token: String,
+    pub tenant: Tenant,
+}
+
+impl User {
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.tenant
+            .client
+            .request(method, format!("{}{path}", self.tenant.app_base))
+            .header("X-Api-Key", &self.tenant.publishable_key)
+            .bearer_auth(&self.token)
+    }
+}
+
+/// Sends and returns the status with the body as JSON (`null` when empty or not JSON).
+pub async fn send(req: RequestBuilder) -> (StatusCode, Value) {
+    let res = req.send().await.expect("request");
+    let status = res.status();
+    let text = res.text().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// Asserts a problem+json error with the given status and code, and returns its body.
+pub async fn expect_problem(req: RequestBuilder, status: u16, code: &str) -> Value {
+    let res = req.send().await.expect("request");
+    let got = res.status().as_u16();
+    let ctype = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let text = res.text().await.unwrap_or_default();
+    let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    assert_eq!(got, status, "expected {status} {code}, got {got}: {text}");
+    assert_eq!(body["code"], code, "{text}");
+    assert_eq!(ctype, "application/problem+json", "{text}");
+    assert_eq!(body["status"], status);
+    assert!(
+        body["title"].is_string() && body["detail"].is_string() && body["type"].is_string(),
+        "{text}"
+    );
+    body
+}
+
+/// Declares each listed `async fn(TestApp)` as a test on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::TestApp::spawn($crate::Backend::Sqlite).await).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::TestApp::spawn($crate::Backend::Postgres).await).await
+                }
+            )*
+        }
+    };
+}

@@ -1,1 +1,11 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Black-box tests of the REST API on SQLite and PostgreSQL: every test below runs twice.
 
+mod auth;
+mod channels;
+mod conventions;
+mod isolation;
+mod messages;
+mod openapi;
+mod operator;
+mod users;

@@ -1,0 +1,225 @@
+//! Users: upsert, get, search, patch, deactivate, hard delete.
+
+use parley_tests::*;
+use reqwest::Method;
+use serde_json::json;
+
+async fn upsert_get_and_patch(app: TestApp) {
+    let t = app.tenant("Acme").await;
+    let (status, created) = send(
+        t.server(Method::PUT, "/v1/users/alice")
+            .json(&json!({"name": "Alice", "custom": {"plan": "pro"}, "role": "admin"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["role"], "admin");
+    assert_eq!(created["custom"]["plan"], "pro");
+    let (status, replaced) = send(
+        t.server(Method::PUT, "/v1/users/alice")
+            .json(&json!({"name": "Alice A."})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(replaced["name"], "Alice A.");
+    assert_eq!(replaced["role"], "user", "PUT replaces the whole user");
+    assert_eq!(replaced["created_at"], created["created_at"]);
+
+    let (_, patched) = send(
+        t.server(Method::PATCH, "/v1/users/alice")
+            .json(&json!({"custom": {"x": 1}})),
+    )
+    .await;
+    assert_eq!(patched["name"], "Alice A.", "PATCH keeps other fields");
+    assert_eq!(patched["custom"], json!({"x": 1}));
+
+    // A user may change their own profile, not their role, not others.
+    t.create_user("bob").await;
+    let alice = t.user("alice").await;
+    let (status, me) = send(
+        alice
+            .request(Method::PATCH, "/v1/users/alice")
+            .json(&json!({"name": "Ali"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["name"], "Ali");
+    expect_problem(
+        alice
+            .request(Method::PATCH, "/v1/users/alice")
+            .json(&json!({"role": "admin"})),
+        403,
+        "forbidden",
+    )
+    .await;
+    expect_problem(
+        alice
+            .request(Method::PATCH, "/v1/users/bob")
+            .json(&json!({"name": "B"})),
+        403,
+        "forbidden",
+    )
+    .await;
+    expect_problem(
+        alice
+            .request(Method::PUT, "/v1/users/carol")
+            .json(&json!({})),
+        403,
+        "server_key_required",
+    )
+    .await;
+    let (status, bob) = send(alice.request(Method::GET, "/v1/users/bob")).await;
+    assert_eq!(status, 200);
+    assert_eq!(bob["name"], "bob");
+    expect_problem(
+        t.server(Method::GET, "/v1/users/nobody"),
+        404,
+        "user_not_found",
+    )
+    .await;
+    expect_problem(
+        t.server(Method::PUT, "/v1/users/a%20b").json(&json!({})),
+        400,
+        "invalid_request",
+    )
+    .await;
+}
+
+async fn search_by_name_prefix(app: TestApp) {
+    let t = app.tenant("Acme").await;
+    for (id, name) in [
+        ("u1", "Alice"),
+        ("u2", "alfred"),
+        ("u3", "Bob"),
+        ("u4", "Al_x"),
+        ("u5", "Alxander"),
+    ] {
+        send(
+            t.server(Method::PUT, &format!("/v1/users/{id}"))
+                .json(&json!({"name": name})),
+        )
+        .await;
+    }
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (_, found) = send(t.server(Method::GET, "/v1/users?q=al")).await;
+    assert_eq!(names(&found), vec!["Alice", "alfred", "Al_x", "Alxander"]);
+    // `_` is a literal, not a LIKE wildcard.
+    let (_, found) = send(t.server(Method::GET, "/v1/users?q=al_")).await;
+    assert_eq!(names(&found), vec!["Al_x"]);
+    let (_, found) = send(t.server(Method::GET, "/v1/users?q=BO")).await;
+    assert_eq!(names(&found), vec!["Bob"]);
+    let alice = t.user("u1").await;
+    let (status, all) = send(alice.request(Method::GET, "/v1/users")).await;
+    assert_eq!(status, 200);
+    assert_eq!(all["items"].as_array().unwrap().len(), 5);
+}
+
+async fn custom_data_is_limited(app: TestApp) {
+    let t = app.tenant("Acme").await;
+    let big = "x".repeat(9 * 1024);
+    expect_problem(
+        t.server(Method::PUT, "/v1/users/alice")
+            .json(&json!({"custom": {"bio": big}})),
+        400,
+        "custom_data_too_large",
+    )
+    .await;
+    expect_problem(
+        t.server(Method::PUT, "/v1/users/alice")
+            .json(&json!({"custom": [1, 2]})),
+        400,
+        "invalid_request",
+    )
+    .await;
+}
+
+async fn setup_conversation(t: &Tenant) -> (String, String) {
+    t.create_user("alice").await;
+    t.create_user("bob").await;
+    let (status, _) = send(
+        t.server(Method::POST, "/v1/channels")
+            .json(&json!({"type": "messaging", "id": "general", "members": ["alice", "bob"]})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (_, m1) = send(
+        t.server(Method::POST, "/v1/channels/messaging/general/messages")
+            .json(&json!({"text": "hello", "user_id": "alice"})),
+    )
+    .await;
+    let (_, m2) = send(
+        t.server(Method::POST, "/v1/channels/messaging/general/messages")
+            .json(&json!({"text": "hi", "user_id": "bob"})),
+    )
+    .await;
+    send(
+        t.server(
+            Method::POST,
+            &format!("/v1/messages/{}/reactions", m2["id"].as_str().unwrap()),
+        )
+        .json(&json!({"type": "like", "user_id": "alice"})),
+    )
+    .await;
+    (
+        m1["id"].as_str().unwrap().to_owned(),
+        m2["id"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn hard_delete_keeps_messages_as_deleted_user(app: TestApp) {
+    let t = app.tenant("Acme").await;
+    let (m1, m2) = setup_conversation(&t).await;
+    let (status, _) = send(t.server(Method::DELETE, "/v1/users/alice?mode=hard")).await;
+    assert_eq!(status, 204);
+    expect_problem(
+        t.server(Method::GET, "/v1/users/alice"),
+        404,
+        "user_not_found",
+    )
+    .await;
+    let (_, msg) = send(t.server(Method::GET, &format!("/v1/messages/{m1}"))).await;
+    assert!(msg["user_id"].is_null(), "{msg}");
+    assert_eq!(msg["text"], "hello");
+    let (_, other) = send(t.server(Method::GET, &format!("/v1/messages/{m2}"))).await;
+    assert_eq!(
+        other["reaction_counts"],
+        json!({}),
+        "the user's reactions are gone"
+    );
+    let (_, channel) = send(t.server(Method::GET, "/v1/channels/messaging/general")).await;
+    assert_eq!(channel["member_count"], 1);
+    assert_eq!(channel["members"].as_array().unwrap().len(), 1);
+}
+
+async fn hard_delete_can_delete_messages(app: TestApp) {
+    let t = app.tenant("Acme").await;
+    let (m1, _) = setup_conversation(&t).await;
+    let (status, _) =
+        send(t.server(Method::DELETE, "/v1/users/alice?mode=hard&messages=delete")).await;
+    assert_eq!(status, 204);
+    let (_, msg) = send(t.server(Method::GET, &format!("/v1/messages/{m1}"))).await;
+    assert_eq!(msg["type"], "deleted");
+    assert_eq!(msg["text"], "");
+    assert!(msg["deleted_at"].is_string());
+    assert_eq!(msg["seq"], 1, "the tombstone keeps its seq");
+    expect_problem(
+        t.server(Method::DELETE, "/v1/users/alice?mode=sideways"),
+        400,
+        "invalid_request",
+    )
+    .await;
+}
+
+on_both_backends!(
+    upsert_get_and_patch,
+    search_by_name_prefix,
+    custom_data_is_limited,
+    hard_delete_keeps_messages_as_deleted_user,
+    hard_delete_can_delete_messages,
+);
