@@ -18,6 +18,7 @@ pub struct Model {
     pub distinct_key: Option<String>,
     pub member_count: i32,
     pub last_seq: i64,
+    pub last_event_seq: i64,
     pub last_message_at: Option<DateTimeUtc>,
     pub activity_at: DateTimeUtc,
     pub created_at: DateTimeUtc,

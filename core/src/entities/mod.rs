@@ -2,6 +2,7 @@
 
 pub mod api_key;
 pub mod channel;
+pub mod channel_event;
 pub mod member;
 pub mod message;
 pub mod reaction;

@@ -14,6 +14,7 @@ pub struct Model {
     #[sea_orm(column_type = "JsonBinary")]
     pub custom: Json,
     pub deactivated_at: Option<DateTimeUtc>,
+    pub last_active_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
