@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod cli;
 pub mod error;
+pub mod extract;
 pub mod limits;
 pub mod openapi;
 pub mod routes;

@@ -361,10 +361,15 @@ pub async fn create(ctx: &Parley, caller: &Caller, input: NewChannel) -> Result<
     {
         return Ok((existing_for(ctx, caller, existing).await?, false));
     }
+    let others: BTreeSet<String> = members
+        .iter()
+        .filter(|m| creator.as_ref().is_none_or(|c| c.as_str() != m.as_str()))
+        .cloned()
+        .collect();
+    require_users(&ctx.db, tenant, &others).await?;
     if let Some(c) = &creator {
         crate::users::ensure(ctx, &caller.tenant.id, c).await?;
     }
-    require_users(&ctx.db, tenant, &members).await?;
 
     let now = Utc::now();
     let txn = ctx.db.begin().await?;
@@ -380,6 +385,7 @@ pub async fn create(ctx: &Parley, caller: &Caller, input: NewChannel) -> Result<
         distinct_key: Set(input.distinct.then(|| cid.id.clone())),
         member_count: Set(i32::try_from(members.len()).unwrap_or(i32::MAX)),
         last_seq: Set(0),
+        last_event_seq: Set(0),
         last_message_at: Set(None),
         activity_at: Set(now),
         created_at: Set(now),

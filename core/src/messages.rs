@@ -335,9 +335,6 @@ pub async fn send(
         None => MessageId::generate(),
     };
 
-    if !caller.is_privileged() || caller.user_id().is_none() {
-        crate::users::ensure(ctx, &caller.tenant.id, &author).await?;
-    }
     let access = channels::access(ctx, caller, &cid_s, Some(&author)).await?;
     access.require_read(caller)?;
     access.require_write(caller)?;
@@ -383,6 +380,11 @@ pub async fn send(
         }
     }
     let mentions = check_mentions(&ctx.db, tenant, &cid_s, &input.mentions).await?;
+    if caller.user_id().is_none() {
+        // The tenant server may write as a user it has not created yet; create it only once
+        // the request is known to succeed otherwise.
+        crate::users::ensure(ctx, &caller.tenant.id, &author).await?;
+    }
 
     let now = Utc::now();
     let txn = ctx.db.begin().await?;

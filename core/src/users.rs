@@ -135,6 +135,7 @@ pub async fn ensure(ctx: &Parley, tenant: &TenantId, id: &UserId) -> Result<user
         role: Set(UserRole::User.as_str().to_owned()),
         custom: Set(serde_json::json!({})),
         deactivated_at: Set(None),
+        last_active_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -189,6 +190,7 @@ pub async fn upsert(
                 role: Set(role.as_str().to_owned()),
                 custom: Set(custom),
                 deactivated_at: Set(None),
+                last_active_at: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
             }

@@ -12,6 +12,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::OperatorAuth;
 use crate::error::{ApiResult, Problem};
+use crate::extract::Json;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_tenant)
@@ -39,7 +40,7 @@ pub struct PageQuery {
 async fn create_tenant(
     _: OperatorAuth,
     ctx: web::Data<Parley>,
-    body: web::Json<NewTenant>,
+    body: Json<NewTenant>,
 ) -> ApiResult<HttpResponse> {
     let created = tenants::create(&ctx, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(created))
@@ -79,7 +80,7 @@ async fn update_tenant(
     _: OperatorAuth,
     ctx: web::Data<Parley>,
     path: web::Path<String>,
-    body: web::Json<TenantPatch>,
+    body: Json<TenantPatch>,
 ) -> ApiResult<web::Json<Tenant>> {
     Ok(web::Json(
         tenants::update(&ctx, &path, body.into_inner()).await?,
@@ -107,7 +108,7 @@ async fn create_key(
     _: OperatorAuth,
     ctx: web::Data<Parley>,
     path: web::Path<String>,
-    body: web::Json<NewKey>,
+    body: Json<NewKey>,
 ) -> ApiResult<HttpResponse> {
     let key = tenants::create_key(&ctx, &path, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(key))

@@ -12,6 +12,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::ServerAuth;
 use crate::error::{ApiResult, Problem};
+use crate::extract::Json;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_app)
@@ -34,7 +35,7 @@ async fn get_app(ServerAuth(caller): ServerAuth, ctx: web::Data<Parley>) -> web:
 async fn patch_app(
     ServerAuth(caller): ServerAuth,
     ctx: web::Data<Parley>,
-    body: web::Json<AppPatch>,
+    body: Json<AppPatch>,
 ) -> ApiResult<web::Json<App>> {
     Ok(web::Json(
         tenants::patch_app(&ctx, &caller.tenant, body.into_inner()).await?,
@@ -63,7 +64,7 @@ pub struct Token {
 async fn create_token(
     ServerAuth(caller): ServerAuth,
     ctx: web::Data<Parley>,
-    body: web::Json<NewToken>,
+    body: Json<NewToken>,
 ) -> ApiResult<web::Json<Token>> {
     let user = UserId::parse("user_id", &body.user_id)?;
     let max = ctx.config.limits.max_token_ttl_s;

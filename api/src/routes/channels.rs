@@ -15,6 +15,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::created_or_ok;
 use crate::auth::AnyAuth;
 use crate::error::{ApiResult, Problem};
+use crate::extract::{Json, OptionalJson};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_channel)
@@ -39,7 +40,7 @@ pub(crate) fn cid(path: &(String, String)) -> Result<Cid, parley_core::Error> {
 async fn create_channel(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
-    body: web::Json<NewChannel>,
+    body: Json<NewChannel>,
 ) -> ApiResult<HttpResponse> {
     let (channel, created) = channels::create(&ctx, &caller, body.into_inner()).await?;
     Ok(created_or_ok(created, &channel))
@@ -102,7 +103,7 @@ async fn patch_channel(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
     path: web::Path<(String, String)>,
-    body: web::Json<ChannelPatch>,
+    body: Json<ChannelPatch>,
 ) -> ApiResult<web::Json<Channel>> {
     Ok(web::Json(
         channels::patch(&ctx, &caller, &cid(&path)?, body.into_inner()).await?,
@@ -132,7 +133,7 @@ async fn add_members(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
     path: web::Path<(String, String)>,
-    body: web::Json<AddMembers>,
+    body: Json<AddMembers>,
 ) -> ApiResult<web::Json<Channel>> {
     Ok(web::Json(
         channels::add_members(&ctx, &caller, &cid(&path)?, body.into_inner()).await?,
@@ -148,7 +149,7 @@ async fn update_member(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
     path: web::Path<(String, String, String)>,
-    body: web::Json<MemberPatch>,
+    body: Json<MemberPatch>,
 ) -> ApiResult<web::Json<Member>> {
     let (t, id, user) = path.into_inner();
     let cid = Cid::parse(&t, &id)?;
@@ -176,15 +177,16 @@ async fn remove_member(
 /// Mark the channel read up to `seq` (default: everything).
 #[utoipa::path(tag = "channels", security(("secret_key" = []), ("publishable_key" = [], "user_token" = [])),
     params(("type" = String, Path), ("id" = String, Path)),
+    request_body(content = Option<MarkRead>, description = "Optional: without a body, marks everything read."),
     responses((status = 200, body = ReadState), (status = "4XX", body = Problem)))]
 #[post("/v1/channels/{type}/{id}/read")]
 async fn mark_read(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
     path: web::Path<(String, String)>,
-    body: Option<web::Json<MarkRead>>,
+    body: OptionalJson<MarkRead>,
 ) -> ApiResult<web::Json<ReadState>> {
-    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let body = body.0.unwrap_or_default();
     Ok(web::Json(
         channels::mark_read(&ctx, &caller, &cid(&path)?, body).await?,
     ))

@@ -12,6 +12,7 @@ use super::channels::cid;
 use super::created_or_ok;
 use crate::auth::AnyAuth;
 use crate::error::{ApiResult, Problem};
+use crate::extract::Json;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(send_message)
@@ -35,7 +36,7 @@ async fn send_message(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
     path: web::Path<(String, String)>,
-    body: web::Json<NewMessage>,
+    body: Json<NewMessage>,
 ) -> ApiResult<HttpResponse> {
     let (message, created) = messages::send(&ctx, &caller, &cid(&path)?, body.into_inner()).await?;
     Ok(created_or_ok(created, &message))
@@ -77,7 +78,7 @@ async fn edit_message(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
     path: web::Path<String>,
-    body: web::Json<MessagePatch>,
+    body: Json<MessagePatch>,
 ) -> ApiResult<web::Json<Message>> {
     Ok(web::Json(
         messages::edit(&ctx, &caller, &path, body.into_inner()).await?,
@@ -138,7 +139,7 @@ async fn add_reaction(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
     path: web::Path<String>,
-    body: web::Json<NewReaction>,
+    body: Json<NewReaction>,
 ) -> ApiResult<HttpResponse> {
     let (message, created) = messages::react(&ctx, &caller, &path, body.into_inner()).await?;
     Ok(created_or_ok(created, &message))

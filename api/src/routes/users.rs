@@ -12,6 +12,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::created_or_ok;
 use crate::auth::{AnyAuth, UserAuth};
 use crate::error::{ApiResult, Problem};
+use crate::extract::Json;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(me)
@@ -32,7 +33,7 @@ async fn put_user(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
     path: web::Path<String>,
-    body: web::Json<UserInput>,
+    body: Json<UserInput>,
 ) -> ApiResult<HttpResponse> {
     let (user, created) = users::upsert(&ctx, &caller, &path, body.into_inner()).await?;
     Ok(created_or_ok(created, &user))
@@ -82,7 +83,7 @@ async fn patch_user(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
     path: web::Path<String>,
-    body: web::Json<UserInput>,
+    body: Json<UserInput>,
 ) -> ApiResult<web::Json<User>> {
     Ok(web::Json(
         users::patch(&ctx, &caller, &path, body.into_inner()).await?,

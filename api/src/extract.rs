@@ -1,0 +1,118 @@
+//! A JSON body extractor whose errors name the offending field (`silent: invalid type…`),
+//! answered as problem+json: 415 for a wrong content type, 413 over the size limit, 400 else.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+use parley_core::{Error, ErrorCode};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// A JSON request body. Named `Json` so the OpenAPI generator documents it as the body.
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| {
+            let m = m.trim().to_ascii_lowercase();
+            m == "application/json" || m.ends_with("+json")
+        })
+        .unwrap_or(false)
+}
+
+/// Parses a body, naming the JSON path of the first problem.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let detail = if path.is_empty() || path == "." {
+            inner.to_string()
+        } else {
+            format!("{path}: {inner}")
+        };
+        Error::new(ErrorCode::InvalidJson, detail)
+    })
+}
+
+async fn read_body(req: HttpRequest, mut payload: Payload) -> Result<web::Bytes, Error> {
+    web::Bytes::from_request(&req, &mut payload)
+        .await
+        .map_err(|e| {
+            let status = actix_web::ResponseError::status_code(e.as_response_error());
+            if status == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
+                Error::new(
+                    ErrorCode::PayloadTooLarge,
+                    "the request body is larger than the limit",
+                )
+            } else {
+                Error::invalid(format!("could not read the request body: {e}"))
+            }
+        })
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let payload = payload.take();
+        Box::pin(async move {
+            if !is_json(&req) {
+                return Err(Error::new(
+                    ErrorCode::UnsupportedMediaType,
+                    "send the body as `Content-Type: application/json`",
+                )
+                .into());
+            }
+            let bytes = read_body(req, payload).await?;
+            Ok(Json(parse(&bytes)?))
+        })
+    }
+}
+
+/// A JSON body that may be left out entirely (no body, or an empty one).
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let payload = payload.take();
+        Box::pin(async move {
+            let bytes = read_body(req.clone(), payload).await?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Ok(OptionalJson(None));
+            }
+            if !is_json(&req) {
+                return Err(Error::new(
+                    ErrorCode::UnsupportedMediaType,
+                    "send the body as `Content-Type: application/json`",
+                )
+                .into());
+            }
+            Ok(OptionalJson(Some(parse(&bytes)?)))
+        })
+    }
+}
