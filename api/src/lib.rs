@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 pub mod limits;
 pub mod openapi;
+pub mod realtime;
 pub mod routes;
 pub mod startup;
 

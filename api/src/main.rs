@@ -39,7 +39,8 @@ async fn main() -> anyhow::Result<()> {
             let config = cli.load_config()?;
             let conn = db::connect(&config).await?;
             db::migrate(&conn).await?;
-            let ctx = Parley::new(conn, config);
+            let realtime = parley_core::realtime::Realtime::new(&config)?;
+            let ctx = Parley::new(conn, config, realtime);
             let created = tenants::create(
                 &ctx,
                 NewTenant {
@@ -58,7 +59,11 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 "PostgreSQL"
             };
-            let running = spawn(config, ServeOptions::default()).await?;
+            let opts = ServeOptions {
+                handle_signals: false,
+                ..ServeOptions::default()
+            };
+            let running = spawn(config, opts).await?;
             match &running.admin_token_path {
                 Some(path) => println!("operator token: in {} (mode 0600)", path.display()),
                 None if running.admin_token.expose_secret().is_empty() => {}
@@ -68,8 +73,33 @@ async fn main() -> anyhow::Result<()> {
                 "parley listening on http://{} ({backend}); docs at http://{}/docs/",
                 running.addr, running.addr
             );
-            running.server.await??;
+            shutdown_signal().await;
+            println!("shutting down: closing connections");
+            running.shutdown().await;
             Ok(())
         }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

@@ -24,6 +24,7 @@ use crate::error::Problem;
         (name = "me", description = "The calling user."),
         (name = "channels", description = "Channels, members, read state."),
         (name = "messages", description = "Messages, threads, reactions, pins."),
+        (name = "realtime", description = "WebSocket and Server-Sent Events; the protocol is described in openapi/asyncapi.yaml."),
         (name = "ops", description = "Health probes."),
     )
 )]

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use parley_core::config::Config;
+use parley_core::realtime::Realtime;
 use parley_core::{Parley, auth, db};
 use secrecy::SecretString;
 use utoipa_actix_web::AppExt;
@@ -60,7 +61,9 @@ pub async fn spawn(config: Config, opts: ServeOptions) -> anyhow::Result<Running
     let limits = RateLimits::new(&config.limits);
     limits.spawn_housekeeping();
     let max_body = config.limits.max_body_bytes;
-    let ctx = Parley::new(conn, config);
+    let realtime = Realtime::new(&config)?;
+    let ctx = Parley::new(conn, config, realtime);
+    Realtime::start(&ctx);
 
     let app_ctx = web::Data::new(ctx.clone());
     let app_admin = web::Data::new(AdminToken(admin_token.clone()));
@@ -117,6 +120,25 @@ impl Running {
     pub async fn stop(self) {
         self.handle.stop(true).await;
         let _ = self.server.await;
+    }
+
+    /// Graceful shutdown: every realtime connection is closed with "reconnect elsewhere",
+    /// they get up to the grace period to go, then HTTP stops gracefully.
+    pub async fn shutdown(self) {
+        let rt = &self.ctx.realtime;
+        rt.begin_shutdown();
+        let grace = std::time::Duration::from_millis(self.ctx.config.realtime.shutdown_grace_ms);
+        let deadline = tokio::time::Instant::now() + grace;
+        while rt.hub.connection_count() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        self.stop().await;
+    }
+
+    /// Kills the server at once, as a crash would (for tests): connections drop without a close frame.
+    pub async fn abort(self) {
+        self.handle.stop(false).await;
+        self.server.abort();
     }
 }
 

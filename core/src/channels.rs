@@ -14,10 +14,11 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
-use crate::entities::{channel, member, message, reaction, user};
+use crate::entities::{channel, channel_event, member, message, reaction, user};
 use crate::ids::{ChannelType, Cid, MemberRole, UserId, parse_custom};
 use crate::messages::Message;
 use crate::page::{self, Page};
+use crate::realtime::event::{self as events, Event, EventKind, Payload};
 use crate::{Error, ErrorCode, Parley, Result};
 
 /// How many members a channel answer lists; `member_count` has the total.
@@ -44,6 +45,68 @@ impl From<member::Model> for Member {
             updated_at: m.updated_at,
         }
     }
+}
+
+/// A channel as events carry it (nothing specific to a viewer).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChannelInfo {
+    pub cid: String,
+    #[serde(rename = "type")]
+    pub kind: ChannelType,
+    pub id: String,
+    pub name: Option<String>,
+    #[schema(value_type = Object)]
+    pub custom: serde_json::Value,
+    pub frozen: bool,
+    pub created_by: Option<String>,
+    pub member_count: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&channel::Model> for ChannelInfo {
+    fn from(c: &channel::Model) -> Self {
+        Self {
+            cid: c.cid.clone(),
+            kind: ChannelType::parse(&c.kind).unwrap_or(ChannelType::Messaging),
+            id: c.id.clone(),
+            name: c.name.clone(),
+            custom: c.custom.clone(),
+            frozen: c.frozen,
+            created_by: c.created_by.clone(),
+            member_count: c.member_count,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+async fn record_channel<C: ConnectionTrait>(db: &C, tenant: &str, kind: EventKind, channel: &channel::Model) -> Result<Event> {
+    let payload = Payload {
+        channel: Some(ChannelInfo::from(channel)),
+        ..Default::default()
+    };
+    events::record(db, tenant, &channel.cid, kind, &payload).await
+}
+
+async fn record_member<C: ConnectionTrait>(db: &C, tenant: &str, kind: EventKind, member: member::Model) -> Result<Event> {
+    let cid = member.cid.clone();
+    let user = member.user_id.clone();
+    let payload = Payload {
+        member: Some(Member::from(member)),
+        ..Default::default()
+    };
+    Ok(events::record(db, tenant, &cid, kind, &payload).await?.with_subject(&user))
+}
+
+/// Tells users they were added to a channel, wherever they are connected (their connections
+/// also start receiving the channel's events).
+fn added_notification(tenant: &str, channel: &channel::Model, users: Vec<String>) -> Result<Event> {
+    let payload = Payload {
+        channel: Some(ChannelInfo::from(channel)),
+        ..Default::default()
+    };
+    Event::to_users(tenant, EventKind::NotificationAddedToChannel, Some(&channel.cid), users, &payload)
 }
 
 /// A channel as the caller sees it.
@@ -408,7 +471,11 @@ pub async fn create(ctx: &Parley, caller: &Caller, input: NewChannel) -> Result<
         };
         insert_member(&txn, tenant, &cid_s, user_id, role, now).await?;
     }
+    let stored = find(&txn, tenant, &cid_s).await?;
+    let created = record_channel(&txn, tenant, EventKind::ChannelCreated, &stored).await?;
     txn.commit().await?;
+    ctx.realtime.publish(created);
+    ctx.realtime.publish(added_notification(tenant, &stored, members.into_iter().collect())?);
     let access = access(ctx, caller, &cid_s, None).await?;
     Ok((view(ctx, caller, access).await?, true))
 }
@@ -433,8 +500,8 @@ async fn insert_member<C: ConnectionTrait>(
     user_id: &str,
     role: MemberRole,
     now: DateTime<Utc>,
-) -> Result<()> {
-    member::ActiveModel {
+) -> Result<member::Model> {
+    Ok(member::ActiveModel {
         tenant_id: Set(tenant.to_owned()),
         cid: Set(cid.to_owned()),
         user_id: Set(user_id.to_owned()),
@@ -444,8 +511,7 @@ async fn insert_member<C: ConnectionTrait>(
         updated_at: Set(now),
     }
     .insert(db)
-    .await?;
-    Ok(())
+    .await?)
 }
 
 /// Builds the caller's view of a channel: members, own membership, unread count, last message.
@@ -481,7 +547,7 @@ pub(crate) async fn view(ctx: &Parley, caller: &Caller, access: Access) -> Resul
         .one(&ctx.db)
         .await?;
     let last_message = match last {
-        Some(m) => crate::messages::enrich(ctx, tenant, caller.user_id(), vec![m])
+        Some(m) => crate::messages::enrich(&ctx.db, tenant, caller.user_id(), vec![m])
             .await?
             .pop(),
         None => None,
@@ -628,7 +694,11 @@ pub async fn patch(
         am.frozen = Set(frozen);
     }
     am.updated_at = Set(Utc::now());
-    let channel = am.update(&ctx.db).await?;
+    let txn = ctx.db.begin().await?;
+    let channel = am.update(&txn).await?;
+    let ev = record_channel(&txn, caller.tenant_id(), EventKind::ChannelUpdated, &channel).await?;
+    txn.commit().await?;
+    ctx.realtime.publish(ev);
     view(
         ctx,
         caller,
@@ -677,10 +747,20 @@ pub async fn delete(ctx: &Parley, caller: &Caller, cid: &Cid) -> Result<()> {
         .filter(member::Column::Cid.eq(cid.as_str()))
         .exec(&txn)
         .await?;
-    channel::Entity::delete_by_id((tenant.to_owned(), cid))
+    channel_event::Entity::delete_many()
+        .filter(channel_event::Column::TenantId.eq(tenant))
+        .filter(channel_event::Column::Cid.eq(cid.as_str()))
+        .exec(&txn)
+        .await?;
+    channel::Entity::delete_by_id((tenant.to_owned(), cid.clone()))
         .exec(&txn)
         .await?;
     txn.commit().await?;
+    let payload = Payload {
+        channel: Some(ChannelInfo::from(&access.channel)),
+        ..Default::default()
+    };
+    ctx.realtime.publish(Event::ephemeral(tenant, EventKind::ChannelDeleted, &cid, &payload)?);
     Ok(())
 }
 
@@ -735,7 +815,8 @@ pub async fn add_members(
         .await?
         .into_iter()
         .collect();
-    let mut added = 0;
+    let mut added = Vec::new();
+    let mut changed = Vec::new();
     for user_id in &ids {
         if existing.contains(user_id) {
             if input.role.is_some() {
@@ -747,23 +828,38 @@ pub async fn add_members(
                     .filter(member::Column::UserId.eq(user_id.as_str()))
                     .exec(&txn)
                     .await?;
+                changed.push(user_id.clone());
             }
         } else {
-            insert_member(&txn, tenant, &cid_s, user_id, role, now).await?;
-            added += 1;
+            added.push(insert_member(&txn, tenant, &cid_s, user_id, role, now).await?);
         }
     }
     channel::Entity::update_many()
         .col_expr(
             channel::Column::MemberCount,
-            Expr::col(channel::Column::MemberCount).add(added),
+            Expr::col(channel::Column::MemberCount).add(i32::try_from(added.len()).unwrap_or(i32::MAX)),
         )
         .col_expr(channel::Column::UpdatedAt, Expr::value(now))
         .filter(channel::Column::TenantId.eq(tenant))
         .filter(channel::Column::Cid.eq(&cid_s))
         .exec(&txn)
         .await?;
+    let mut evs = Vec::with_capacity(added.len() + changed.len());
+    let added_users: Vec<String> = added.iter().map(|m| m.user_id.clone()).collect();
+    for m in added {
+        evs.push(record_member(&txn, tenant, EventKind::MemberAdded, m).await?);
+    }
+    for user_id in changed {
+        if let Some(m) = membership(&txn, tenant, &cid_s, &user_id).await? {
+            evs.push(record_member(&txn, tenant, EventKind::MemberUpdated, m).await?);
+        }
+    }
+    let stored = find(&txn, tenant, &cid_s).await?;
     txn.commit().await?;
+    ctx.realtime.publish_all(evs);
+    if !added_users.is_empty() {
+        ctx.realtime.publish(added_notification(tenant, &stored, added_users)?);
+    }
     let access = self::access(ctx, caller, &cid_s, None).await?;
     view(ctx, caller, access).await
 }
@@ -798,7 +894,12 @@ pub async fn update_member(
     let mut am: member::ActiveModel = found.into();
     am.role = Set(patch.role.as_str().to_owned());
     am.updated_at = Set(Utc::now());
-    Ok(am.update(&ctx.db).await?.into())
+    let txn = ctx.db.begin().await?;
+    let stored = am.update(&txn).await?;
+    let ev = record_member(&txn, caller.tenant_id(), EventKind::MemberUpdated, stored.clone()).await?;
+    txn.commit().await?;
+    ctx.realtime.publish(ev);
+    Ok(stored.into())
 }
 
 /// Removes a member. Anyone may leave; owners and moderators may remove others.
@@ -812,15 +913,15 @@ pub async fn remove_member(ctx: &Parley, caller: &Caller, cid: &Cid, user_id: &s
     }
     let tenant = caller.tenant_id();
     let txn = ctx.db.begin().await?;
-    let res = member::Entity::delete_by_id((tenant.to_owned(), cid_s.clone(), user_id.to_owned()))
-        .exec(&txn)
-        .await?;
-    if res.rows_affected == 0 {
+    let Some(gone) = membership(&txn, tenant, &cid_s, user_id).await? else {
         return Err(Error::new(
             ErrorCode::UserNotFound,
             format!("`{user_id}` is not a member of `{cid_s}`"),
         ));
-    }
+    };
+    member::Entity::delete_by_id((tenant.to_owned(), cid_s.clone(), user_id.to_owned()))
+        .exec(&txn)
+        .await?;
     channel::Entity::update_many()
         .col_expr(
             channel::Column::MemberCount,
@@ -831,7 +932,9 @@ pub async fn remove_member(ctx: &Parley, caller: &Caller, cid: &Cid, user_id: &s
         .filter(channel::Column::Cid.eq(&cid_s))
         .exec(&txn)
         .await?;
+    let ev = record_member(&txn, tenant, EventKind::MemberRemoved, gone).await?;
     txn.commit().await?;
+    ctx.realtime.publish(ev);
     Ok(())
 }
 
@@ -858,15 +961,30 @@ pub async fn mark_read(
     let target = Ord::min(target, access.channel.last_seq);
     let tenant = caller.tenant_id();
     if target > m.last_read_seq {
-        member::Entity::update_many()
+        let txn = ctx.db.begin().await?;
+        let res = member::Entity::update_many()
             .col_expr(member::Column::LastReadSeq, Expr::value(target))
             .col_expr(member::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(member::Column::TenantId.eq(tenant))
             .filter(member::Column::Cid.eq(&cid_s))
             .filter(member::Column::UserId.eq(user.as_str()))
             .filter(member::Column::LastReadSeq.lt(target))
-            .exec(&ctx.db)
+            .exec(&txn)
             .await?;
+        let ev = if res.rows_affected > 0 {
+            let payload = Payload {
+                user_id: Some(user.as_str().to_owned()),
+                last_read_seq: Some(target),
+                ..Default::default()
+            };
+            Some(events::record(&txn, tenant, &cid_s, EventKind::ReadUpdated, &payload).await?)
+        } else {
+            None
+        };
+        txn.commit().await?;
+        if let Some(ev) = ev {
+            ctx.realtime.publish(ev);
+        }
     }
     let counts = unread_counts(ctx, tenant, user.as_str(), Some(&cid_s)).await?;
     Ok(ReadState {

@@ -43,6 +43,56 @@ impl Default for Limits {
     }
 }
 
+/// The realtime gateway: connection caps, heartbeats, queues, typing and presence timing,
+/// event retention.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RealtimeConfig {
+    /// Open WebSocket and SSE connections one node accepts.
+    pub max_connections: usize,
+    /// Open connections one user may hold on one node.
+    pub max_connections_per_user: usize,
+    /// Events queued for one connection before it counts as too slow and is closed.
+    pub send_queue: usize,
+    /// Server heartbeat (WebSocket ping, SSE comment) interval.
+    pub heartbeat_interval_ms: u64,
+    /// A WebSocket client silent this long (no frame, no pong) is closed.
+    pub idle_timeout_ms: u64,
+    /// A `typing.start` not refreshed within this time ends with `typing.stop`.
+    pub typing_timeout_ms: u64,
+    /// A user whose last connection closed goes offline after this delay, unless back.
+    pub presence_offline_delay_ms: u64,
+    /// How long channel events are kept for `resume`.
+    pub event_retention_s: u64,
+    /// Most events one `resume` replays per channel; more answers `resume.failed`.
+    pub max_resume_events: usize,
+    /// Client frames per second per connection (burst: twice that) before frames are refused.
+    pub client_frames_per_second: u32,
+    /// Channels one connection may subscribe to.
+    pub max_subscriptions: usize,
+    /// How long a shutting-down node waits for connections to close.
+    pub shutdown_grace_ms: u64,
+}
+
+impl Default for RealtimeConfig {
+    fn default() -> Self {
+        Self {
+            max_connections: 100_000,
+            max_connections_per_user: 20,
+            send_queue: 512,
+            heartbeat_interval_ms: 25_000,
+            idle_timeout_ms: 75_000,
+            typing_timeout_ms: 5_000,
+            presence_offline_delay_ms: 2_000,
+            event_retention_s: 7 * 24 * 3600,
+            max_resume_events: 10_000,
+            client_frames_per_second: 50,
+            max_subscriptions: 1_000,
+            shutdown_grace_ms: 5_000,
+        }
+    }
+}
+
 /// The whole configuration of a Parley node.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -54,6 +104,7 @@ pub struct Config {
     /// Unset: generated on first start and written to `admin-token` in the data dir.
     pub admin_token: Option<SecretString>,
     pub limits: Limits,
+    pub realtime: RealtimeConfig,
 }
 
 /// The file form of the configuration; every field optional.
@@ -66,6 +117,7 @@ pub struct FileConfig {
     pub redis_url: Option<String>,
     pub admin_token: Option<String>,
     pub limits: Option<Limits>,
+    pub realtime: Option<RealtimeConfig>,
 }
 
 /// Values given on the command line; they win over everything.
@@ -157,6 +209,7 @@ impl Config {
             redis_url,
             admin_token,
             limits,
+            realtime: from_file.realtime.unwrap_or_default(),
         })
     }
 
@@ -172,6 +225,7 @@ impl Config {
             redis_url: None,
             admin_token: None,
             limits: Limits::default(),
+            realtime: RealtimeConfig::default(),
         }
     }
 

@@ -1,10 +1,12 @@
-//! The handle every use case takes: the database and the validated configuration.
+//! The handle every use case takes: the database, the validated configuration and the
+//! realtime state events are published through.
 
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
 use crate::config::Config;
+use crate::realtime::Realtime;
 
 /// Shared state of one Parley instance. Cheap to clone; several can live in one process
 /// (the tests start many), so nothing here is global.
@@ -12,14 +14,20 @@ use crate::config::Config;
 pub struct Parley {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
+    pub realtime: Arc<Realtime>,
     pub(crate) key_usage: Arc<crate::auth::KeyUsage>,
 }
 
 impl Parley {
-    pub fn new(db: DatabaseConnection, config: Config) -> Self {
+    pub fn new(db: DatabaseConnection, config: Config, realtime: Arc<Realtime>) -> Self {
+        Self::from_parts(db, Arc::new(config), realtime)
+    }
+
+    pub(crate) fn from_parts(db: DatabaseConnection, config: Arc<Config>, realtime: Arc<Realtime>) -> Self {
         Self {
             db,
-            config: Arc::new(config),
+            config,
+            realtime,
             key_usage: Arc::default(),
         }
     }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod ids;
 pub mod messages;
 pub mod page;
+pub mod realtime;
 pub mod tenants;
 pub mod users;
 

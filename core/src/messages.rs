@@ -17,6 +17,7 @@ use crate::channels::{self, Access};
 use crate::entities::{channel, member, message, reaction};
 use crate::ids::{Cid, MessageId, MessageText, UserId, parse_custom, parse_reaction_type};
 use crate::page::{self, Page};
+use crate::realtime::event::{self as events, EventKind, Payload};
 use crate::tenants::max_message_length;
 use crate::{Error, ErrorCode, Parley, Result};
 
@@ -90,6 +91,15 @@ impl Message {
             deleted_at: m.deleted_at,
         }
     }
+}
+
+/// A reaction, as reaction events carry it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Reaction {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub user_id: String,
+    pub created_at: DateTime<Utc>,
 }
 
 /// The body of `POST /v1/channels/{type}/{id}/messages`.
@@ -220,8 +230,8 @@ async fn find<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> Result<mess
 }
 
 /// Adds reaction counts, the viewer's own reactions and quoted messages to stored rows.
-pub(crate) async fn enrich(
-    ctx: &Parley,
+pub(crate) async fn enrich<C: ConnectionTrait>(
+    db: &C,
     tenant: &str,
     viewer: Option<&UserId>,
     rows: Vec<message::Model>,
@@ -240,7 +250,7 @@ pub(crate) async fn enrich(
         .group_by(reaction::Column::MessageId)
         .group_by(reaction::Column::Kind)
         .into_tuple()
-        .all(&ctx.db)
+        .all(db)
         .await?;
     let mut by_message: HashMap<String, BTreeMap<String, i64>> = HashMap::new();
     for (mid, kind, n) in counts {
@@ -257,7 +267,7 @@ pub(crate) async fn enrich(
             .filter(reaction::Column::MessageId.is_in(ids.iter().cloned()))
             .order_by_asc(reaction::Column::CreatedAt)
             .into_tuple()
-            .all(&ctx.db)
+            .all(db)
             .await?;
         for (mid, kind) in rows {
             own.entry(mid).or_default().push(kind);
@@ -269,7 +279,7 @@ pub(crate) async fn enrich(
         for q in message::Entity::find()
             .filter(message::Column::TenantId.eq(tenant))
             .filter(message::Column::Id.is_in(quoted_ids))
-            .all(&ctx.db)
+            .all(db)
             .await?
         {
             quoted.insert(q.id.clone(), Message::bare(q));
@@ -291,6 +301,52 @@ pub(crate) async fn enrich(
         .collect())
 }
 
+/// The message as events show it (no viewer, so `own_reactions` is empty), read inside `db`.
+async fn event_view<C: ConnectionTrait>(db: &C, tenant: &str, m: message::Model) -> Result<Message> {
+    enrich(db, tenant, None, vec![m])
+        .await?
+        .pop()
+        .ok_or_else(|| Error::internal("enrich returned nothing"))
+}
+
+/// Records a message event in the transaction; returns the event to publish after commit.
+async fn record_message<C: ConnectionTrait>(db: &C, tenant: &str, kind: EventKind, message: &Message) -> Result<events::Event> {
+    let payload = Payload {
+        message: Some(message.clone()),
+        ..Default::default()
+    };
+    events::record(db, tenant, &message.cid, kind, &payload).await
+}
+
+/// Saves a changed message, records `message.updated`, publishes it after commit, and
+/// returns the message as the caller sees it.
+async fn save_and_publish(ctx: &Parley, caller: &Caller, who: Option<&UserId>, am: message::ActiveModel) -> Result<Message> {
+    let tenant = caller.tenant_id();
+    let txn = ctx.db.begin().await?;
+    let stored = am.update(&txn).await?;
+    let view = event_view(&txn, tenant, stored.clone()).await?;
+    let ev = record_message(&txn, tenant, EventKind::MessageUpdated, &view).await?;
+    txn.commit().await?;
+    ctx.realtime.publish(ev);
+    one_view(ctx, caller, who, stored).await
+}
+
+async fn record_reaction<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    kind: EventKind,
+    m: message::Model,
+    reaction: Reaction,
+) -> Result<events::Event> {
+    let cid = m.cid.clone();
+    let payload = Payload {
+        message: Some(event_view(db, tenant, m).await?),
+        reaction: Some(reaction),
+        ..Default::default()
+    };
+    events::record(db, tenant, &cid, kind, &payload).await
+}
+
 async fn one_view(
     ctx: &Parley,
     caller: &Caller,
@@ -298,7 +354,7 @@ async fn one_view(
     m: message::Model,
 ) -> Result<Message> {
     enrich(
-        ctx,
+        &ctx.db,
         caller.tenant_id(),
         viewer.or(caller.user_id()),
         vec![m],
@@ -453,8 +509,11 @@ pub async fn send(
             .exec(&txn)
             .await?;
     }
+    let view = event_view(&txn, tenant, stored).await?;
+    let ev = record_message(&txn, tenant, EventKind::MessageNew, &view).await?;
     txn.commit().await?;
-    Ok((one_view(ctx, caller, Some(&author), stored).await?, true))
+    ctx.realtime.publish(ev);
+    Ok((view, true))
 }
 
 async fn same_or_conflict(
@@ -534,7 +593,7 @@ pub async fn history(
             .map(|m| page::encode_cursor(&format!("b:{}", m.seq))),
     };
     Ok(Page {
-        items: enrich(ctx, tenant, caller.user_id(), rows).await?,
+        items: enrich(&ctx.db, tenant, caller.user_id(), rows).await?,
         next_cursor,
     })
 }
@@ -617,8 +676,7 @@ pub async fn edit(ctx: &Parley, caller: &Caller, id: &str, patch: MessagePatch) 
     let now = Utc::now();
     am.edited_at = Set(Some(now));
     am.updated_at = Set(now);
-    let stored = am.update(&ctx.db).await?;
-    one_view(ctx, caller, who.as_ref(), stored).await
+    save_and_publish(ctx, caller, who.as_ref(), am).await
 }
 
 /// Sets the columns that turn messages into tombstones: content gone, `seq` kept.
@@ -665,7 +723,10 @@ pub async fn delete(
             .filter(reaction::Column::MessageId.eq(&m.id))
             .exec(&txn)
             .await?;
+        let view = event_view(&txn, tenant, find(&txn, tenant, id).await?).await?;
+        let ev = record_message(&txn, tenant, EventKind::MessageDeleted, &view).await?;
         txn.commit().await?;
+        ctx.realtime.publish(ev);
     }
     let stored = find(&ctx.db, tenant, id).await?;
     one_view(ctx, caller, who.as_ref(), stored).await
@@ -695,7 +756,7 @@ pub async fn replies(
     let mut rows = query.limit(limit + 1).all(&ctx.db).await?;
     let next = crate::tenants::next_cursor(&mut rows, limit, |m| m.seq.to_string());
     Ok(Page {
-        items: enrich(ctx, tenant, caller.user_id(), rows).await?,
+        items: enrich(&ctx.db, tenant, caller.user_id(), rows).await?,
         next_cursor: next,
     })
 }
@@ -716,17 +777,29 @@ pub async fn react(
         return Err(Error::invalid("a deleted message cannot get reactions"));
     }
     let tenant = caller.tenant_id();
+    let now = Utc::now();
+    let txn = ctx.db.begin().await?;
     let res = reaction::Entity::insert(reaction::ActiveModel {
         tenant_id: Set(tenant.to_owned()),
         message_id: Set(m.id.clone()),
         user_id: Set(user.as_str().to_owned()),
-        kind: Set(kind),
-        created_at: Set(Utc::now()),
+        kind: Set(kind.clone()),
+        created_at: Set(now),
     })
     .on_conflict_do_nothing()
-    .exec_without_returning(&ctx.db)
+    .exec_without_returning(&txn)
     .await?;
     let created = matches!(res, sea_orm::TryInsertResult::Inserted(n) if n > 0);
+    let ev = if created {
+        let reaction = Reaction { kind, user_id: user.as_str().to_owned(), created_at: now };
+        Some(record_reaction(&txn, tenant, EventKind::ReactionNew, m.clone(), reaction).await?)
+    } else {
+        None
+    };
+    txn.commit().await?;
+    if let Some(ev) = ev {
+        ctx.realtime.publish(ev);
+    }
     Ok((one_view(ctx, caller, Some(&user), m).await?, created))
 }
 
@@ -740,13 +813,14 @@ pub async fn unreact(
     let user = caller.acting_user(user_id)?;
     let (m, _) = load(ctx, caller, id, Some(&user)).await?;
     let tenant = caller.tenant_id();
+    let txn = ctx.db.begin().await?;
     let res = reaction::Entity::delete_by_id((
         tenant.to_owned(),
         m.id.clone(),
         user.as_str().to_owned(),
         kind.to_owned(),
     ))
-    .exec(&ctx.db)
+    .exec(&txn)
     .await?;
     if res.rows_affected == 0 {
         return Err(Error::new(
@@ -754,6 +828,10 @@ pub async fn unreact(
             format!("no `{kind}` reaction by `{user}` on this message"),
         ));
     }
+    let reaction = Reaction { kind: kind.to_owned(), user_id: user.as_str().to_owned(), created_at: Utc::now() };
+    let ev = record_reaction(&txn, tenant, EventKind::ReactionDeleted, m.clone(), reaction).await?;
+    txn.commit().await?;
+    ctx.realtime.publish(ev);
     one_view(ctx, caller, Some(&user), m).await
 }
 
@@ -783,6 +861,5 @@ pub async fn set_pinned(
         am.pinned_by = Set(None);
     }
     am.updated_at = Set(now);
-    let stored = am.update(&ctx.db).await?;
-    one_view(ctx, caller, who.as_ref(), stored).await
+    save_and_publish(ctx, caller, who.as_ref(), am).await
 }

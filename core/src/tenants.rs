@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::{KeyKind, TenantCtx, generate_key, random_string};
-use crate::entities::{api_key, channel, member, message, reaction, tenant, user};
+use crate::entities::{api_key, channel, channel_event, member, message, reaction, tenant, user};
 use crate::ids::TenantId;
 use crate::page::{self, Page};
 use crate::{Error, ErrorCode, Parley, Result};
@@ -280,6 +280,10 @@ pub async fn delete(ctx: &Parley, id: &str) -> Result<()> {
         .await?;
     user::Entity::delete_many()
         .filter(user::Column::TenantId.eq(id))
+        .exec(&txn)
+        .await?;
+    channel_event::Entity::delete_many()
+        .filter(channel_event::Column::TenantId.eq(id))
         .exec(&txn)
         .await?;
     api_key::Entity::delete_many()

@@ -20,6 +20,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     users::configure(cfg);
     channels::configure(cfg);
     messages::configure(cfg);
+    crate::realtime::configure(cfg);
 }
 
 /// 201 when the call created the resource, 200 when it already existed.

@@ -1,0 +1,433 @@
+//! A client session, whatever the transport: registration in the hub, default subscriptions,
+//! presence, client frames (`subscribe`, `resume`, `message.send`, typing, read, ping) and the
+//! filter that keeps replayed and live events free of duplicates.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytestring::ByteString;
+use parley_core::auth::{Actor, Caller};
+use parley_core::entities::member;
+use parley_core::ids::Cid;
+use parley_core::messages::{self, NewMessage};
+use parley_core::realtime::event::Event;
+use parley_core::realtime::hub::Conn;
+use parley_core::realtime::replay::{self, Replay};
+use parley_core::{Error, ErrorCode, Parley, channels};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+/// After this many refused frames (malformed, unknown, over the rate), the connection is closed.
+const MAX_STRIKES: u32 = 10;
+
+/// A frame from the client.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", deny_unknown_fields)]
+enum ClientFrame {
+    #[serde(rename = "subscribe")]
+    Subscribe { cids: Vec<String>, req_id: Option<Value> },
+    #[serde(rename = "unsubscribe")]
+    Unsubscribe { cids: Vec<String>, req_id: Option<Value> },
+    #[serde(rename = "resume")]
+    Resume { cursors: HashMap<String, i64>, req_id: Option<Value> },
+    #[serde(rename = "message.send")]
+    Send { req_id: Value, cid: String, message: NewMessage },
+    #[serde(rename = "typing.start")]
+    TypingStart { cid: String, user_id: Option<String>, req_id: Option<Value> },
+    #[serde(rename = "typing.stop")]
+    TypingStop { cid: String, user_id: Option<String>, req_id: Option<Value> },
+    #[serde(rename = "read")]
+    Read { cid: String, seq: Option<i64>, user_id: Option<String>, req_id: Option<Value> },
+    #[serde(rename = "ping")]
+    Ping { req_id: Option<Value> },
+}
+
+/// What the transport must do after a client frame.
+pub enum Outgoing {
+    Frame(ByteString),
+    /// Close with a WebSocket close code and reason.
+    Close(u16, String),
+}
+
+/// An event ready to send, with its resume position when it has one.
+pub struct Delivery {
+    pub id: Option<(Arc<str>, i64)>,
+    pub json: ByteString,
+}
+
+/// A small token bucket for client frames.
+struct Budget {
+    tokens: f64,
+    rate: f64,
+    burst: f64,
+    at: Instant,
+}
+
+impl Budget {
+    fn new(per_second: u32) -> Self {
+        let rate = f64::from(per_second.max(1));
+        Self {
+            tokens: rate * 2.0,
+            rate,
+            burst: rate * 2.0,
+            at: Instant::now(),
+        }
+    }
+
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * self.rate).min(self.burst);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+pub struct Session {
+    pub ctx: Parley,
+    pub caller: Caller,
+    pub conn: Arc<Conn>,
+    rx: mpsc::Receiver<Arc<Event>>,
+    /// Per channel: live events at or below this seq were already sent (replay) or predate
+    /// the subscription.
+    floors: HashMap<Arc<str>, i64>,
+    budget: Budget,
+    strikes: u32,
+}
+
+fn frame(v: &Value) -> ByteString {
+    ByteString::from(v.to_string())
+}
+
+fn error_frame(req_id: Option<&Value>, e: &Error, cid: Option<&str>) -> ByteString {
+    let mut v = json!({"type": "error", "code": e.code.as_str(), "detail": e.detail});
+    if let Some(r) = req_id {
+        v["req_id"] = r.clone();
+    }
+    if let Some(c) = cid {
+        v["cid"] = json!(c);
+    }
+    frame(&v)
+}
+
+fn ack(req_id: Option<&Value>) -> Option<ByteString> {
+    req_id.map(|r| frame(&json!({"type": "ack", "req_id": r})))
+}
+
+impl Session {
+    /// Registers the connection; a user is subscribed to every channel they are a member of
+    /// (unless `subscribe_members` is false). Returns the session and its `connection.ready`.
+    pub async fn open(ctx: Parley, caller: Caller, subscribe_members: bool) -> Result<(Self, ByteString), Error> {
+        let rt = Arc::clone(&ctx.realtime);
+        if rt.is_shutting_down() {
+            return Err(Error::new(ErrorCode::DatabaseUnavailable, "this node is shutting down; reconnect elsewhere").with_retry_after(1));
+        }
+        let user = caller.user_id().map(|u| u.as_str().to_owned());
+        let (conn, rx) = rt.hub.register(caller.tenant_id(), user.as_deref())?;
+        let budget = Budget::new(ctx.config.realtime.client_frames_per_second);
+        let mut session = Self {
+            ctx,
+            caller,
+            conn,
+            rx,
+            floors: HashMap::new(),
+            budget,
+            strikes: 0,
+        };
+        let mut cursors = serde_json::Map::new();
+        if let (Some(u), true) = (&user, subscribe_members) {
+            let limit = session.ctx.config.realtime.max_subscriptions as u64;
+            let cids: Vec<String> = member::Entity::find()
+                .select_only()
+                .column(member::Column::Cid)
+                .filter(member::Column::TenantId.eq(session.caller.tenant_id()))
+                .filter(member::Column::UserId.eq(u.as_str()))
+                .limit(limit)
+                .into_tuple()
+                .all(&session.ctx.db)
+                .await
+                .map_err(Error::from)?;
+            for cid in cids {
+                if let Ok(parsed) = Cid::parse_cid(&cid)
+                    && let Ok(seq) = session.subscribe_one(&parsed).await
+                {
+                    cursors.insert(cid, json!(seq));
+                }
+            }
+        }
+        if let Some(u) = &user {
+            let tenant = session.caller.tenant_id().to_owned();
+            rt.presence.connected(&session.ctx, &tenant, u).await;
+        }
+        let ready = json!({
+            "type": "connection.ready",
+            "connection_id": session.conn.id.to_string(),
+            "user_id": user,
+            "cursors": cursors,
+        });
+        Ok((session, frame(&ready)))
+    }
+
+    fn is_server(&self) -> bool {
+        matches!(self.caller.actor, Actor::Server)
+    }
+
+    /// Authorizes and subscribes; returns the channel's newest event seq (the floor).
+    async fn subscribe_one(&mut self, cid: &Cid) -> Result<i64, Error> {
+        let last = replay::authorize(&self.ctx, &self.caller, cid).await?;
+        let key: Arc<str> = cid.to_string().into();
+        if !self.is_server() {
+            self.ctx.realtime.hub.subscribe(&self.conn, &key)?;
+        }
+        self.floors.insert(key, last);
+        Ok(last)
+    }
+
+    /// The next live event to send, skipping what was already sent by a replay.
+    /// Cancel-safe: it only awaits the queue.
+    pub async fn next_event(&mut self) -> Option<Delivery> {
+        loop {
+            let ev = self.rx.recv().await?;
+            if let (Some(cid), Some(seq)) = (&ev.cid, ev.seq)
+                && self.floors.get(cid).is_some_and(|floor| seq <= *floor)
+            {
+                continue;
+            }
+            return Some(Delivery {
+                id: match (&ev.cid, ev.seq) {
+                    (Some(c), Some(s)) => Some((Arc::clone(c), s)),
+                    _ => None,
+                },
+                json: ev.json.clone(),
+            });
+        }
+    }
+
+    /// Replays each channel after its cursor and keeps it subscribed. Returns the frames to
+    /// send, in order: replayed events, `resume.failed` where the log cannot serve, `resumed`.
+    pub async fn resume(&mut self, cursors: &HashMap<String, i64>, req_id: Option<&Value>) -> Vec<Delivery> {
+        let mut out = Vec::new();
+        let mut positions = serde_json::Map::new();
+        for (cid_s, after) in cursors {
+            let cid = match Cid::parse_cid(cid_s) {
+                Ok(c) => c,
+                Err(e) => {
+                    out.push(plain(error_frame(req_id, &e, Some(cid_s))));
+                    continue;
+                }
+            };
+            // Subscribe first: live events queue up while the log is read, and the floor
+            // drops the ones the replay already covers.
+            if let Err(e) = self.subscribe_one(&cid).await {
+                out.push(plain(error_frame(req_id, &e, Some(cid_s))));
+                continue;
+            }
+            let key: Arc<str> = cid_s.as_str().into();
+            match replay::after_seq(&self.ctx, &self.caller, &cid, *after).await {
+                Ok(Replay::Events { events, last }) => {
+                    for (seq, json) in events {
+                        out.push(Delivery { id: Some((Arc::clone(&key), seq)), json });
+                    }
+                    self.floors.insert(Arc::clone(&key), last.max(*after));
+                    positions.insert(cid_s.clone(), json!(last.max(*after)));
+                }
+                Ok(Replay::Failed { reason, last }) => {
+                    self.floors.insert(Arc::clone(&key), last);
+                    positions.insert(cid_s.clone(), json!(last));
+                    out.push(plain(frame(&json!({
+                        "type": "resume.failed", "cid": cid_s, "reason": reason, "seq": last,
+                    }))));
+                }
+                Err(e) => out.push(plain(error_frame(req_id, &e, Some(cid_s)))),
+            }
+        }
+        let mut done = json!({"type": "resumed", "cursors": positions});
+        if let Some(r) = req_id {
+            done["req_id"] = r.clone();
+        }
+        out.push(plain(frame(&done)));
+        out
+    }
+
+    /// Replays, for SSE `Last-Event-ID: cid:seq`, that channel after its seq and every other
+    /// subscribed channel since the time of that event (at least once; clients dedupe by seq).
+    pub async fn resume_from_event_id(&mut self, last_event_id: &str) -> Vec<Delivery> {
+        let Some((cid_s, seq)) = last_event_id.rsplit_once(':') else { return Vec::new() };
+        let (Ok(cid), Ok(seq)) = (Cid::parse_cid(cid_s), seq.parse::<i64>()) else { return Vec::new() };
+        let since = replay::event_time(&self.ctx, &self.caller, &cid, seq).await.ok().flatten();
+        let mut cursors = HashMap::from([(cid_s.to_owned(), seq)]);
+        let mut out = Vec::new();
+        if let Some(since) = since {
+            let margin = since - chrono::Duration::seconds(2);
+            let others: Vec<Arc<str>> = self.floors.keys().filter(|k| ***k != *cid_s).cloned().collect();
+            for other in others {
+                let Ok(parsed) = Cid::parse_cid(&other) else { continue };
+                if let Ok(Replay::Events { events, .. }) = replay::since(&self.ctx, &self.caller, &parsed, margin).await {
+                    for (s, json) in events {
+                        out.push(Delivery { id: Some((Arc::clone(&other), s)), json });
+                    }
+                }
+            }
+        } else {
+            cursors.clear();
+        }
+        out.extend(self.resume(&cursors, None).await);
+        out
+    }
+
+    /// Subscribes to the given channels (for transports without client frames).
+    pub async fn subscribe_all(&mut self, cids: &[String]) -> Vec<ByteString> {
+        self.subscribe(cids, None).await
+    }
+
+    async fn subscribe(&mut self, cids: &[String], req_id: Option<&Value>) -> Vec<ByteString> {
+        let mut out = Vec::new();
+        let mut cursors = serde_json::Map::new();
+        for cid_s in cids {
+            match Cid::parse_cid(cid_s) {
+                Ok(cid) => match self.subscribe_one(&cid).await {
+                    Ok(seq) => {
+                        cursors.insert(cid_s.clone(), json!(seq));
+                    }
+                    Err(e) => out.push(error_frame(req_id, &e, Some(cid_s))),
+                },
+                Err(e) => out.push(error_frame(req_id, &e, Some(cid_s))),
+            }
+        }
+        let mut done = json!({"type": "subscribed", "cursors": cursors});
+        if let Some(r) = req_id {
+            done["req_id"] = r.clone();
+        }
+        out.push(frame(&done));
+        out
+    }
+
+    fn strike(&mut self, out: &mut Vec<Outgoing>) {
+        self.strikes += 1;
+        if self.strikes >= MAX_STRIKES {
+            out.push(Outgoing::Close(1008, "policy violation: too many invalid or excess frames".into()));
+        }
+    }
+
+    /// Handles one text frame from the client.
+    pub async fn handle_frame(&mut self, text: &str) -> Vec<Outgoing> {
+        let mut out = Vec::new();
+        if !self.budget.take() {
+            let e = Error::new(ErrorCode::RateLimited, "too many frames; slow down");
+            out.push(Outgoing::Frame(error_frame(None, &e, None)));
+            self.strike(&mut out);
+            return out;
+        }
+        let parsed: Result<ClientFrame, _> = parse_frame(text);
+        let frame_in = match parsed {
+            Ok(f) => f,
+            Err(e) => {
+                let req_id = serde_json::from_str::<Value>(text).ok().and_then(|v| v.get("req_id").cloned());
+                out.push(Outgoing::Frame(error_frame(req_id.as_ref(), &e, None)));
+                self.strike(&mut out);
+                return out;
+            }
+        };
+        self.strikes = self.strikes.saturating_sub(1);
+        let ctx = self.ctx.clone();
+        let caller = self.caller.clone();
+        match frame_in {
+            ClientFrame::Ping { req_id } => {
+                let mut v = json!({"type": "pong"});
+                if let Some(r) = req_id {
+                    v["req_id"] = r;
+                }
+                out.push(Outgoing::Frame(frame(&v)));
+            }
+            ClientFrame::Subscribe { cids, req_id } => {
+                out.extend(self.subscribe(&cids, req_id.as_ref()).await.into_iter().map(Outgoing::Frame));
+            }
+            ClientFrame::Unsubscribe { cids, req_id } => {
+                for cid in &cids {
+                    self.ctx.realtime.hub.unsubscribe(&self.conn, cid);
+                    self.floors.remove(cid.as_str());
+                }
+                out.extend(ack(req_id.as_ref()).map(Outgoing::Frame));
+            }
+            ClientFrame::Resume { cursors, req_id } => {
+                out.extend(self.resume(&cursors, req_id.as_ref()).await.into_iter().map(|d| Outgoing::Frame(d.json)));
+            }
+            ClientFrame::Send { req_id, cid, message } => {
+                let result = match Cid::parse_cid(&cid) {
+                    Ok(cid) => messages::send(&ctx, &caller, &cid, message).await,
+                    Err(e) => Err(e),
+                };
+                let reply = match result {
+                    Ok((m, _)) => frame(&json!({"type": "ack", "req_id": req_id, "message": m})),
+                    Err(e) => error_frame(Some(&req_id), &e, Some(&cid)),
+                };
+                out.push(Outgoing::Frame(reply));
+            }
+            ClientFrame::TypingStart { cid, user_id, req_id } => {
+                let res = match Cid::parse_cid(&cid) {
+                    Ok(c) => ctx.realtime.typing.start(&ctx, &caller, &c, user_id.as_deref()).await,
+                    Err(e) => Err(e),
+                };
+                out.extend(reply(res, req_id.as_ref(), &cid));
+            }
+            ClientFrame::TypingStop { cid, user_id, req_id } => {
+                let res = match Cid::parse_cid(&cid) {
+                    Ok(c) => ctx.realtime.typing.stop(&ctx, &caller, &c, user_id.as_deref()).await,
+                    Err(e) => Err(e),
+                };
+                out.extend(reply(res, req_id.as_ref(), &cid));
+            }
+            ClientFrame::Read { cid, seq, user_id, req_id } => {
+                let res = match Cid::parse_cid(&cid) {
+                    Ok(c) => channels::mark_read(&ctx, &caller, &c, channels::MarkRead { seq, user_id }).await.map(|_| ()),
+                    Err(e) => Err(e),
+                };
+                out.extend(reply(res, req_id.as_ref(), &cid));
+            }
+        }
+        out
+    }
+}
+
+fn plain(json: ByteString) -> Delivery {
+    Delivery { id: None, json }
+}
+
+fn reply(res: Result<(), Error>, req_id: Option<&Value>, cid: &str) -> Vec<Outgoing> {
+    match res {
+        Ok(()) => ack(req_id).map(Outgoing::Frame).into_iter().collect(),
+        Err(e) => vec![Outgoing::Frame(error_frame(req_id, &e, Some(cid)))],
+    }
+}
+
+/// Parses a client frame, naming what is wrong.
+fn parse_frame(text: &str) -> Result<ClientFrame, Error> {
+    let v: Value = serde_json::from_str(text)
+        .map_err(|e| Error::new(ErrorCode::InvalidJson, format!("the frame is not JSON: {e}")))?;
+    let kind = v.get("type").and_then(Value::as_str).unwrap_or("").to_owned();
+    if kind.is_empty() {
+        return Err(Error::invalid("the frame has no `type`"));
+    }
+    const KNOWN: &[&str] = &["subscribe", "unsubscribe", "resume", "message.send", "typing.start", "typing.stop", "read", "ping"];
+    if !KNOWN.contains(&kind.as_str()) {
+        return Err(Error::invalid(format!("unknown frame type `{kind}`; known: {}", KNOWN.join(", "))));
+    }
+    crate::extract::parse(text.as_bytes())
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let rt = &self.ctx.realtime;
+        rt.hub.unregister(&self.conn);
+        if let Some(u) = self.caller.user_id() {
+            rt.presence.disconnected(&self.ctx, self.caller.tenant_id(), u.as_str());
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! Server-Sent Events transport (`GET /v1/events`): the same events as the WebSocket, one per
+//! `data:` line, with `id: cid:seq` on persistent events so `Last-Event-ID` resumes.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use bytes_util::sse_frame;
+use futures_util::stream;
+use parley_core::Parley;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::session::{Delivery, Session};
+use crate::auth::authenticate;
+use crate::error::{ApiError, Problem};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventsQuery {
+    /// Publishable key, as EventSource cannot send headers.
+    pub api_key: Option<String>,
+    /// User token, as EventSource cannot send headers.
+    pub token: Option<String>,
+    /// Comma-separated channels to follow; default: every channel the user is a member of.
+    pub cids: Option<String>,
+    /// Resume positions, `cid:seq` separated by commas.
+    pub cursors: Option<String>,
+}
+
+mod bytes_util {
+    use actix_web::web::Bytes;
+
+    use super::Delivery;
+
+    pub fn sse_frame(d: &Delivery) -> Bytes {
+        let mut out = String::with_capacity(d.json.len() + 48);
+        if let Some((cid, seq)) = &d.id {
+            out.push_str("id: ");
+            out.push_str(cid);
+            out.push(':');
+            out.push_str(&seq.to_string());
+            out.push('\n');
+        }
+        out.push_str("data: ");
+        out.push_str(&d.json);
+        out.push_str("\n\n");
+        Bytes::from(out)
+    }
+}
+
+/// Follow events as Server-Sent Events. Resumable with `Last-Event-ID` or `cursors`.
+#[utoipa::path(tag = "realtime", params(EventsQuery),
+    security(("publishable_key" = [], "user_token" = []), ("secret_key" = [])),
+    responses((status = 200, description = "`text/event-stream`; see openapi/asyncapi.yaml.", content_type = "text/event-stream", body = String), (status = "4XX", body = Problem)))]
+#[get("/v1/events")]
+pub async fn events(req: HttpRequest, ctx: web::Data<Parley>, q: web::Query<EventsQuery>) -> Result<HttpResponse, ApiError> {
+    let caller = authenticate(&req, true).await?;
+    let q = q.into_inner();
+    let explicit: Option<Vec<String>> = q
+        .cids
+        .as_deref()
+        .map(|s| s.split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect());
+    let (mut session, ready) = Session::open(ctx.get_ref().clone(), caller, explicit.is_none()).await?;
+    let mut first: Vec<Delivery> = vec![Delivery { id: None, json: ready }];
+    if let Some(cids) = &explicit {
+        for f in session.subscribe_all(cids).await {
+            first.push(Delivery { id: None, json: f });
+        }
+    }
+    if let Some(cursors) = q.cursors.as_deref() {
+        let parsed: HashMap<String, i64> = cursors
+            .split(',')
+            .filter_map(|p| p.trim().rsplit_once(':'))
+            .filter_map(|(c, s)| s.parse().ok().map(|s| (c.to_owned(), s)))
+            .collect();
+        first.extend(session.resume(&parsed, None).await);
+    } else if let Some(last) = req.headers().get("last-event-id").and_then(|v| v.to_str().ok()) {
+        let last = last.to_owned();
+        first.extend(session.resume_from_event_id(&last).await);
+    }
+    let heartbeat = Duration::from_millis(session.ctx.config.realtime.heartbeat_interval_ms);
+    let mut tick = tokio::time::interval(heartbeat);
+    tick.reset();
+    let initial = stream::iter(first.into_iter().map(|d| Ok::<_, actix_web::Error>(sse_frame(&d))));
+    let live = stream::unfold((session, tick), |(mut session, mut tick)| async move {
+        let conn = std::sync::Arc::clone(&session.conn);
+        let item = tokio::select! {
+            biased;
+            () = conn.wake.notified() => None,
+            d = session.next_event() => d.map(|d| sse_frame(&d)),
+            _ = tick.tick() => Some(actix_web::web::Bytes::from_static(b": ping\n\n")),
+        };
+        item.map(|b| (Ok::<_, actix_web::Error>(b), (session, tick)))
+    });
+    use futures_util::StreamExt;
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header(("Cache-Control", "no-cache"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(initial.chain(live)))
+}

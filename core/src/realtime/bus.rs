@@ -1,0 +1,145 @@
+//! Cross-node fan-out. In-process (one node) there is nothing to do beyond the local hub;
+//! with Redis, every event is also published on one Redis channel and each node delivers what
+//! other nodes published to its own connections. Redis pub/sub does not reconnect by itself:
+//! the subscriber loop resubscribes with backoff, and local delivery never waits on Redis.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+
+use super::Realtime;
+use super::event::Event;
+use crate::{Error, Result};
+
+const CHANNEL: &str = "parley:events";
+const PUBLISH_QUEUE: usize = 10_000;
+
+/// An event on the wire between nodes.
+#[derive(Serialize, Deserialize)]
+struct Envelope {
+    /// The node that published it (it has delivered it locally already).
+    origin: String,
+    event: Event,
+}
+
+pub enum Bus {
+    Local,
+    Redis(RedisBus),
+}
+
+pub struct RedisBus {
+    client: redis::Client,
+    outbox: mpsc::Sender<Vec<u8>>,
+    outbox_rx: std::sync::Mutex<Option<mpsc::Receiver<Vec<u8>>>>,
+}
+
+impl Bus {
+    pub fn connect(redis_url: Option<&str>) -> Result<Self> {
+        match redis_url {
+            None => Ok(Self::Local),
+            Some(url) => {
+                let client = redis::Client::open(url)
+                    .map_err(|e| Error::invalid(format!("config key `redis_url` (PARLEY_REDIS_URL): {e}")))?;
+                let (outbox, rx) = mpsc::channel(PUBLISH_QUEUE);
+                Ok(Self::Redis(RedisBus {
+                    client,
+                    outbox,
+                    outbox_rx: std::sync::Mutex::new(Some(rx)),
+                }))
+            }
+        }
+    }
+
+    pub fn redis_client(&self) -> Option<&redis::Client> {
+        match self {
+            Self::Local => None,
+            Self::Redis(r) => Some(&r.client),
+        }
+    }
+
+    /// Hands an event to other nodes. Never blocks: if Redis is down long enough for the
+    /// queue to fill, events are dropped for other nodes (their clients heal with `resume`).
+    pub fn publish(&self, node_id: &str, ev: &Event) {
+        let Self::Redis(r) = self else { return };
+        let envelope = Envelope {
+            origin: node_id.to_owned(),
+            event: ev.clone(),
+        };
+        match serde_json::to_vec(&envelope) {
+            Ok(bytes) => {
+                if r.outbox.try_send(bytes).is_err() {
+                    tracing::warn!("redis publish queue full; event not sent to other nodes");
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot encode event for redis"),
+        }
+    }
+
+    /// Starts the publisher and subscriber loops (Redis only).
+    pub(crate) fn spawn(rt: &Arc<Realtime>) {
+        let Self::Redis(r) = &rt.bus else { return };
+        let Some(mut outbox) = r.outbox_rx.lock().ok().and_then(|mut g| g.take()) else { return };
+        let client = r.client.clone();
+        tokio::spawn(async move {
+            let mut conn = None;
+            while let Some(bytes) = outbox.recv().await {
+                loop {
+                    if conn.is_none() {
+                        match client.get_connection_manager().await {
+                            Ok(c) => conn = Some(c),
+                            Err(e) => {
+                                tracing::warn!(error = %e, "redis unavailable for publishing; dropping event for other nodes");
+                                break;
+                            }
+                        }
+                    }
+                    let Some(c) = conn.as_mut() else { break };
+                    let res: redis::RedisResult<i64> = redis::cmd("PUBLISH").arg(CHANNEL).arg(&bytes).query_async(c).await;
+                    match res {
+                        Ok(_) => break,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "redis publish failed; dropping event for other nodes");
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+
+        let client = r.client.clone();
+        let weak = Arc::downgrade(rt);
+        tokio::spawn(async move {
+            let mut backoff = Duration::from_millis(100);
+            loop {
+                match client.get_async_pubsub().await {
+                    Ok(mut pubsub) => match pubsub.subscribe(CHANNEL).await {
+                        Ok(()) => {
+                            tracing::info!("subscribed to redis fan-out");
+                            backoff = Duration::from_millis(100);
+                            let mut stream = pubsub.into_on_message();
+                            while let Some(msg) = stream.next().await {
+                                let Some(rt) = weak.upgrade() else { return };
+                                match serde_json::from_slice::<Envelope>(msg.get_payload_bytes()) {
+                                    Ok(env) if env.origin == rt.node_id => {}
+                                    Ok(env) => rt.hub.deliver(&Arc::new(env.event)),
+                                    Err(e) => tracing::warn!(error = %e, "undecodable event from redis"),
+                                }
+                            }
+                            tracing::warn!("redis fan-out connection lost; resubscribing");
+                        }
+                        Err(e) => tracing::warn!(error = %e, "redis subscribe failed"),
+                    },
+                    Err(e) => tracing::warn!(error = %e, "redis unavailable for fan-out"),
+                }
+                if weak.strong_count() == 0 {
+                    return;
+                }
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        });
+    }
+}

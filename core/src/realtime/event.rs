@@ -1,0 +1,224 @@
+//! Events: built here once, serialized once, and shared as the same bytes by every local
+//! recipient, the Redis bus and the event log that `resume` replays from.
+
+use std::sync::Arc;
+
+use bytestring::ByteString;
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
+use serde::{Deserialize, Serialize};
+
+use crate::channels::{ChannelInfo, Member};
+use crate::entities::channel_event;
+use crate::messages::{Message, Reaction};
+use crate::{Error, ErrorCode, Result};
+
+/// Every event type of the realtime protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EventKind {
+    #[serde(rename = "message.new")]
+    MessageNew,
+    #[serde(rename = "message.updated")]
+    MessageUpdated,
+    #[serde(rename = "message.deleted")]
+    MessageDeleted,
+    #[serde(rename = "reaction.new")]
+    ReactionNew,
+    #[serde(rename = "reaction.deleted")]
+    ReactionDeleted,
+    #[serde(rename = "channel.created")]
+    ChannelCreated,
+    #[serde(rename = "channel.updated")]
+    ChannelUpdated,
+    #[serde(rename = "channel.deleted")]
+    ChannelDeleted,
+    #[serde(rename = "member.added")]
+    MemberAdded,
+    #[serde(rename = "member.removed")]
+    MemberRemoved,
+    #[serde(rename = "member.updated")]
+    MemberUpdated,
+    #[serde(rename = "read.updated")]
+    ReadUpdated,
+    #[serde(rename = "typing.start")]
+    TypingStart,
+    #[serde(rename = "typing.stop")]
+    TypingStop,
+    #[serde(rename = "presence.changed")]
+    PresenceChanged,
+    #[serde(rename = "notification.added_to_channel")]
+    NotificationAddedToChannel,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MessageNew => "message.new",
+            Self::MessageUpdated => "message.updated",
+            Self::MessageDeleted => "message.deleted",
+            Self::ReactionNew => "reaction.new",
+            Self::ReactionDeleted => "reaction.deleted",
+            Self::ChannelCreated => "channel.created",
+            Self::ChannelUpdated => "channel.updated",
+            Self::ChannelDeleted => "channel.deleted",
+            Self::MemberAdded => "member.added",
+            Self::MemberRemoved => "member.removed",
+            Self::MemberUpdated => "member.updated",
+            Self::ReadUpdated => "read.updated",
+            Self::TypingStart => "typing.start",
+            Self::TypingStop => "typing.stop",
+            Self::PresenceChanged => "presence.changed",
+            Self::NotificationAddedToChannel => "notification.added_to_channel",
+        }
+    }
+}
+
+/// The body of an event: whichever of these the event type carries.
+#[derive(Debug, Default, Serialize)]
+pub struct Payload {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<Message>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reaction: Option<Reaction>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<ChannelInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member: Option<Member>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_read_seq: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub online: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_active_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Serialize)]
+struct Wire<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seq: Option<i64>,
+    created_at: DateTime<Utc>,
+    #[serde(flatten)]
+    payload: &'a Payload,
+}
+
+/// One event, routed by tenant and channel (or to named users), with its bytes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Event {
+    pub tenant: Arc<str>,
+    pub kind: EventKind,
+    /// The channel, for channel-scoped events.
+    pub cid: Option<Arc<str>>,
+    /// The channel's event sequence number, for persistent events.
+    pub seq: Option<i64>,
+    /// For events addressed to users (notifications, presence) rather than to a channel.
+    pub users: Vec<Arc<str>>,
+    /// The member an event is about (member.added/removed): the hub changes their subscriptions.
+    pub subject: Option<Arc<str>>,
+    /// The JSON sent to clients.
+    #[serde(with = "bytestring_serde")]
+    pub json: ByteString,
+}
+
+mod bytestring_serde {
+    use bytestring::ByteString;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &ByteString, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(v)
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ByteString, D::Error> {
+        String::deserialize(d).map(ByteString::from)
+    }
+}
+
+fn encode(kind: EventKind, cid: Option<&str>, seq: Option<i64>, created_at: DateTime<Utc>, payload: &Payload) -> Result<ByteString> {
+    let wire = Wire {
+        kind: kind.as_str(),
+        cid,
+        seq,
+        created_at,
+        payload,
+    };
+    Ok(ByteString::from(serde_json::to_string(&wire)?))
+}
+
+impl Event {
+    /// An event that is delivered live only (typing, channel.deleted): no sequence number.
+    pub fn ephemeral(tenant: &str, kind: EventKind, cid: &str, payload: &Payload) -> Result<Self> {
+        Ok(Self {
+            tenant: tenant.into(),
+            kind,
+            cid: Some(cid.into()),
+            seq: None,
+            users: Vec::new(),
+            subject: None,
+            json: encode(kind, Some(cid), None, Utc::now(), payload)?,
+        })
+    }
+
+    /// An event for named users wherever they are connected (notifications, presence).
+    pub fn to_users(tenant: &str, kind: EventKind, cid: Option<&str>, users: Vec<String>, payload: &Payload) -> Result<Self> {
+        Ok(Self {
+            tenant: tenant.into(),
+            kind,
+            cid: cid.map(Into::into),
+            seq: None,
+            users: users.into_iter().map(Into::into).collect(),
+            subject: None,
+            json: encode(kind, cid, None, Utc::now(), payload)?,
+        })
+    }
+
+    pub fn with_subject(mut self, user: &str) -> Self {
+        self.subject = Some(user.into());
+        self
+    }
+}
+
+/// Appends a persistent event to the channel's log inside the caller's transaction and returns
+/// it, numbered with the channel's next event sequence, ready to publish after commit.
+pub(crate) async fn record<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    cid: &str,
+    kind: EventKind,
+    payload: &Payload,
+) -> Result<Event> {
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(crate::db::statement(
+            backend,
+            "UPDATE channels SET last_event_seq = last_event_seq + 1 WHERE tenant_id = ? AND cid = ? RETURNING last_event_seq",
+            vec![tenant.into(), cid.into()],
+        ))
+        .await?
+        .ok_or_else(|| Error::new(ErrorCode::ChannelNotFound, format!("no channel `{cid}`")))?;
+    let seq: i64 = row.try_get_by_index(0)?;
+    let now = Utc::now();
+    let json = encode(kind, Some(cid), Some(seq), now, payload)?;
+    channel_event::Entity::insert(channel_event::ActiveModel {
+        tenant_id: Set(tenant.to_owned()),
+        cid: Set(cid.to_owned()),
+        seq: Set(seq),
+        kind: Set(kind.as_str().to_owned()),
+        payload: Set(json.to_string()),
+        created_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(Event {
+        tenant: tenant.into(),
+        kind,
+        cid: Some(cid.into()),
+        seq: Some(seq),
+        users: Vec::new(),
+        subject: None,
+        json,
+    })
+}

@@ -1,0 +1,300 @@
+//! The local hub: which connection of this node listens to which channel, user and tenant,
+//! and delivery of an event's shared bytes into each listener's bounded queue. A listener whose
+//! queue is full is too slow to read: it is flagged, and its session closes it.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use tokio::sync::{Notify, mpsc};
+
+use super::event::{Event, EventKind};
+use crate::{Error, ErrorCode, Result};
+
+pub type ConnId = u64;
+
+/// One connection's mailbox, as the hub sees it.
+pub struct Conn {
+    pub id: ConnId,
+    pub tenant: Arc<str>,
+    /// `None` for the tenant server's connection, which receives every event of its tenant.
+    pub user: Option<Arc<str>>,
+    tx: mpsc::Sender<Arc<Event>>,
+    slow: AtomicBool,
+    /// Woken when the connection must close: too slow, or the node is shutting down.
+    pub wake: Notify,
+}
+
+impl Conn {
+    fn push(&self, ev: &Arc<Event>) {
+        match self.tx.try_send(Arc::clone(ev)) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                if !self.slow.swap(true, Ordering::Relaxed) {
+                    self.wake.notify_one();
+                }
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
+    }
+
+    /// True once the connection fell behind and must be closed.
+    pub fn is_slow(&self) -> bool {
+        self.slow.load(Ordering::Relaxed)
+    }
+}
+
+fn key(tenant: &str, name: &str) -> String {
+    let mut k = String::with_capacity(tenant.len() + name.len() + 1);
+    k.push_str(tenant);
+    k.push('\u{1f}');
+    k.push_str(name);
+    k
+}
+
+type Listeners = HashMap<ConnId, Arc<Conn>>;
+
+#[derive(Default)]
+struct State {
+    conns: HashMap<ConnId, Arc<Conn>>,
+    channels: HashMap<String, Listeners>,
+    users: HashMap<String, Listeners>,
+    firehose: HashMap<Arc<str>, Listeners>,
+    subscriptions: HashMap<ConnId, HashSet<Arc<str>>>,
+}
+
+impl State {
+    fn subscribe(&mut self, conn: &Arc<Conn>, cid: &str) {
+        self.channels
+            .entry(key(&conn.tenant, cid))
+            .or_default()
+            .insert(conn.id, Arc::clone(conn));
+        self.subscriptions.entry(conn.id).or_default().insert(cid.into());
+    }
+
+    fn unsubscribe(&mut self, id: ConnId, tenant: &str, cid: &str) {
+        let k = key(tenant, cid);
+        if let Some(listeners) = self.channels.get_mut(&k) {
+            listeners.remove(&id);
+            if listeners.is_empty() {
+                self.channels.remove(&k);
+            }
+        }
+        if let Some(subs) = self.subscriptions.get_mut(&id) {
+            subs.remove(cid);
+        }
+    }
+
+    fn user_conns(&self, tenant: &str, user: &str) -> Vec<Arc<Conn>> {
+        self.users
+            .get(&key(tenant, user))
+            .map(|l| l.values().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Limits the hub enforces when a connection registers.
+#[derive(Debug, Clone, Copy)]
+pub struct HubLimits {
+    pub max_connections: usize,
+    pub max_connections_per_user: usize,
+    pub max_subscriptions: usize,
+    pub send_queue: usize,
+}
+
+pub struct Hub {
+    state: RwLock<State>,
+    next_id: AtomicU64,
+    limits: HubLimits,
+}
+
+impl Hub {
+    pub fn new(limits: HubLimits) -> Self {
+        Self {
+            state: RwLock::default(),
+            next_id: AtomicU64::new(1),
+            limits,
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Adds a connection; refuses past the node's or the user's connection cap.
+    pub fn register(&self, tenant: &str, user: Option<&str>) -> Result<(Arc<Conn>, mpsc::Receiver<Arc<Event>>)> {
+        let (tx, rx) = mpsc::channel(self.limits.send_queue.max(1));
+        let conn = Arc::new(Conn {
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            tenant: tenant.into(),
+            user: user.map(Into::into),
+            tx,
+            slow: AtomicBool::new(false),
+            wake: Notify::new(),
+        });
+        let mut st = self.write();
+        if st.conns.len() >= self.limits.max_connections {
+            return Err(Error::new(ErrorCode::RateLimited, "this node has reached its connection limit; try another").with_retry_after(5));
+        }
+        match user {
+            Some(u) => {
+                let listeners = st.users.entry(key(tenant, u)).or_default();
+                if listeners.len() >= self.limits.max_connections_per_user {
+                    return Err(Error::new(ErrorCode::RateLimited, "too many open connections for this user").with_retry_after(5));
+                }
+                listeners.insert(conn.id, Arc::clone(&conn));
+            }
+            None => {
+                st.firehose.entry(conn.tenant.clone()).or_default().insert(conn.id, Arc::clone(&conn));
+            }
+        }
+        st.conns.insert(conn.id, Arc::clone(&conn));
+        Ok((conn, rx))
+    }
+
+    /// Removes a connection and all its subscriptions.
+    pub fn unregister(&self, conn: &Conn) {
+        let mut st = self.write();
+        st.conns.remove(&conn.id);
+        if let Some(cids) = st.subscriptions.remove(&conn.id) {
+            for cid in cids {
+                st.unsubscribe(conn.id, &conn.tenant, &cid);
+            }
+        }
+        let (map, k) = match &conn.user {
+            Some(u) => (&mut st.users, key(&conn.tenant, u)),
+            None => {
+                if let Some(l) = st.firehose.get_mut(&conn.tenant) {
+                    l.remove(&conn.id);
+                    if l.is_empty() {
+                        st.firehose.remove(&conn.tenant);
+                    }
+                }
+                return;
+            }
+        };
+        if let Some(l) = map.get_mut(&k) {
+            l.remove(&conn.id);
+            if l.is_empty() {
+                map.remove(&k);
+            }
+        }
+    }
+
+    /// Subscribes a connection to a channel (the caller has checked it may read it).
+    pub fn subscribe(&self, conn: &Arc<Conn>, cid: &str) -> Result<()> {
+        let mut st = self.write();
+        let count = st.subscriptions.get(&conn.id).map_or(0, HashSet::len);
+        if count >= self.limits.max_subscriptions {
+            return Err(Error::invalid(format!(
+                "a connection may subscribe to at most {} channels",
+                self.limits.max_subscriptions
+            )));
+        }
+        st.subscribe(conn, cid);
+        Ok(())
+    }
+
+    pub fn unsubscribe(&self, conn: &Conn, cid: &str) {
+        self.write().unsubscribe(conn.id, &conn.tenant, cid);
+    }
+
+    pub fn subscriptions(&self, conn: &Conn) -> Vec<Arc<str>> {
+        self.read()
+            .subscriptions
+            .get(&conn.id)
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Connections of this node.
+    pub fn connection_count(&self) -> usize {
+        self.read().conns.len()
+    }
+
+    /// Local connections of a user.
+    pub fn is_connected(&self, tenant: &str, user: &str) -> bool {
+        self.read().users.contains_key(&key(tenant, user))
+    }
+
+    /// Delivers an event to every local listener: channel subscribers (or the named users) and
+    /// the tenant's server connections. Membership events adjust subscriptions on the way.
+    pub fn deliver(&self, ev: &Arc<Event>) {
+        let tenant = &*ev.tenant;
+        let cid = ev.cid.as_deref();
+        // Subscription changes first, so that an added member sees their own member.added.
+        match (ev.kind, cid) {
+            (EventKind::MemberAdded, Some(cid)) | (EventKind::NotificationAddedToChannel, Some(cid)) => {
+                let users: Vec<&str> = match &ev.subject {
+                    Some(u) => vec![&**u],
+                    None => ev.users.iter().map(|u| &**u).collect(),
+                };
+                let mut st = self.write();
+                for user in users {
+                    for conn in st.user_conns(tenant, user) {
+                        st.subscribe(&conn, cid);
+                    }
+                }
+            }
+            _ => {}
+        }
+        {
+            let st = self.read();
+            if ev.users.is_empty() {
+                if let Some(cid) = cid
+                    && let Some(listeners) = st.channels.get(&key(tenant, cid))
+                {
+                    for conn in listeners.values() {
+                        conn.push(ev);
+                    }
+                }
+            } else {
+                for user in &ev.users {
+                    if let Some(listeners) = st.users.get(&key(tenant, user)) {
+                        for conn in listeners.values() {
+                            conn.push(ev);
+                        }
+                    }
+                }
+            }
+            if let Some(listeners) = st.firehose.get(tenant) {
+                for conn in listeners.values() {
+                    conn.push(ev);
+                }
+            }
+        }
+        match (ev.kind, cid) {
+            (EventKind::MemberRemoved, Some(cid)) if cid.starts_with("messaging:") => {
+                if let Some(user) = &ev.subject {
+                    let mut st = self.write();
+                    for conn in st.user_conns(tenant, user) {
+                        st.unsubscribe(conn.id, tenant, cid);
+                    }
+                }
+            }
+            (EventKind::ChannelDeleted, Some(cid)) => {
+                let mut st = self.write();
+                let ids: Vec<ConnId> = st
+                    .channels
+                    .get(&key(tenant, cid))
+                    .map(|l| l.keys().copied().collect())
+                    .unwrap_or_default();
+                for id in ids {
+                    st.unsubscribe(id, tenant, cid);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Wakes every connection (used at shutdown, after the shutdown flag is set).
+    pub fn wake_all(&self) {
+        for conn in self.read().conns.values() {
+            conn.wake.notify_one();
+        }
+    }
+}

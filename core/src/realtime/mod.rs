@@ -1,0 +1,103 @@
+//! The realtime core shared by every transport: events, the local hub, cross-node fan-out,
+//! presence, typing, and replay from the event log for `resume`.
+
+pub mod bus;
+pub mod event;
+pub mod hub;
+pub mod presence;
+pub mod replay;
+pub mod typing;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use tokio::sync::Mutex as AsyncMutex;
+
+use crate::config::Config;
+use crate::{Parley, Result};
+use bus::Bus;
+use event::Event;
+use hub::{Hub, HubLimits};
+use presence::Presence;
+use typing::Typing;
+
+/// The realtime state of one node.
+pub struct Realtime {
+    /// Distinguishes this node on the bus and in presence records.
+    pub node_id: String,
+    pub hub: Hub,
+    pub bus: Bus,
+    pub presence: Presence,
+    pub typing: Typing,
+    redis: AsyncMutex<Option<redis::aio::ConnectionManager>>,
+    shutting_down: AtomicBool,
+}
+
+impl Realtime {
+    /// Builds the realtime state; with `redis_url` set, fan-out and presence go through Redis.
+    pub fn new(config: &Config) -> Result<Arc<Self>> {
+        let rc = &config.realtime;
+        Ok(Arc::new(Self {
+            node_id: uuid::Uuid::now_v7().simple().to_string(),
+            hub: Hub::new(HubLimits {
+                max_connections: rc.max_connections,
+                max_connections_per_user: rc.max_connections_per_user,
+                max_subscriptions: rc.max_subscriptions,
+                send_queue: rc.send_queue,
+            }),
+            bus: Bus::connect(config.redis_url.as_deref())?,
+            presence: Presence::default(),
+            typing: Typing::default(),
+            redis: AsyncMutex::new(None),
+            shutting_down: AtomicBool::new(false),
+        }))
+    }
+
+    /// Starts the background loops: Redis fan-out, typing expiry, presence heartbeat, event
+    /// log retention.
+    pub fn start(ctx: &Parley) {
+        let rt = &ctx.realtime;
+        Bus::spawn(rt);
+        typing::spawn_expiry(rt);
+        presence::spawn_heartbeat(ctx.clone());
+        replay::spawn_retention(ctx.clone());
+    }
+
+    /// Delivers to this node's connections now, and hands the event to the other nodes.
+    pub fn publish(&self, ev: Event) {
+        self.bus.publish(&self.node_id, &ev);
+        self.hub.deliver(&Arc::new(ev));
+    }
+
+    pub fn publish_all(&self, events: Vec<Event>) {
+        for ev in events {
+            self.publish(ev);
+        }
+    }
+
+    /// A shared Redis connection (reconnecting by itself), when Redis is configured and reachable.
+    pub async fn redis(&self) -> Option<redis::aio::ConnectionManager> {
+        let client = self.bus.redis_client()?;
+        let mut slot = self.redis.lock().await;
+        if slot.is_none() {
+            let fut = client.get_connection_manager();
+            match tokio::time::timeout(Duration::from_secs(2), fut).await {
+                Ok(Ok(c)) => *slot = Some(c),
+                Ok(Err(e)) => tracing::warn!(error = %e, "redis unavailable"),
+                Err(_) => tracing::warn!("redis connection timed out"),
+            }
+        }
+        slot.clone()
+    }
+
+    /// Tells every connection to close with "reconnect elsewhere".
+    pub fn begin_shutdown(&self) {
+        self.shutting_down.store(true, Ordering::SeqCst);
+        self.hub.wake_all();
+    }
+
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::SeqCst)
+    }
+}

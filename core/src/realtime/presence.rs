@@ -1,0 +1,293 @@
+//! Presence: a user is online while they hold a connection on any node. Changes are sent as
+//! `presence.changed` to the users who share a channel with them (not in livestreams). Going
+//! offline waits a short delay, so a flapping connection does not spam. With Redis, each node
+//! records its users under a heartbeat key that expires if the node dies; the other nodes then
+//! take its users offline.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use super::event::{Event, EventKind, Payload};
+use crate::entities::user;
+use crate::{Parley, Result};
+
+const HEARTBEAT: Duration = Duration::from_secs(3);
+const NODE_TTL_S: u64 = 10;
+const MAX_AUDIENCE: usize = 1_000;
+
+#[derive(Default)]
+struct Local {
+    /// Open connections per "tenant\x1fuser" on this node.
+    conns: usize,
+    /// Bumped at every change, so a delayed offline fires only if nothing happened since.
+    generation: u64,
+    /// Whether this node has announced the user online.
+    online: bool,
+}
+
+#[derive(Default)]
+pub struct Presence {
+    local: Mutex<HashMap<(String, String), Local>>,
+}
+
+fn user_key(tenant: &str, user: &str) -> String {
+    format!("parley:presence:{tenant}:{user}")
+}
+
+fn node_key(node: &str) -> String {
+    format!("parley:node:{node}")
+}
+
+fn node_users_key(node: &str) -> String {
+    format!("parley:node:{node}:users")
+}
+
+impl Presence {
+    /// A connection of the user opened on this node.
+    pub async fn connected(&self, ctx: &Parley, tenant: &str, user: &str) {
+        let announce = {
+            let Ok(mut map) = self.local.lock() else { return };
+            let entry = map.entry((tenant.to_owned(), user.to_owned())).or_default();
+            entry.conns += 1;
+            entry.generation += 1;
+            let first = !entry.online;
+            entry.online = true;
+            first
+        };
+        if announce {
+            if let Err(e) = go_online(ctx, tenant, user).await {
+                tracing::warn!(error = %e.detail, "presence: could not record online");
+            }
+        }
+    }
+
+    /// A connection of the user closed on this node; offline follows after the delay unless
+    /// the user is back.
+    pub fn disconnected(&self, ctx: &Parley, tenant: &str, user: &str) {
+        let key = (tenant.to_owned(), user.to_owned());
+        let generation = {
+            let Ok(mut map) = self.local.lock() else { return };
+            let Some(entry) = map.get_mut(&key) else { return };
+            entry.conns = entry.conns.saturating_sub(1);
+            entry.generation += 1;
+            if entry.conns > 0 {
+                return;
+            }
+            entry.generation
+        };
+        let ctx = ctx.clone();
+        let delay = Duration::from_millis(ctx.config.realtime.presence_offline_delay_ms);
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let still_gone = {
+                let Ok(mut map) = ctx.realtime.presence.local.lock() else { return };
+                match map.get(&key) {
+                    Some(e) if e.generation == generation && e.conns == 0 => {
+                        map.remove(&key);
+                        true
+                    }
+                    _ => false,
+                }
+            };
+            if still_gone && let Err(e) = go_offline(&ctx, &key.0, &key.1, Some(&ctx.realtime.node_id)).await {
+                tracing::warn!(error = %e.detail, "presence: could not record offline");
+            }
+        });
+    }
+
+    /// Users this node currently announces online (for the Redis heartbeat).
+    fn local_users(&self) -> Vec<(String, String)> {
+        self.local
+            .lock()
+            .map(|m| m.iter().filter(|(_, v)| v.online).map(|(k, _)| k.clone()).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Users who share a non-livestream channel with `user`.
+async fn audience(ctx: &Parley, tenant: &str, user: &str) -> Result<Vec<String>> {
+    let sql = "SELECT DISTINCT m2.user_id FROM members m1 \
+        JOIN members m2 ON m2.tenant_id = m1.tenant_id AND m2.cid = m1.cid \
+        JOIN channels c ON c.tenant_id = m1.tenant_id AND c.cid = m1.cid \
+        WHERE m1.tenant_id = ? AND m1.user_id = ? AND m2.user_id <> ? AND c.type <> ? LIMIT ?";
+    let backend = ctx.db.get_database_backend();
+    let rows = ctx
+        .db
+        .query_all_raw(crate::db::statement(
+            backend,
+            sql,
+            vec![tenant.into(), user.into(), user.into(), "livestream".into(), (MAX_AUDIENCE as i64).into()],
+        ))
+        .await?;
+    rows.into_iter().map(|r| r.try_get_by_index::<String>(0).map_err(Into::into)).collect()
+}
+
+async fn announce(ctx: &Parley, tenant: &str, user: &str, online: bool, last_active_at: Option<chrono::DateTime<Utc>>) -> Result<()> {
+    let users = audience(ctx, tenant, user).await?;
+    let payload = Payload {
+        user_id: Some(user.to_owned()),
+        online: Some(online),
+        last_active_at,
+        ..Default::default()
+    };
+    ctx.realtime.publish(Event::to_users(tenant, EventKind::PresenceChanged, None, users, &payload)?);
+    Ok(())
+}
+
+async fn live_nodes(con: &mut redis::aio::ConnectionManager, tenant: &str, user: &str) -> redis::RedisResult<Vec<String>> {
+    let nodes: Vec<String> = redis::cmd("SMEMBERS").arg(user_key(tenant, user)).query_async(con).await?;
+    let mut live = Vec::new();
+    for n in nodes {
+        let alive: bool = redis::cmd("EXISTS").arg(node_key(&n)).query_async(con).await?;
+        if alive {
+            live.push(n);
+        }
+    }
+    Ok(live)
+}
+
+async fn go_online(ctx: &Parley, tenant: &str, user: &str) -> Result<()> {
+    let rt = &ctx.realtime;
+    let elsewhere = match rt.redis().await {
+        Some(mut con) => {
+            let others = live_nodes(&mut con, tenant, user).await.unwrap_or_default();
+            let _: redis::RedisResult<()> = redis::pipe()
+                .cmd("SADD")
+                .arg(user_key(tenant, user))
+                .arg(&rt.node_id)
+                .ignore()
+                .cmd("SADD")
+                .arg(node_users_key(&rt.node_id))
+                .arg(format!("{tenant}\u{1f}{user}"))
+                .ignore()
+                .query_async(&mut con)
+                .await;
+            others.iter().any(|n| *n != rt.node_id)
+        }
+        None => false,
+    };
+    if !elsewhere {
+        announce(ctx, tenant, user, true, None).await?;
+    }
+    Ok(())
+}
+
+/// Takes the user offline on `node` (this node, or a dead one); announces it if no live node
+/// still has them.
+async fn go_offline(ctx: &Parley, tenant: &str, user: &str, node: Option<&str>) -> Result<()> {
+    let rt = &ctx.realtime;
+    if let Some(mut con) = rt.redis().await {
+        if let Some(node) = node {
+            let _: redis::RedisResult<()> = redis::pipe()
+                .cmd("SREM")
+                .arg(user_key(tenant, user))
+                .arg(node)
+                .ignore()
+                .cmd("SREM")
+                .arg(node_users_key(node))
+                .arg(format!("{tenant}\u{1f}{user}"))
+                .ignore()
+                .query_async(&mut con)
+                .await;
+        }
+        let live = live_nodes(&mut con, tenant, user).await.unwrap_or_default();
+        if !live.is_empty() {
+            return Ok(());
+        }
+    }
+    let now = Utc::now();
+    user::Entity::update_many()
+        .col_expr(user::Column::LastActiveAt, Expr::value(now))
+        .filter(user::Column::TenantId.eq(tenant))
+        .filter(user::Column::Id.eq(user))
+        .exec(&ctx.db)
+        .await?;
+    announce(ctx, tenant, user, false, Some(now)).await
+}
+
+/// With Redis: keeps this node's heartbeat and user set fresh, and takes the users of dead
+/// nodes offline.
+pub(crate) fn spawn_heartbeat(ctx: Parley) {
+    if ctx.realtime.bus.redis_client().is_none() {
+        return;
+    }
+    let weak = Arc::downgrade(&ctx.realtime);
+    let db = ctx.db.clone();
+    let config = Arc::clone(&ctx.config);
+    drop(ctx);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(HEARTBEAT);
+        loop {
+            tick.tick().await;
+            let Some(rt) = weak.upgrade() else { return };
+            let ctx = Parley::from_parts(db.clone(), Arc::clone(&config), Arc::clone(&rt));
+            let Some(mut con) = rt.redis().await else { continue };
+            let node = rt.node_id.clone();
+            let mut pipe = redis::pipe();
+            pipe.cmd("SET").arg(node_key(&node)).arg(1).arg("EX").arg(NODE_TTL_S).ignore();
+            pipe.cmd("SADD").arg("parley:nodes").arg(&node).ignore();
+            // Re-assert this node's users, in case Redis restarted and lost them.
+            for (tenant, user) in rt.presence.local_users() {
+                pipe.cmd("SADD").arg(user_key(&tenant, &user)).arg(&node).ignore();
+                pipe.cmd("SADD").arg(node_users_key(&node)).arg(format!("{tenant}\u{1f}{user}")).ignore();
+            }
+            let res: redis::RedisResult<()> = pipe.query_async(&mut con).await;
+            if let Err(e) = res {
+                tracing::warn!(error = %e, "presence heartbeat failed");
+                continue;
+            }
+            if let Err(e) = reap_dead_nodes(&ctx, &mut con).await {
+                tracing::warn!(error = %e, "presence reaper failed");
+            }
+        }
+    });
+}
+
+async fn reap_dead_nodes(ctx: &Parley, con: &mut redis::aio::ConnectionManager) -> redis::RedisResult<()> {
+    let nodes: Vec<String> = redis::cmd("SMEMBERS").arg("parley:nodes").query_async(con).await?;
+    for node in nodes {
+        if node == ctx.realtime.node_id {
+            continue;
+        }
+        let alive: bool = redis::cmd("EXISTS").arg(node_key(&node)).query_async(con).await?;
+        if alive {
+            continue;
+        }
+        // One node reaps a dead node's users; the lock expires if that node dies too.
+        let claimed: Option<String> = redis::cmd("SET")
+            .arg(format!("parley:reap:{node}"))
+            .arg(&ctx.realtime.node_id)
+            .arg("NX")
+            .arg("EX")
+            .arg(60)
+            .query_async(con)
+            .await?;
+        if claimed.is_none() {
+            continue;
+        }
+        let users: Vec<String> = redis::cmd("SMEMBERS").arg(node_users_key(&node)).query_async(con).await?;
+        for entry in users {
+            if let Some((tenant, user)) = entry.split_once('\u{1f}')
+                && let Err(e) = go_offline(ctx, tenant, user, Some(&node)).await
+            {
+                tracing::warn!(error = %e.detail, "presence: could not take a dead node's user offline");
+            }
+        }
+        let _: () = redis::pipe()
+            .cmd("DEL")
+            .arg(node_users_key(&node))
+            .ignore()
+            .cmd("SREM")
+            .arg("parley:nodes")
+            .arg(&node)
+            .ignore()
+            .query_async(con)
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,121 @@
+//! Replay from the per-channel event log: `resume` (by seq) and SSE `Last-Event-ID` (by seq
+//! for its channel, by time for the others). Events older than the retention are pruned.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytestring::ByteString;
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use crate::auth::Caller;
+use crate::entities::channel_event;
+use crate::ids::Cid;
+use crate::{Error, Parley, Result};
+
+/// What a resume can give for one channel.
+pub enum Replay {
+    /// Every event after the cursor, in order (possibly none); `last` is the newest seq.
+    Events { events: Vec<(i64, ByteString)>, last: i64 },
+    /// The cursor is older than what the log keeps (or too far behind): refetch state.
+    Failed { reason: &'static str, last: i64 },
+}
+
+/// Checks the caller may read the channel and returns its newest event seq.
+pub async fn authorize(ctx: &Parley, caller: &Caller, cid: &Cid) -> Result<i64> {
+    let access = crate::channels::access(ctx, caller, &cid.to_string(), None).await?;
+    access.require_read(caller)?;
+    Ok(access.channel.last_event_seq)
+}
+
+/// Events of `cid` after `after`.
+pub async fn after_seq(ctx: &Parley, caller: &Caller, cid: &Cid, after: i64) -> Result<Replay> {
+    if after < 0 {
+        return Err(Error::invalid("a resume cursor must not be negative"));
+    }
+    let last = authorize(ctx, caller, cid).await?;
+    if after >= last {
+        return Ok(Replay::Events { events: Vec::new(), last });
+    }
+    let max = ctx.config.realtime.max_resume_events;
+    if usize::try_from(last - after).unwrap_or(usize::MAX) > max {
+        return Ok(Replay::Failed { reason: "too_far_behind", last });
+    }
+    let rows: Vec<(i64, String)> = channel_event::Entity::find()
+        .select_only()
+        .column(channel_event::Column::Seq)
+        .column(channel_event::Column::Payload)
+        .filter(channel_event::Column::TenantId.eq(caller.tenant_id()))
+        .filter(channel_event::Column::Cid.eq(cid.to_string()))
+        .filter(channel_event::Column::Seq.gt(after))
+        .order_by_asc(channel_event::Column::Seq)
+        .into_tuple()
+        .all(&ctx.db)
+        .await?;
+    if rows.first().is_none_or(|(seq, _)| *seq != after + 1) {
+        return Ok(Replay::Failed { reason: "expired", last });
+    }
+    let last = rows.last().map_or(last, |(s, _)| *s);
+    Ok(Replay::Events {
+        events: rows.into_iter().map(|(s, p)| (s, ByteString::from(p))).collect(),
+        last,
+    })
+}
+
+/// When the event `cid:seq` happened, if the log still has it.
+pub async fn event_time(ctx: &Parley, caller: &Caller, cid: &Cid, seq: i64) -> Result<Option<DateTime<Utc>>> {
+    Ok(channel_event::Entity::find_by_id((caller.tenant_id().to_owned(), cid.to_string(), seq))
+        .one(&ctx.db)
+        .await?
+        .map(|e| e.created_at))
+}
+
+/// Events of `cid` recorded at or after `since` (at least once: the caller dedupes by seq).
+pub async fn since(ctx: &Parley, caller: &Caller, cid: &Cid, since: DateTime<Utc>) -> Result<Replay> {
+    let last = authorize(ctx, caller, cid).await?;
+    let max = ctx.config.realtime.max_resume_events;
+    let rows: Vec<(i64, String)> = channel_event::Entity::find()
+        .select_only()
+        .column(channel_event::Column::Seq)
+        .column(channel_event::Column::Payload)
+        .filter(channel_event::Column::TenantId.eq(caller.tenant_id()))
+        .filter(channel_event::Column::Cid.eq(cid.to_string()))
+        .filter(channel_event::Column::CreatedAt.gte(since))
+        .order_by_asc(channel_event::Column::Seq)
+        .limit(u64::try_from(max).unwrap_or(u64::MAX) + 1)
+        .into_tuple()
+        .all(&ctx.db)
+        .await?;
+    if rows.len() > max {
+        return Ok(Replay::Failed { reason: "too_far_behind", last });
+    }
+    Ok(Replay::Events {
+        events: rows.into_iter().map(|(s, p)| (s, ByteString::from(p))).collect(),
+        last,
+    })
+}
+
+/// Deletes events past the retention, every few minutes, on every node (idempotent).
+pub(crate) fn spawn_retention(ctx: Parley) {
+    let weak = Arc::downgrade(&ctx.realtime);
+    let db = ctx.db.clone();
+    let retention = chrono::Duration::seconds(i64::try_from(ctx.config.realtime.event_retention_s).unwrap_or(i64::MAX / 4));
+    drop(ctx);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            if weak.strong_count() == 0 {
+                return;
+            }
+            let cutoff = Utc::now() - retention;
+            if let Err(e) = channel_event::Entity::delete_many()
+                .filter(channel_event::Column::CreatedAt.lt(cutoff))
+                .exec(&db)
+                .await
+            {
+                tracing::warn!(error = %e, "pruning the event log failed");
+            }
+        }
+    });
+}
