@@ -81,7 +81,12 @@ impl From<&channel::Model> for ChannelInfo {
     }
 }
 
-async fn record_channel<C: ConnectionTrait>(db: &C, tenant: &str, kind: EventKind, channel: &channel::Model) -> Result<Event> {
+async fn record_channel<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    kind: EventKind,
+    channel: &channel::Model,
+) -> Result<Event> {
     let payload = Payload {
         channel: Some(ChannelInfo::from(channel)),
         ..Default::default()
@@ -89,14 +94,21 @@ async fn record_channel<C: ConnectionTrait>(db: &C, tenant: &str, kind: EventKin
     events::record(db, tenant, &channel.cid, kind, &payload).await
 }
 
-async fn record_member<C: ConnectionTrait>(db: &C, tenant: &str, kind: EventKind, member: member::Model) -> Result<Event> {
+async fn record_member<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    kind: EventKind,
+    member: member::Model,
+) -> Result<Event> {
     let cid = member.cid.clone();
     let user = member.user_id.clone();
     let payload = Payload {
         member: Some(Member::from(member)),
         ..Default::default()
     };
-    Ok(events::record(db, tenant, &cid, kind, &payload).await?.with_subject(&user))
+    Ok(events::record(db, tenant, &cid, kind, &payload)
+        .await?
+        .with_subject(&user))
 }
 
 /// Tells users they were added to a channel, wherever they are connected (their connections
@@ -106,7 +118,13 @@ fn added_notification(tenant: &str, channel: &channel::Model, users: Vec<String>
         channel: Some(ChannelInfo::from(channel)),
         ..Default::default()
     };
-    Event::to_users(tenant, EventKind::NotificationAddedToChannel, Some(&channel.cid), users, &payload)
+    Event::to_users(
+        tenant,
+        EventKind::NotificationAddedToChannel,
+        Some(&channel.cid),
+        users,
+        &payload,
+    )
 }
 
 /// A channel as the caller sees it.
@@ -475,7 +493,11 @@ pub async fn create(ctx: &Parley, caller: &Caller, input: NewChannel) -> Result<
     let created = record_channel(&txn, tenant, EventKind::ChannelCreated, &stored).await?;
     txn.commit().await?;
     ctx.realtime.publish(created);
-    ctx.realtime.publish(added_notification(tenant, &stored, members.into_iter().collect())?);
+    ctx.realtime.publish(added_notification(
+        tenant,
+        &stored,
+        members.into_iter().collect(),
+    )?);
     let access = access(ctx, caller, &cid_s, None).await?;
     Ok((view(ctx, caller, access).await?, true))
 }
@@ -696,7 +718,13 @@ pub async fn patch(
     am.updated_at = Set(Utc::now());
     let txn = ctx.db.begin().await?;
     let channel = am.update(&txn).await?;
-    let ev = record_channel(&txn, caller.tenant_id(), EventKind::ChannelUpdated, &channel).await?;
+    let ev = record_channel(
+        &txn,
+        caller.tenant_id(),
+        EventKind::ChannelUpdated,
+        &channel,
+    )
+    .await?;
     txn.commit().await?;
     ctx.realtime.publish(ev);
     view(
@@ -760,7 +788,12 @@ pub async fn delete(ctx: &Parley, caller: &Caller, cid: &Cid) -> Result<()> {
         channel: Some(ChannelInfo::from(&access.channel)),
         ..Default::default()
     };
-    ctx.realtime.publish(Event::ephemeral(tenant, EventKind::ChannelDeleted, &cid, &payload)?);
+    ctx.realtime.publish(Event::ephemeral(
+        tenant,
+        EventKind::ChannelDeleted,
+        &cid,
+        &payload,
+    )?);
     Ok(())
 }
 
@@ -837,7 +870,8 @@ pub async fn add_members(
     channel::Entity::update_many()
         .col_expr(
             channel::Column::MemberCount,
-            Expr::col(channel::Column::MemberCount).add(i32::try_from(added.len()).unwrap_or(i32::MAX)),
+            Expr::col(channel::Column::MemberCount)
+                .add(i32::try_from(added.len()).unwrap_or(i32::MAX)),
         )
         .col_expr(channel::Column::UpdatedAt, Expr::value(now))
         .filter(channel::Column::TenantId.eq(tenant))
@@ -858,7 +892,8 @@ pub async fn add_members(
     txn.commit().await?;
     ctx.realtime.publish_all(evs);
     if !added_users.is_empty() {
-        ctx.realtime.publish(added_notification(tenant, &stored, added_users)?);
+        ctx.realtime
+            .publish(added_notification(tenant, &stored, added_users)?);
     }
     let access = self::access(ctx, caller, &cid_s, None).await?;
     view(ctx, caller, access).await
@@ -896,7 +931,13 @@ pub async fn update_member(
     am.updated_at = Set(Utc::now());
     let txn = ctx.db.begin().await?;
     let stored = am.update(&txn).await?;
-    let ev = record_member(&txn, caller.tenant_id(), EventKind::MemberUpdated, stored.clone()).await?;
+    let ev = record_member(
+        &txn,
+        caller.tenant_id(),
+        EventKind::MemberUpdated,
+        stored.clone(),
+    )
+    .await?;
     txn.commit().await?;
     ctx.realtime.publish(ev);
     Ok(stored.into())

@@ -101,6 +101,8 @@ pub struct Config {
     /// Resolved: SQLite in the data dir when nothing else was given.
     pub database_url: String,
     pub redis_url: Option<String>,
+    /// Prefix of every Redis key and channel, so several Parley clusters can share one Redis.
+    pub redis_prefix: String,
     /// Unset: generated on first start and written to `admin-token` in the data dir.
     pub admin_token: Option<SecretString>,
     pub limits: Limits,
@@ -115,6 +117,7 @@ pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
     pub redis_url: Option<String>,
+    pub redis_prefix: Option<String>,
     pub admin_token: Option<String>,
     pub limits: Option<Limits>,
     pub realtime: Option<RealtimeConfig>,
@@ -178,6 +181,8 @@ impl Config {
             ));
         }
         let redis_url = pick(cli.redis_url, "PARLEY_REDIS_URL", from_file.redis_url);
+        let redis_prefix = pick(None, "PARLEY_REDIS_PREFIX", from_file.redis_prefix)
+            .unwrap_or_else(|| "parley".into());
         let admin_token = env("PARLEY_ADMIN_TOKEN")
             .filter(|v| !v.is_empty())
             .or(from_file.admin_token)
@@ -207,6 +212,7 @@ impl Config {
             data_dir,
             database_url,
             redis_url,
+            redis_prefix,
             admin_token,
             limits,
             realtime: from_file.realtime.unwrap_or_default(),
@@ -223,9 +229,15 @@ impl Config {
             data_dir,
             database_url,
             redis_url: None,
+            redis_prefix: "parley".into(),
             admin_token: None,
             limits: Limits::default(),
-            realtime: RealtimeConfig::default(),
+            // Short timers keep the tests of typing expiry and presence quick.
+            realtime: RealtimeConfig {
+                typing_timeout_ms: 600,
+                presence_offline_delay_ms: 300,
+                ..RealtimeConfig::default()
+            },
         }
     }
 

@@ -23,7 +23,11 @@ impl Parley {
         Self::from_parts(db, Arc::new(config), realtime)
     }
 
-    pub(crate) fn from_parts(db: DatabaseConnection, config: Arc<Config>, realtime: Arc<Realtime>) -> Self {
+    pub(crate) fn from_parts(
+        db: DatabaseConnection,
+        config: Arc<Config>,
+        realtime: Arc<Realtime>,
+    ) -> Self {
         Self {
             db,
             config,

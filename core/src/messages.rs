@@ -302,7 +302,11 @@ pub(crate) async fn enrich<C: ConnectionTrait>(
 }
 
 /// The message as events show it (no viewer, so `own_reactions` is empty), read inside `db`.
-async fn event_view<C: ConnectionTrait>(db: &C, tenant: &str, m: message::Model) -> Result<Message> {
+async fn event_view<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    m: message::Model,
+) -> Result<Message> {
     enrich(db, tenant, None, vec![m])
         .await?
         .pop()
@@ -310,7 +314,12 @@ async fn event_view<C: ConnectionTrait>(db: &C, tenant: &str, m: message::Model)
 }
 
 /// Records a message event in the transaction; returns the event to publish after commit.
-async fn record_message<C: ConnectionTrait>(db: &C, tenant: &str, kind: EventKind, message: &Message) -> Result<events::Event> {
+async fn record_message<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    kind: EventKind,
+    message: &Message,
+) -> Result<events::Event> {
     let payload = Payload {
         message: Some(message.clone()),
         ..Default::default()
@@ -320,7 +329,12 @@ async fn record_message<C: ConnectionTrait>(db: &C, tenant: &str, kind: EventKin
 
 /// Saves a changed message, records `message.updated`, publishes it after commit, and
 /// returns the message as the caller sees it.
-async fn save_and_publish(ctx: &Parley, caller: &Caller, who: Option<&UserId>, am: message::ActiveModel) -> Result<Message> {
+async fn save_and_publish(
+    ctx: &Parley,
+    caller: &Caller,
+    who: Option<&UserId>,
+    am: message::ActiveModel,
+) -> Result<Message> {
     let tenant = caller.tenant_id();
     let txn = ctx.db.begin().await?;
     let stored = am.update(&txn).await?;
@@ -791,7 +805,11 @@ pub async fn react(
     .await?;
     let created = matches!(res, sea_orm::TryInsertResult::Inserted(n) if n > 0);
     let ev = if created {
-        let reaction = Reaction { kind, user_id: user.as_str().to_owned(), created_at: now };
+        let reaction = Reaction {
+            kind,
+            user_id: user.as_str().to_owned(),
+            created_at: now,
+        };
         Some(record_reaction(&txn, tenant, EventKind::ReactionNew, m.clone(), reaction).await?)
     } else {
         None
@@ -828,8 +846,19 @@ pub async fn unreact(
             format!("no `{kind}` reaction by `{user}` on this message"),
         ));
     }
-    let reaction = Reaction { kind: kind.to_owned(), user_id: user.as_str().to_owned(), created_at: Utc::now() };
-    let ev = record_reaction(&txn, tenant, EventKind::ReactionDeleted, m.clone(), reaction).await?;
+    let reaction = Reaction {
+        kind: kind.to_owned(),
+        user_id: user.as_str().to_owned(),
+        created_at: Utc::now(),
+    };
+    let ev = record_reaction(
+        &txn,
+        tenant,
+        EventKind::ReactionDeleted,
+        m.clone(),
+        reaction,
+    )
+    .await?;
     txn.commit().await?;
     ctx.realtime.publish(ev);
     one_view(ctx, caller, Some(&user), m).await

@@ -8,6 +8,8 @@
 // Test support: a failed setup step should stop the test loudly.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+pub mod realtime;
+
 use std::net::SocketAddr;
 
 use parley_api::startup::{Running, ServeOptions, spawn};
@@ -29,13 +31,13 @@ pub fn postgres_admin_url() -> String {
 }
 
 /// A PostgreSQL database made for one test and dropped after it.
-struct PgDatabase {
+pub struct PgDatabase {
     admin_url: String,
     name: String,
 }
 
 impl PgDatabase {
-    async fn create() -> (Self, String) {
+    pub async fn create() -> (Self, String) {
         let admin_url = postgres_admin_url();
         let name = format!("parley_test_{}", uuid::Uuid::new_v4().simple());
         let admin = Database::connect(&admin_url).await.unwrap_or_else(|e| {

@@ -28,19 +28,45 @@ const MAX_STRIKES: u32 = 10;
 #[serde(tag = "type", deny_unknown_fields)]
 enum ClientFrame {
     #[serde(rename = "subscribe")]
-    Subscribe { cids: Vec<String>, req_id: Option<Value> },
+    Subscribe {
+        cids: Vec<String>,
+        req_id: Option<Value>,
+    },
     #[serde(rename = "unsubscribe")]
-    Unsubscribe { cids: Vec<String>, req_id: Option<Value> },
+    Unsubscribe {
+        cids: Vec<String>,
+        req_id: Option<Value>,
+    },
     #[serde(rename = "resume")]
-    Resume { cursors: HashMap<String, i64>, req_id: Option<Value> },
+    Resume {
+        cursors: HashMap<String, i64>,
+        req_id: Option<Value>,
+    },
     #[serde(rename = "message.send")]
-    Send { req_id: Value, cid: String, message: NewMessage },
+    Send {
+        req_id: Value,
+        cid: String,
+        message: NewMessage,
+    },
     #[serde(rename = "typing.start")]
-    TypingStart { cid: String, user_id: Option<String>, req_id: Option<Value> },
+    TypingStart {
+        cid: String,
+        user_id: Option<String>,
+        req_id: Option<Value>,
+    },
     #[serde(rename = "typing.stop")]
-    TypingStop { cid: String, user_id: Option<String>, req_id: Option<Value> },
+    TypingStop {
+        cid: String,
+        user_id: Option<String>,
+        req_id: Option<Value>,
+    },
     #[serde(rename = "read")]
-    Read { cid: String, seq: Option<i64>, user_id: Option<String>, req_id: Option<Value> },
+    Read {
+        cid: String,
+        seq: Option<i64>,
+        user_id: Option<String>,
+        req_id: Option<Value>,
+    },
     #[serde(rename = "ping")]
     Ping { req_id: Option<Value> },
 }
@@ -79,7 +105,8 @@ impl Budget {
 
     fn take(&mut self) -> bool {
         let now = Instant::now();
-        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * self.rate).min(self.burst);
+        self.tokens =
+            (self.tokens + now.duration_since(self.at).as_secs_f64() * self.rate).min(self.burst);
         self.at = now;
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
@@ -124,10 +151,18 @@ fn ack(req_id: Option<&Value>) -> Option<ByteString> {
 impl Session {
     /// Registers the connection; a user is subscribed to every channel they are a member of
     /// (unless `subscribe_members` is false). Returns the session and its `connection.ready`.
-    pub async fn open(ctx: Parley, caller: Caller, subscribe_members: bool) -> Result<(Self, ByteString), Error> {
+    pub async fn open(
+        ctx: Parley,
+        caller: Caller,
+        subscribe_members: bool,
+    ) -> Result<(Self, ByteString), Error> {
         let rt = Arc::clone(&ctx.realtime);
         if rt.is_shutting_down() {
-            return Err(Error::new(ErrorCode::DatabaseUnavailable, "this node is shutting down; reconnect elsewhere").with_retry_after(1));
+            return Err(Error::new(
+                ErrorCode::DatabaseUnavailable,
+                "this node is shutting down; reconnect elsewhere",
+            )
+            .with_retry_after(1));
         }
         let user = caller.user_id().map(|u| u.as_str().to_owned());
         let (conn, rx) = rt.hub.register(caller.tenant_id(), user.as_deref())?;
@@ -212,7 +247,11 @@ impl Session {
 
     /// Replays each channel after its cursor and keeps it subscribed. Returns the frames to
     /// send, in order: replayed events, `resume.failed` where the log cannot serve, `resumed`.
-    pub async fn resume(&mut self, cursors: &HashMap<String, i64>, req_id: Option<&Value>) -> Vec<Delivery> {
+    pub async fn resume(
+        &mut self,
+        cursors: &HashMap<String, i64>,
+        req_id: Option<&Value>,
+    ) -> Vec<Delivery> {
         let mut out = Vec::new();
         let mut positions = serde_json::Map::new();
         for (cid_s, after) in cursors {
@@ -233,7 +272,10 @@ impl Session {
             match replay::after_seq(&self.ctx, &self.caller, &cid, *after).await {
                 Ok(Replay::Events { events, last }) => {
                     for (seq, json) in events {
-                        out.push(Delivery { id: Some((Arc::clone(&key), seq)), json });
+                        out.push(Delivery {
+                            id: Some((Arc::clone(&key), seq)),
+                            json,
+                        });
                     }
                     self.floors.insert(Arc::clone(&key), last.max(*after));
                     positions.insert(cid_s.clone(), json!(last.max(*after)));
@@ -259,19 +301,38 @@ impl Session {
     /// Replays, for SSE `Last-Event-ID: cid:seq`, that channel after its seq and every other
     /// subscribed channel since the time of that event (at least once; clients dedupe by seq).
     pub async fn resume_from_event_id(&mut self, last_event_id: &str) -> Vec<Delivery> {
-        let Some((cid_s, seq)) = last_event_id.rsplit_once(':') else { return Vec::new() };
-        let (Ok(cid), Ok(seq)) = (Cid::parse_cid(cid_s), seq.parse::<i64>()) else { return Vec::new() };
-        let since = replay::event_time(&self.ctx, &self.caller, &cid, seq).await.ok().flatten();
+        let Some((cid_s, seq)) = last_event_id.rsplit_once(':') else {
+            return Vec::new();
+        };
+        let (Ok(cid), Ok(seq)) = (Cid::parse_cid(cid_s), seq.parse::<i64>()) else {
+            return Vec::new();
+        };
+        let since = replay::event_time(&self.ctx, &self.caller, &cid, seq)
+            .await
+            .ok()
+            .flatten();
         let mut cursors = HashMap::from([(cid_s.to_owned(), seq)]);
         let mut out = Vec::new();
         if let Some(since) = since {
             let margin = since - chrono::Duration::seconds(2);
-            let others: Vec<Arc<str>> = self.floors.keys().filter(|k| ***k != *cid_s).cloned().collect();
+            let others: Vec<Arc<str>> = self
+                .floors
+                .keys()
+                .filter(|k| ***k != *cid_s)
+                .cloned()
+                .collect();
             for other in others {
-                let Ok(parsed) = Cid::parse_cid(&other) else { continue };
-                if let Ok(Replay::Events { events, .. }) = replay::since(&self.ctx, &self.caller, &parsed, margin).await {
+                let Ok(parsed) = Cid::parse_cid(&other) else {
+                    continue;
+                };
+                if let Ok(Replay::Events { events, .. }) =
+                    replay::since(&self.ctx, &self.caller, &parsed, margin).await
+                {
                     for (s, json) in events {
-                        out.push(Delivery { id: Some((Arc::clone(&other), s)), json });
+                        out.push(Delivery {
+                            id: Some((Arc::clone(&other), s)),
+                            json,
+                        });
                     }
                 }
             }
@@ -312,7 +373,10 @@ impl Session {
     fn strike(&mut self, out: &mut Vec<Outgoing>) {
         self.strikes += 1;
         if self.strikes >= MAX_STRIKES {
-            out.push(Outgoing::Close(1008, "policy violation: too many invalid or excess frames".into()));
+            out.push(Outgoing::Close(
+                1008,
+                "policy violation: too many invalid or excess frames".into(),
+            ));
         }
     }
 
@@ -329,7 +393,9 @@ impl Session {
         let frame_in = match parsed {
             Ok(f) => f,
             Err(e) => {
-                let req_id = serde_json::from_str::<Value>(text).ok().and_then(|v| v.get("req_id").cloned());
+                let req_id = serde_json::from_str::<Value>(text)
+                    .ok()
+                    .and_then(|v| v.get("req_id").cloned());
                 out.push(Outgoing::Frame(error_frame(req_id.as_ref(), &e, None)));
                 self.strike(&mut out);
                 return out;
@@ -347,7 +413,12 @@ impl Session {
                 out.push(Outgoing::Frame(frame(&v)));
             }
             ClientFrame::Subscribe { cids, req_id } => {
-                out.extend(self.subscribe(&cids, req_id.as_ref()).await.into_iter().map(Outgoing::Frame));
+                out.extend(
+                    self.subscribe(&cids, req_id.as_ref())
+                        .await
+                        .into_iter()
+                        .map(Outgoing::Frame),
+                );
             }
             ClientFrame::Unsubscribe { cids, req_id } => {
                 for cid in &cids {
@@ -357,9 +428,18 @@ impl Session {
                 out.extend(ack(req_id.as_ref()).map(Outgoing::Frame));
             }
             ClientFrame::Resume { cursors, req_id } => {
-                out.extend(self.resume(&cursors, req_id.as_ref()).await.into_iter().map(|d| Outgoing::Frame(d.json)));
+                out.extend(
+                    self.resume(&cursors, req_id.as_ref())
+                        .await
+                        .into_iter()
+                        .map(|d| Outgoing::Frame(d.json)),
+                );
             }
-            ClientFrame::Send { req_id, cid, message } => {
+            ClientFrame::Send {
+                req_id,
+                cid,
+                message,
+            } => {
                 let result = match Cid::parse_cid(&cid) {
                     Ok(cid) => messages::send(&ctx, &caller, &cid, message).await,
                     Err(e) => Err(e),
@@ -370,23 +450,50 @@ impl Session {
                 };
                 out.push(Outgoing::Frame(reply));
             }
-            ClientFrame::TypingStart { cid, user_id, req_id } => {
+            ClientFrame::TypingStart {
+                cid,
+                user_id,
+                req_id,
+            } => {
                 let res = match Cid::parse_cid(&cid) {
-                    Ok(c) => ctx.realtime.typing.start(&ctx, &caller, &c, user_id.as_deref()).await,
+                    Ok(c) => {
+                        ctx.realtime
+                            .typing
+                            .start(&ctx, &caller, &c, user_id.as_deref())
+                            .await
+                    }
                     Err(e) => Err(e),
                 };
                 out.extend(reply(res, req_id.as_ref(), &cid));
             }
-            ClientFrame::TypingStop { cid, user_id, req_id } => {
+            ClientFrame::TypingStop {
+                cid,
+                user_id,
+                req_id,
+            } => {
                 let res = match Cid::parse_cid(&cid) {
-                    Ok(c) => ctx.realtime.typing.stop(&ctx, &caller, &c, user_id.as_deref()).await,
+                    Ok(c) => {
+                        ctx.realtime
+                            .typing
+                            .stop(&ctx, &caller, &c, user_id.as_deref())
+                            .await
+                    }
                     Err(e) => Err(e),
                 };
                 out.extend(reply(res, req_id.as_ref(), &cid));
             }
-            ClientFrame::Read { cid, seq, user_id, req_id } => {
+            ClientFrame::Read {
+                cid,
+                seq,
+                user_id,
+                req_id,
+            } => {
                 let res = match Cid::parse_cid(&cid) {
-                    Ok(c) => channels::mark_read(&ctx, &caller, &c, channels::MarkRead { seq, user_id }).await.map(|_| ()),
+                    Ok(c) => {
+                        channels::mark_read(&ctx, &caller, &c, channels::MarkRead { seq, user_id })
+                            .await
+                            .map(|_| ())
+                    }
                     Err(e) => Err(e),
                 };
                 out.extend(reply(res, req_id.as_ref(), &cid));
@@ -409,15 +516,35 @@ fn reply(res: Result<(), Error>, req_id: Option<&Value>, cid: &str) -> Vec<Outgo
 
 /// Parses a client frame, naming what is wrong.
 fn parse_frame(text: &str) -> Result<ClientFrame, Error> {
-    let v: Value = serde_json::from_str(text)
-        .map_err(|e| Error::new(ErrorCode::InvalidJson, format!("the frame is not JSON: {e}")))?;
-    let kind = v.get("type").and_then(Value::as_str).unwrap_or("").to_owned();
+    let v: Value = serde_json::from_str(text).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidJson,
+            format!("the frame is not JSON: {e}"),
+        )
+    })?;
+    let kind = v
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
     if kind.is_empty() {
         return Err(Error::invalid("the frame has no `type`"));
     }
-    const KNOWN: &[&str] = &["subscribe", "unsubscribe", "resume", "message.send", "typing.start", "typing.stop", "read", "ping"];
+    const KNOWN: &[&str] = &[
+        "subscribe",
+        "unsubscribe",
+        "resume",
+        "message.send",
+        "typing.start",
+        "typing.stop",
+        "read",
+        "ping",
+    ];
     if !KNOWN.contains(&kind.as_str()) {
-        return Err(Error::invalid(format!("unknown frame type `{kind}`; known: {}", KNOWN.join(", "))));
+        return Err(Error::invalid(format!(
+            "unknown frame type `{kind}`; known: {}",
+            KNOWN.join(", ")
+        )));
     }
     crate::extract::parse(text.as_bytes())
 }
@@ -427,7 +554,8 @@ impl Drop for Session {
         let rt = &self.ctx.realtime;
         rt.hub.unregister(&self.conn);
         if let Some(u) = self.caller.user_id() {
-            rt.presence.disconnected(&self.ctx, self.caller.tenant_id(), u.as_str());
+            rt.presence
+                .disconnected(&self.ctx, self.caller.tenant_id(), u.as_str());
         }
     }
 }

@@ -54,15 +54,26 @@ mod bytes_util {
     security(("publishable_key" = [], "user_token" = []), ("secret_key" = [])),
     responses((status = 200, description = "`text/event-stream`; see openapi/asyncapi.yaml.", content_type = "text/event-stream", body = String), (status = "4XX", body = Problem)))]
 #[get("/v1/events")]
-pub async fn events(req: HttpRequest, ctx: web::Data<Parley>, q: web::Query<EventsQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn events(
+    req: HttpRequest,
+    ctx: web::Data<Parley>,
+    q: web::Query<EventsQuery>,
+) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&req, true).await?;
     let q = q.into_inner();
-    let explicit: Option<Vec<String>> = q
-        .cids
-        .as_deref()
-        .map(|s| s.split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect());
-    let (mut session, ready) = Session::open(ctx.get_ref().clone(), caller, explicit.is_none()).await?;
-    let mut first: Vec<Delivery> = vec![Delivery { id: None, json: ready }];
+    let explicit: Option<Vec<String>> = q.cids.as_deref().map(|s| {
+        s.split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect()
+    });
+    let (mut session, ready) =
+        Session::open(ctx.get_ref().clone(), caller, explicit.is_none()).await?;
+    let mut first: Vec<Delivery> = vec![Delivery {
+        id: None,
+        json: ready,
+    }];
     if let Some(cids) = &explicit {
         for f in session.subscribe_all(cids).await {
             first.push(Delivery { id: None, json: f });
@@ -75,14 +86,22 @@ pub async fn events(req: HttpRequest, ctx: web::Data<Parley>, q: web::Query<Even
             .filter_map(|(c, s)| s.parse().ok().map(|s| (c.to_owned(), s)))
             .collect();
         first.extend(session.resume(&parsed, None).await);
-    } else if let Some(last) = req.headers().get("last-event-id").and_then(|v| v.to_str().ok()) {
+    } else if let Some(last) = req
+        .headers()
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+    {
         let last = last.to_owned();
         first.extend(session.resume_from_event_id(&last).await);
     }
     let heartbeat = Duration::from_millis(session.ctx.config.realtime.heartbeat_interval_ms);
     let mut tick = tokio::time::interval(heartbeat);
     tick.reset();
-    let initial = stream::iter(first.into_iter().map(|d| Ok::<_, actix_web::Error>(sse_frame(&d))));
+    let initial = stream::iter(
+        first
+            .into_iter()
+            .map(|d| Ok::<_, actix_web::Error>(sse_frame(&d))),
+    );
     let live = stream::unfold((session, tick), |(mut session, mut tick)| async move {
         let conn = std::sync::Arc::clone(&session.conn);
         let item = tokio::select! {

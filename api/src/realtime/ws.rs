@@ -24,10 +24,15 @@ const MAX_MESSAGE: usize = 256 * 1024;
     security(("publishable_key" = [], "user_token" = []), ("secret_key" = [])),
     responses((status = 101, description = "Switching to the WebSocket protocol; see openapi/asyncapi.yaml."), (status = "4XX", body = Problem)))]
 #[get("/v1/connect")]
-pub async fn connect(req: HttpRequest, body: web::Payload, ctx: web::Data<Parley>) -> Result<HttpResponse, ApiError> {
+pub async fn connect(
+    req: HttpRequest,
+    body: web::Payload,
+    ctx: web::Data<Parley>,
+) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&req, true).await?;
     let (session, ready) = Session::open(ctx.get_ref().clone(), caller, true).await?;
-    let (res, ws, stream) = actix_ws::handle(&req, body).map_err(|e| ApiError(parley_core::Error::invalid(e.to_string())))?;
+    let (res, ws, stream) = actix_ws::handle(&req, body)
+        .map_err(|e| ApiError(parley_core::Error::invalid(e.to_string())))?;
     let stream = stream
         .max_frame_size(MAX_FRAME)
         .aggregate_continuations()

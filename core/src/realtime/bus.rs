@@ -14,7 +14,6 @@ use super::Realtime;
 use super::event::Event;
 use crate::{Error, Result};
 
-const CHANNEL: &str = "parley:events";
 const PUBLISH_QUEUE: usize = 10_000;
 
 /// An event on the wire between nodes.
@@ -27,28 +26,31 @@ struct Envelope {
 
 pub enum Bus {
     Local,
-    Redis(RedisBus),
+    Redis(Box<RedisBus>),
 }
 
 pub struct RedisBus {
     client: redis::Client,
+    channel: String,
     outbox: mpsc::Sender<Vec<u8>>,
     outbox_rx: std::sync::Mutex<Option<mpsc::Receiver<Vec<u8>>>>,
 }
 
 impl Bus {
-    pub fn connect(redis_url: Option<&str>) -> Result<Self> {
+    pub fn connect(redis_url: Option<&str>, prefix: &str) -> Result<Self> {
         match redis_url {
             None => Ok(Self::Local),
             Some(url) => {
-                let client = redis::Client::open(url)
-                    .map_err(|e| Error::invalid(format!("config key `redis_url` (PARLEY_REDIS_URL): {e}")))?;
+                let client = redis::Client::open(url).map_err(|e| {
+                    Error::invalid(format!("config key `redis_url` (PARLEY_REDIS_URL): {e}"))
+                })?;
                 let (outbox, rx) = mpsc::channel(PUBLISH_QUEUE);
-                Ok(Self::Redis(RedisBus {
+                Ok(Self::Redis(Box::new(RedisBus {
                     client,
+                    channel: format!("{prefix}:events"),
                     outbox,
                     outbox_rx: std::sync::Mutex::new(Some(rx)),
-                }))
+                })))
             }
         }
     }
@@ -81,41 +83,43 @@ impl Bus {
     /// Starts the publisher and subscriber loops (Redis only).
     pub(crate) fn spawn(rt: &Arc<Realtime>) {
         let Self::Redis(r) = &rt.bus else { return };
-        let Some(mut outbox) = r.outbox_rx.lock().ok().and_then(|mut g| g.take()) else { return };
+        let Some(mut outbox) = r.outbox_rx.lock().ok().and_then(|mut g| g.take()) else {
+            return;
+        };
         let client = r.client.clone();
+        let channel = r.channel.clone();
         tokio::spawn(async move {
             let mut conn = None;
             while let Some(bytes) = outbox.recv().await {
-                loop {
-                    if conn.is_none() {
-                        match client.get_connection_manager().await {
-                            Ok(c) => conn = Some(c),
-                            Err(e) => {
-                                tracing::warn!(error = %e, "redis unavailable for publishing; dropping event for other nodes");
-                                break;
-                            }
-                        }
-                    }
-                    let Some(c) = conn.as_mut() else { break };
-                    let res: redis::RedisResult<i64> = redis::cmd("PUBLISH").arg(CHANNEL).arg(&bytes).query_async(c).await;
-                    match res {
-                        Ok(_) => break,
+                if conn.is_none() {
+                    match client.get_connection_manager().await {
+                        Ok(c) => conn = Some(c),
                         Err(e) => {
-                            tracing::warn!(error = %e, "redis publish failed; dropping event for other nodes");
-                            break;
+                            tracing::warn!(error = %e, "redis unavailable for publishing; dropping event for other nodes");
+                            continue;
                         }
                     }
+                }
+                let Some(c) = conn.as_mut() else { continue };
+                let res: redis::RedisResult<i64> = redis::cmd("PUBLISH")
+                    .arg(&channel)
+                    .arg(&bytes)
+                    .query_async(c)
+                    .await;
+                if let Err(e) = res {
+                    tracing::warn!(error = %e, "redis publish failed; dropping event for other nodes");
                 }
             }
         });
 
         let client = r.client.clone();
+        let channel = r.channel.clone();
         let weak = Arc::downgrade(rt);
         tokio::spawn(async move {
             let mut backoff = Duration::from_millis(100);
             loop {
                 match client.get_async_pubsub().await {
-                    Ok(mut pubsub) => match pubsub.subscribe(CHANNEL).await {
+                    Ok(mut pubsub) => match pubsub.subscribe(&channel).await {
                         Ok(()) => {
                             tracing::info!("subscribed to redis fan-out");
                             backoff = Duration::from_millis(100);
@@ -125,7 +129,9 @@ impl Bus {
                                 match serde_json::from_slice::<Envelope>(msg.get_payload_bytes()) {
                                     Ok(env) if env.origin == rt.node_id => {}
                                     Ok(env) => rt.hub.deliver(&Arc::new(env.event)),
-                                    Err(e) => tracing::warn!(error = %e, "undecodable event from redis"),
+                                    Err(e) => {
+                                        tracing::warn!(error = %e, "undecodable event from redis")
+                                    }
                                 }
                             }
                             tracing::warn!("redis fan-out connection lost; resubscribing");

@@ -137,7 +137,13 @@ mod bytestring_serde {
     }
 }
 
-fn encode(kind: EventKind, cid: Option<&str>, seq: Option<i64>, created_at: DateTime<Utc>, payload: &Payload) -> Result<ByteString> {
+fn encode(
+    kind: EventKind,
+    cid: Option<&str>,
+    seq: Option<i64>,
+    created_at: DateTime<Utc>,
+    payload: &Payload,
+) -> Result<ByteString> {
     let wire = Wire {
         kind: kind.as_str(),
         cid,
@@ -163,7 +169,13 @@ impl Event {
     }
 
     /// An event for named users wherever they are connected (notifications, presence).
-    pub fn to_users(tenant: &str, kind: EventKind, cid: Option<&str>, users: Vec<String>, payload: &Payload) -> Result<Self> {
+    pub fn to_users(
+        tenant: &str,
+        kind: EventKind,
+        cid: Option<&str>,
+        users: Vec<String>,
+        payload: &Payload,
+    ) -> Result<Self> {
         Ok(Self {
             tenant: tenant.into(),
             kind,

@@ -69,7 +69,10 @@ impl State {
             .entry(key(&conn.tenant, cid))
             .or_default()
             .insert(conn.id, Arc::clone(conn));
-        self.subscriptions.entry(conn.id).or_default().insert(cid.into());
+        self.subscriptions
+            .entry(conn.id)
+            .or_default()
+            .insert(cid.into());
     }
 
     fn unsubscribe(&mut self, id: ConnId, tenant: &str, cid: &str) {
@@ -118,15 +121,23 @@ impl Hub {
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
-        self.state.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
-        self.state.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Adds a connection; refuses past the node's or the user's connection cap.
-    pub fn register(&self, tenant: &str, user: Option<&str>) -> Result<(Arc<Conn>, mpsc::Receiver<Arc<Event>>)> {
+    pub fn register(
+        &self,
+        tenant: &str,
+        user: Option<&str>,
+    ) -> Result<(Arc<Conn>, mpsc::Receiver<Arc<Event>>)> {
         let (tx, rx) = mpsc::channel(self.limits.send_queue.max(1));
         let conn = Arc::new(Conn {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
@@ -138,18 +149,29 @@ impl Hub {
         });
         let mut st = self.write();
         if st.conns.len() >= self.limits.max_connections {
-            return Err(Error::new(ErrorCode::RateLimited, "this node has reached its connection limit; try another").with_retry_after(5));
+            return Err(Error::new(
+                ErrorCode::RateLimited,
+                "this node has reached its connection limit; try another",
+            )
+            .with_retry_after(5));
         }
         match user {
             Some(u) => {
                 let listeners = st.users.entry(key(tenant, u)).or_default();
                 if listeners.len() >= self.limits.max_connections_per_user {
-                    return Err(Error::new(ErrorCode::RateLimited, "too many open connections for this user").with_retry_after(5));
+                    return Err(Error::new(
+                        ErrorCode::RateLimited,
+                        "too many open connections for this user",
+                    )
+                    .with_retry_after(5));
                 }
                 listeners.insert(conn.id, Arc::clone(&conn));
             }
             None => {
-                st.firehose.entry(conn.tenant.clone()).or_default().insert(conn.id, Arc::clone(&conn));
+                st.firehose
+                    .entry(conn.tenant.clone())
+                    .or_default()
+                    .insert(conn.id, Arc::clone(&conn));
             }
         }
         st.conns.insert(conn.id, Arc::clone(&conn));
@@ -228,7 +250,8 @@ impl Hub {
         let cid = ev.cid.as_deref();
         // Subscription changes first, so that an added member sees their own member.added.
         match (ev.kind, cid) {
-            (EventKind::MemberAdded, Some(cid)) | (EventKind::NotificationAddedToChannel, Some(cid)) => {
+            (EventKind::MemberAdded, Some(cid))
+            | (EventKind::NotificationAddedToChannel, Some(cid)) => {
                 let users: Vec<&str> = match &ev.subject {
                     Some(u) => vec![&**u],
                     None => ev.users.iter().map(|u| &**u).collect(),

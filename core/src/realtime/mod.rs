@@ -30,6 +30,8 @@ pub struct Realtime {
     pub bus: Bus,
     pub presence: Presence,
     pub typing: Typing,
+    /// Prefix of Redis keys.
+    pub prefix: String,
     redis: AsyncMutex<Option<redis::aio::ConnectionManager>>,
     shutting_down: AtomicBool,
 }
@@ -46,7 +48,8 @@ impl Realtime {
                 max_subscriptions: rc.max_subscriptions,
                 send_queue: rc.send_queue,
             }),
-            bus: Bus::connect(config.redis_url.as_deref())?,
+            bus: Bus::connect(config.redis_url.as_deref(), &config.redis_prefix)?,
+            prefix: config.redis_prefix.clone(),
             presence: Presence::default(),
             typing: Typing::default(),
             redis: AsyncMutex::new(None),

@@ -35,23 +35,25 @@ pub struct Presence {
     local: Mutex<HashMap<(String, String), Local>>,
 }
 
-fn user_key(tenant: &str, user: &str) -> String {
-    format!("parley:presence:{tenant}:{user}")
+fn user_key(p: &str, tenant: &str, user: &str) -> String {
+    format!("{p}:presence:{tenant}:{user}")
 }
 
-fn node_key(node: &str) -> String {
-    format!("parley:node:{node}")
+fn node_key(p: &str, node: &str) -> String {
+    format!("{p}:node:{node}")
 }
 
-fn node_users_key(node: &str) -> String {
-    format!("parley:node:{node}:users")
+fn node_users_key(p: &str, node: &str) -> String {
+    format!("{p}:node:{node}:users")
 }
 
 impl Presence {
     /// A connection of the user opened on this node.
     pub async fn connected(&self, ctx: &Parley, tenant: &str, user: &str) {
         let announce = {
-            let Ok(mut map) = self.local.lock() else { return };
+            let Ok(mut map) = self.local.lock() else {
+                return;
+            };
             let entry = map.entry((tenant.to_owned(), user.to_owned())).or_default();
             entry.conns += 1;
             entry.generation += 1;
@@ -59,10 +61,8 @@ impl Presence {
             entry.online = true;
             first
         };
-        if announce {
-            if let Err(e) = go_online(ctx, tenant, user).await {
-                tracing::warn!(error = %e.detail, "presence: could not record online");
-            }
+        if announce && let Err(e) = go_online(ctx, tenant, user).await {
+            tracing::warn!(error = %e.detail, "presence: could not record online");
         }
     }
 
@@ -71,8 +71,12 @@ impl Presence {
     pub fn disconnected(&self, ctx: &Parley, tenant: &str, user: &str) {
         let key = (tenant.to_owned(), user.to_owned());
         let generation = {
-            let Ok(mut map) = self.local.lock() else { return };
-            let Some(entry) = map.get_mut(&key) else { return };
+            let Ok(mut map) = self.local.lock() else {
+                return;
+            };
+            let Some(entry) = map.get_mut(&key) else {
+                return;
+            };
             entry.conns = entry.conns.saturating_sub(1);
             entry.generation += 1;
             if entry.conns > 0 {
@@ -85,7 +89,9 @@ impl Presence {
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
             let still_gone = {
-                let Ok(mut map) = ctx.realtime.presence.local.lock() else { return };
+                let Ok(mut map) = ctx.realtime.presence.local.lock() else {
+                    return;
+                };
                 match map.get(&key) {
                     Some(e) if e.generation == generation && e.conns == 0 => {
                         map.remove(&key);
@@ -94,7 +100,9 @@ impl Presence {
                     _ => false,
                 }
             };
-            if still_gone && let Err(e) = go_offline(&ctx, &key.0, &key.1, Some(&ctx.realtime.node_id)).await {
+            if still_gone
+                && let Err(e) = go_offline(&ctx, &key.0, &key.1, Some(&ctx.realtime.node_id)).await
+            {
                 tracing::warn!(error = %e.detail, "presence: could not record offline");
             }
         });
@@ -104,7 +112,12 @@ impl Presence {
     fn local_users(&self) -> Vec<(String, String)> {
         self.local
             .lock()
-            .map(|m| m.iter().filter(|(_, v)| v.online).map(|(k, _)| k.clone()).collect())
+            .map(|m| {
+                m.iter()
+                    .filter(|(_, v)| v.online)
+                    .map(|(k, _)| k.clone())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -121,13 +134,27 @@ async fn audience(ctx: &Parley, tenant: &str, user: &str) -> Result<Vec<String>>
         .query_all_raw(crate::db::statement(
             backend,
             sql,
-            vec![tenant.into(), user.into(), user.into(), "livestream".into(), (MAX_AUDIENCE as i64).into()],
+            vec![
+                tenant.into(),
+                user.into(),
+                user.into(),
+                "livestream".into(),
+                (MAX_AUDIENCE as i64).into(),
+            ],
         ))
         .await?;
-    rows.into_iter().map(|r| r.try_get_by_index::<String>(0).map_err(Into::into)).collect()
+    rows.into_iter()
+        .map(|r| r.try_get_by_index::<String>(0).map_err(Into::into))
+        .collect()
 }
 
-async fn announce(ctx: &Parley, tenant: &str, user: &str, online: bool, last_active_at: Option<chrono::DateTime<Utc>>) -> Result<()> {
+async fn announce(
+    ctx: &Parley,
+    tenant: &str,
+    user: &str,
+    online: bool,
+    last_active_at: Option<chrono::DateTime<Utc>>,
+) -> Result<()> {
     let users = audience(ctx, tenant, user).await?;
     let payload = Payload {
         user_id: Some(user.to_owned()),
@@ -135,15 +162,32 @@ async fn announce(ctx: &Parley, tenant: &str, user: &str, online: bool, last_act
         last_active_at,
         ..Default::default()
     };
-    ctx.realtime.publish(Event::to_users(tenant, EventKind::PresenceChanged, None, users, &payload)?);
+    ctx.realtime.publish(Event::to_users(
+        tenant,
+        EventKind::PresenceChanged,
+        None,
+        users,
+        &payload,
+    )?);
     Ok(())
 }
 
-async fn live_nodes(con: &mut redis::aio::ConnectionManager, tenant: &str, user: &str) -> redis::RedisResult<Vec<String>> {
-    let nodes: Vec<String> = redis::cmd("SMEMBERS").arg(user_key(tenant, user)).query_async(con).await?;
+async fn live_nodes(
+    con: &mut redis::aio::ConnectionManager,
+    p: &str,
+    tenant: &str,
+    user: &str,
+) -> redis::RedisResult<Vec<String>> {
+    let nodes: Vec<String> = redis::cmd("SMEMBERS")
+        .arg(user_key(p, tenant, user))
+        .query_async(con)
+        .await?;
     let mut live = Vec::new();
     for n in nodes {
-        let alive: bool = redis::cmd("EXISTS").arg(node_key(&n)).query_async(con).await?;
+        let alive: bool = redis::cmd("EXISTS")
+            .arg(node_key(p, &n))
+            .query_async(con)
+            .await?;
         if alive {
             live.push(n);
         }
@@ -155,14 +199,16 @@ async fn go_online(ctx: &Parley, tenant: &str, user: &str) -> Result<()> {
     let rt = &ctx.realtime;
     let elsewhere = match rt.redis().await {
         Some(mut con) => {
-            let others = live_nodes(&mut con, tenant, user).await.unwrap_or_default();
+            let others = live_nodes(&mut con, &rt.prefix, tenant, user)
+                .await
+                .unwrap_or_default();
             let _: redis::RedisResult<()> = redis::pipe()
                 .cmd("SADD")
-                .arg(user_key(tenant, user))
+                .arg(user_key(&rt.prefix, tenant, user))
                 .arg(&rt.node_id)
                 .ignore()
                 .cmd("SADD")
-                .arg(node_users_key(&rt.node_id))
+                .arg(node_users_key(&rt.prefix, &rt.node_id))
                 .arg(format!("{tenant}\u{1f}{user}"))
                 .ignore()
                 .query_async(&mut con)
@@ -185,17 +231,19 @@ async fn go_offline(ctx: &Parley, tenant: &str, user: &str, node: Option<&str>) 
         if let Some(node) = node {
             let _: redis::RedisResult<()> = redis::pipe()
                 .cmd("SREM")
-                .arg(user_key(tenant, user))
+                .arg(user_key(&rt.prefix, tenant, user))
                 .arg(node)
                 .ignore()
                 .cmd("SREM")
-                .arg(node_users_key(node))
+                .arg(node_users_key(&rt.prefix, node))
                 .arg(format!("{tenant}\u{1f}{user}"))
                 .ignore()
                 .query_async(&mut con)
                 .await;
         }
-        let live = live_nodes(&mut con, tenant, user).await.unwrap_or_default();
+        let live = live_nodes(&mut con, &rt.prefix, tenant, user)
+            .await
+            .unwrap_or_default();
         if !live.is_empty() {
             return Ok(());
         }
@@ -226,15 +274,31 @@ pub(crate) fn spawn_heartbeat(ctx: Parley) {
             tick.tick().await;
             let Some(rt) = weak.upgrade() else { return };
             let ctx = Parley::from_parts(db.clone(), Arc::clone(&config), Arc::clone(&rt));
-            let Some(mut con) = rt.redis().await else { continue };
+            let Some(mut con) = rt.redis().await else {
+                continue;
+            };
             let node = rt.node_id.clone();
             let mut pipe = redis::pipe();
-            pipe.cmd("SET").arg(node_key(&node)).arg(1).arg("EX").arg(NODE_TTL_S).ignore();
-            pipe.cmd("SADD").arg("parley:nodes").arg(&node).ignore();
+            pipe.cmd("SET")
+                .arg(node_key(&rt.prefix, &node))
+                .arg(1)
+                .arg("EX")
+                .arg(NODE_TTL_S)
+                .ignore();
+            pipe.cmd("SADD")
+                .arg(format!("{}:nodes", rt.prefix))
+                .arg(&node)
+                .ignore();
             // Re-assert this node's users, in case Redis restarted and lost them.
             for (tenant, user) in rt.presence.local_users() {
-                pipe.cmd("SADD").arg(user_key(&tenant, &user)).arg(&node).ignore();
-                pipe.cmd("SADD").arg(node_users_key(&node)).arg(format!("{tenant}\u{1f}{user}")).ignore();
+                pipe.cmd("SADD")
+                    .arg(user_key(&rt.prefix, &tenant, &user))
+                    .arg(&node)
+                    .ignore();
+                pipe.cmd("SADD")
+                    .arg(node_users_key(&rt.prefix, &node))
+                    .arg(format!("{tenant}\u{1f}{user}"))
+                    .ignore();
             }
             let res: redis::RedisResult<()> = pipe.query_async(&mut con).await;
             if let Err(e) = res {
@@ -248,19 +312,29 @@ pub(crate) fn spawn_heartbeat(ctx: Parley) {
     });
 }
 
-async fn reap_dead_nodes(ctx: &Parley, con: &mut redis::aio::ConnectionManager) -> redis::RedisResult<()> {
-    let nodes: Vec<String> = redis::cmd("SMEMBERS").arg("parley:nodes").query_async(con).await?;
+async fn reap_dead_nodes(
+    ctx: &Parley,
+    con: &mut redis::aio::ConnectionManager,
+) -> redis::RedisResult<()> {
+    let p = ctx.realtime.prefix.clone();
+    let nodes: Vec<String> = redis::cmd("SMEMBERS")
+        .arg(format!("{p}:nodes"))
+        .query_async(con)
+        .await?;
     for node in nodes {
         if node == ctx.realtime.node_id {
             continue;
         }
-        let alive: bool = redis::cmd("EXISTS").arg(node_key(&node)).query_async(con).await?;
+        let alive: bool = redis::cmd("EXISTS")
+            .arg(node_key(&p, &node))
+            .query_async(con)
+            .await?;
         if alive {
             continue;
         }
         // One node reaps a dead node's users; the lock expires if that node dies too.
         let claimed: Option<String> = redis::cmd("SET")
-            .arg(format!("parley:reap:{node}"))
+            .arg(format!("{p}:reap:{node}"))
             .arg(&ctx.realtime.node_id)
             .arg("NX")
             .arg("EX")
@@ -270,7 +344,10 @@ async fn reap_dead_nodes(ctx: &Parley, con: &mut redis::aio::ConnectionManager) 
         if claimed.is_none() {
             continue;
         }
-        let users: Vec<String> = redis::cmd("SMEMBERS").arg(node_users_key(&node)).query_async(con).await?;
+        let users: Vec<String> = redis::cmd("SMEMBERS")
+            .arg(node_users_key(&p, &node))
+            .query_async(con)
+            .await?;
         for entry in users {
             if let Some((tenant, user)) = entry.split_once('\u{1f}')
                 && let Err(e) = go_offline(ctx, tenant, user, Some(&node)).await
@@ -280,10 +357,10 @@ async fn reap_dead_nodes(ctx: &Parley, con: &mut redis::aio::ConnectionManager) 
         }
         let _: () = redis::pipe()
             .cmd("DEL")
-            .arg(node_users_key(&node))
+            .arg(node_users_key(&p, &node))
             .ignore()
             .cmd("SREM")
-            .arg("parley:nodes")
+            .arg(format!("{p}:nodes"))
             .arg(&node)
             .ignore()
             .query_async(con)

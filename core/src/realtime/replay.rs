@@ -16,7 +16,10 @@ use crate::{Error, Parley, Result};
 /// What a resume can give for one channel.
 pub enum Replay {
     /// Every event after the cursor, in order (possibly none); `last` is the newest seq.
-    Events { events: Vec<(i64, ByteString)>, last: i64 },
+    Events {
+        events: Vec<(i64, ByteString)>,
+        last: i64,
+    },
     /// The cursor is older than what the log keeps (or too far behind): refetch state.
     Failed { reason: &'static str, last: i64 },
 }
@@ -35,11 +38,17 @@ pub async fn after_seq(ctx: &Parley, caller: &Caller, cid: &Cid, after: i64) -> 
     }
     let last = authorize(ctx, caller, cid).await?;
     if after >= last {
-        return Ok(Replay::Events { events: Vec::new(), last });
+        return Ok(Replay::Events {
+            events: Vec::new(),
+            last,
+        });
     }
     let max = ctx.config.realtime.max_resume_events;
     if usize::try_from(last - after).unwrap_or(usize::MAX) > max {
-        return Ok(Replay::Failed { reason: "too_far_behind", last });
+        return Ok(Replay::Failed {
+            reason: "too_far_behind",
+            last,
+        });
     }
     let rows: Vec<(i64, String)> = channel_event::Entity::find()
         .select_only()
@@ -53,25 +62,43 @@ pub async fn after_seq(ctx: &Parley, caller: &Caller, cid: &Cid, after: i64) -> 
         .all(&ctx.db)
         .await?;
     if rows.first().is_none_or(|(seq, _)| *seq != after + 1) {
-        return Ok(Replay::Failed { reason: "expired", last });
+        return Ok(Replay::Failed {
+            reason: "expired",
+            last,
+        });
     }
     let last = rows.last().map_or(last, |(s, _)| *s);
     Ok(Replay::Events {
-        events: rows.into_iter().map(|(s, p)| (s, ByteString::from(p))).collect(),
+        events: rows
+            .into_iter()
+            .map(|(s, p)| (s, ByteString::from(p)))
+            .collect(),
         last,
     })
 }
 
 /// When the event `cid:seq` happened, if the log still has it.
-pub async fn event_time(ctx: &Parley, caller: &Caller, cid: &Cid, seq: i64) -> Result<Option<DateTime<Utc>>> {
-    Ok(channel_event::Entity::find_by_id((caller.tenant_id().to_owned(), cid.to_string(), seq))
-        .one(&ctx.db)
-        .await?
-        .map(|e| e.created_at))
+pub async fn event_time(
+    ctx: &Parley,
+    caller: &Caller,
+    cid: &Cid,
+    seq: i64,
+) -> Result<Option<DateTime<Utc>>> {
+    Ok(
+        channel_event::Entity::find_by_id((caller.tenant_id().to_owned(), cid.to_string(), seq))
+            .one(&ctx.db)
+            .await?
+            .map(|e| e.created_at),
+    )
 }
 
 /// Events of `cid` recorded at or after `since` (at least once: the caller dedupes by seq).
-pub async fn since(ctx: &Parley, caller: &Caller, cid: &Cid, since: DateTime<Utc>) -> Result<Replay> {
+pub async fn since(
+    ctx: &Parley,
+    caller: &Caller,
+    cid: &Cid,
+    since: DateTime<Utc>,
+) -> Result<Replay> {
     let last = authorize(ctx, caller, cid).await?;
     let max = ctx.config.realtime.max_resume_events;
     let rows: Vec<(i64, String)> = channel_event::Entity::find()
@@ -87,10 +114,16 @@ pub async fn since(ctx: &Parley, caller: &Caller, cid: &Cid, since: DateTime<Utc
         .all(&ctx.db)
         .await?;
     if rows.len() > max {
-        return Ok(Replay::Failed { reason: "too_far_behind", last });
+        return Ok(Replay::Failed {
+            reason: "too_far_behind",
+            last,
+        });
     }
     Ok(Replay::Events {
-        events: rows.into_iter().map(|(s, p)| (s, ByteString::from(p))).collect(),
+        events: rows
+            .into_iter()
+            .map(|(s, p)| (s, ByteString::from(p)))
+            .collect(),
         last,
     })
 }
@@ -99,7 +132,9 @@ pub async fn since(ctx: &Parley, caller: &Caller, cid: &Cid, since: DateTime<Utc
 pub(crate) fn spawn_retention(ctx: Parley) {
     let weak = Arc::downgrade(&ctx.realtime);
     let db = ctx.db.clone();
-    let retention = chrono::Duration::seconds(i64::try_from(ctx.config.realtime.event_retention_s).unwrap_or(i64::MAX / 4));
+    let retention = chrono::Duration::seconds(
+        i64::try_from(ctx.config.realtime.event_retention_s).unwrap_or(i64::MAX / 4),
+    );
     drop(ctx);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(300));

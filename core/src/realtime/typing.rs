@@ -27,41 +27,82 @@ fn event(tenant: &str, cid: &str, user: &str, kind: EventKind) -> Result<Event> 
 
 impl Typing {
     /// Starts or refreshes typing; only a start is announced.
-    pub async fn start(&self, ctx: &Parley, caller: &Caller, cid: &Cid, user_id: Option<&str>) -> Result<()> {
+    pub async fn start(
+        &self,
+        ctx: &Parley,
+        caller: &Caller,
+        cid: &Cid,
+        user_id: Option<&str>,
+    ) -> Result<()> {
         let user = caller.acting_user(user_id)?;
         let cid_s = cid.to_string();
         let access = crate::channels::access(ctx, caller, &cid_s, Some(&user)).await?;
         access.require_read(caller)?;
         access.require_write(caller)?;
         let timeout = Duration::from_millis(ctx.config.realtime.typing_timeout_ms);
-        let key = (caller.tenant_id().to_owned(), cid_s.clone(), user.as_str().to_owned());
+        let key = (
+            caller.tenant_id().to_owned(),
+            cid_s.clone(),
+            user.as_str().to_owned(),
+        );
         let fresh = {
-            let Ok(mut map) = self.deadlines.lock() else { return Ok(()) };
+            let Ok(mut map) = self.deadlines.lock() else {
+                return Ok(());
+            };
             map.insert(key, Instant::now() + timeout).is_none()
         };
         if fresh {
-            ctx.realtime.publish(event(caller.tenant_id(), &cid_s, user.as_str(), EventKind::TypingStart)?);
+            ctx.realtime.publish(event(
+                caller.tenant_id(),
+                &cid_s,
+                user.as_str(),
+                EventKind::TypingStart,
+            )?);
         }
         Ok(())
     }
 
-    pub async fn stop(&self, ctx: &Parley, caller: &Caller, cid: &Cid, user_id: Option<&str>) -> Result<()> {
+    pub async fn stop(
+        &self,
+        ctx: &Parley,
+        caller: &Caller,
+        cid: &Cid,
+        user_id: Option<&str>,
+    ) -> Result<()> {
         let user = caller.acting_user(user_id)?;
         let cid_s = cid.to_string();
         let was = {
-            let Ok(mut map) = self.deadlines.lock() else { return Ok(()) };
-            map.remove(&(caller.tenant_id().to_owned(), cid_s.clone(), user.as_str().to_owned())).is_some()
+            let Ok(mut map) = self.deadlines.lock() else {
+                return Ok(());
+            };
+            map.remove(&(
+                caller.tenant_id().to_owned(),
+                cid_s.clone(),
+                user.as_str().to_owned(),
+            ))
+            .is_some()
         };
         if was {
-            ctx.realtime.publish(event(caller.tenant_id(), &cid_s, user.as_str(), EventKind::TypingStop)?);
+            ctx.realtime.publish(event(
+                caller.tenant_id(),
+                &cid_s,
+                user.as_str(),
+                EventKind::TypingStop,
+            )?);
         }
         Ok(())
     }
 
     fn expired(&self) -> Vec<Key> {
         let now = Instant::now();
-        let Ok(mut map) = self.deadlines.lock() else { return Vec::new() };
-        let gone: Vec<Key> = map.iter().filter(|(_, d)| **d <= now).map(|(k, _)| k.clone()).collect();
+        let Ok(mut map) = self.deadlines.lock() else {
+            return Vec::new();
+        };
+        let gone: Vec<Key> = map
+            .iter()
+            .filter(|(_, d)| **d <= now)
+            .map(|(k, _)| k.clone())
+            .collect();
         for k in &gone {
             map.remove(k);
         }

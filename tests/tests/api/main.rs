@@ -8,4 +8,5 @@ mod isolation;
 mod messages;
 mod openapi;
 mod operator;
+mod realtime;
 mod users;

@@ -1,0 +1,615 @@
+//! The realtime gateway on one node: every event type reaches the right users and only them,
+//! WebSocket frames, typing, presence, resume, SSE, slow consumers, caps, shutdown.
+
+use std::time::Duration;
+
+use parley_tests::realtime::{Follower, Sse, Ws};
+use parley_tests::*;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const QUIET: Duration = Duration::from_millis(400);
+
+async fn room(app: &TestApp) -> (Tenant, User, User, User) {
+    let t = app.tenant("Acme").await;
+    for u in ["alice", "bob", "eve"] {
+        t.create_user(u).await;
+    }
+    let (status, _) = send(
+        t.server(Method::POST, "/v1/channels")
+            .json(&json!({"type": "messaging", "id": "room", "members": ["alice", "bob"]})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    (
+        t.clone(),
+        t.user("alice").await,
+        t.user("bob").await,
+        t.user("eve").await,
+    )
+}
+
+async fn say(user: &User, text: &str) -> Value {
+    let (status, m) = send(
+        user.request(Method::POST, "/v1/channels/messaging/room/messages")
+            .json(&json!({"text": text})),
+    )
+    .await;
+    assert_eq!(status, 201, "{m}");
+    m
+}
+
+async fn every_event_reaches_members_only(app: TestApp) {
+    let (t, alice, bob, eve) = room(&app).await;
+    let other = app.tenant("Globex").await;
+    other.create_user("alice").await;
+    let mut foreign = other.user("alice").await.connect().await;
+    let mut a = alice.connect().await;
+    let mut b = bob.connect().await;
+    let mut e = eve.connect().await;
+    let mut server = t.connect_server().await;
+    assert_eq!(b.ready["user_id"], "bob");
+    assert_eq!(
+        b.ready["cursors"]["messaging:room"], 1,
+        "channel.created is event 1"
+    );
+    assert!(server.ready["user_id"].is_null());
+
+    // message.new
+    let m = say(&alice, "hello").await;
+    let id = m["id"].as_str().unwrap().to_owned();
+    for ws in [&mut a, &mut b, &mut server] {
+        let ev = ws.expect("message.new").await;
+        assert_eq!(ev["cid"], "messaging:room");
+        assert_eq!(ev["message"]["text"], "hello");
+        assert_eq!(ev["message"]["seq"], 1);
+        assert_eq!(ev["seq"], 2);
+        assert!(ev["created_at"].is_string());
+    }
+    // message.updated, reaction.new, reaction.deleted, message.deleted
+    send(
+        alice
+            .request(Method::PATCH, &format!("/v1/messages/{id}"))
+            .json(&json!({"text": "hello!"})),
+    )
+    .await;
+    assert_eq!(
+        b.expect("message.updated").await["message"]["text"],
+        "hello!"
+    );
+    send(
+        bob.request(Method::POST, &format!("/v1/messages/{id}/reactions"))
+            .json(&json!({"type": "like"})),
+    )
+    .await;
+    let r = a.expect("reaction.new").await;
+    assert_eq!(
+        r["reaction"],
+        json!({"type": "like", "user_id": "bob", "created_at": r["reaction"]["created_at"]})
+    );
+    assert_eq!(r["message"]["reaction_counts"], json!({"like": 1}));
+    send(bob.request(Method::DELETE, &format!("/v1/messages/{id}/reactions/like"))).await;
+    assert_eq!(
+        a.expect("reaction.deleted").await["message"]["reaction_counts"],
+        json!({})
+    );
+    send(bob.request(Method::POST, &format!("/v1/messages/{id}/pin"))).await;
+    let pinned = a
+        .expect_where("pinned", |v| {
+            v["type"] == "message.updated" && v["message"]["pinned"] == true
+        })
+        .await;
+    assert_eq!(pinned["message"]["pinned_by"], "bob");
+    // channel.updated, read.updated, member.updated
+    let (status, _) = send(
+        t.server(Method::PATCH, "/v1/channels/messaging/room")
+            .json(&json!({"name": "Room"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(b.expect("channel.updated").await["channel"]["name"], "Room");
+    send(bob.request(Method::POST, "/v1/channels/messaging/room/read")).await;
+    let read = a.expect("read.updated").await;
+    assert_eq!(read["user_id"], "bob");
+    assert_eq!(read["last_read_seq"], 1);
+    send(
+        t.server(Method::PATCH, "/v1/channels/messaging/room/members/bob")
+            .json(&json!({"role": "moderator"})),
+    )
+    .await;
+    assert_eq!(
+        a.expect("member.updated").await["member"]["role"],
+        "moderator"
+    );
+    // Eve (same tenant, not a member) and the other tenant saw none of it.
+    e.expect_none("message.new", QUIET).await;
+    assert!(e.backlog.is_empty(), "eve saw {:?}", e.backlog);
+    foreign
+        .expect_none("message.new", Duration::from_millis(50))
+        .await;
+    assert!(
+        foreign.backlog.is_empty(),
+        "another tenant saw {:?}",
+        foreign.backlog
+    );
+
+    // member.added + notification to the added user, who then follows the channel.
+    send(
+        t.server(Method::POST, "/v1/channels/messaging/room/members")
+            .json(&json!({"user_ids": ["eve"]})),
+    )
+    .await;
+    let note = e.expect("notification.added_to_channel").await;
+    assert_eq!(note["channel"]["cid"], "messaging:room");
+    assert_eq!(e.expect("member.added").await["member"]["user_id"], "eve");
+    assert_eq!(a.expect("member.added").await["member"]["user_id"], "eve");
+    say(&alice, "welcome eve").await;
+    assert_eq!(
+        e.expect("message.new").await["message"]["text"],
+        "welcome eve"
+    );
+    // member.removed: eve hears it, then nothing more.
+    send(t.server(Method::DELETE, "/v1/channels/messaging/room/members/eve")).await;
+    assert_eq!(e.expect("member.removed").await["member"]["user_id"], "eve");
+    say(&alice, "eve is gone").await;
+    assert_eq!(
+        b.expect_where("message.new", |v| v["message"]["text"] == "eve is gone")
+            .await["type"],
+        "message.new"
+    );
+    e.expect_none("message.new", QUIET).await;
+
+    // message.deleted, then channel.deleted.
+    send(alice.request(Method::DELETE, &format!("/v1/messages/{id}"))).await;
+    assert_eq!(
+        b.expect("message.deleted").await["message"]["type"],
+        "deleted"
+    );
+    // channel.created for a new channel: its members are told and follow it.
+    send(
+        t.server(Method::POST, "/v1/channels")
+            .json(&json!({"type": "team", "id": "news", "members": ["bob"]})),
+    )
+    .await;
+    assert_eq!(
+        b.expect("notification.added_to_channel").await["channel"]["cid"],
+        "team:news"
+    );
+    assert_eq!(
+        server.expect("channel.created").await["channel"]["cid"],
+        "team:news"
+    );
+    send(
+        t.server(Method::POST, "/v1/channels/team/news/messages")
+            .json(&json!({"text": "news!", "user_id": "bob"})),
+    )
+    .await;
+    assert_eq!(
+        b.expect_where("message.new", |v| v["cid"] == "team:news")
+            .await["message"]["text"],
+        "news!"
+    );
+    a.expect_none("notification.added_to_channel", Duration::from_millis(50))
+        .await;
+    let (status, _) = send(t.server(Method::DELETE, "/v1/channels/messaging/room")).await;
+    assert_eq!(status, 204);
+    let gone = b.expect("channel.deleted").await;
+    assert_eq!(gone["cid"], "messaging:room");
+    assert!(
+        gone.get("seq").is_none(),
+        "channel.deleted is not resumable: {gone}"
+    );
+}
+
+async fn websocket_send_ack_idempotency_and_bad_frames(app: TestApp) {
+    let (_t, alice, bob, eve) = room(&app).await;
+    let mut a = alice.connect().await;
+    let mut b = bob.connect().await;
+    a.send(json!({"type": "message.send", "req_id": "r1", "cid": "messaging:room", "message": {"id": "c-1", "text": "via ws"}})).await;
+    let ack = a.expect("ack").await;
+    assert_eq!(ack["req_id"], "r1");
+    assert_eq!(ack["message"]["id"], "c-1");
+    assert_eq!(ack["message"]["seq"], 1);
+    assert_eq!(b.expect("message.new").await["message"]["id"], "c-1");
+    // Same id again: same message, stored once, announced once.
+    a.send(json!({"type": "message.send", "req_id": 2, "cid": "messaging:room", "message": {"id": "c-1", "text": "via ws"}})).await;
+    let again = a.expect("ack").await;
+    assert_eq!(again["req_id"], 2);
+    assert_eq!(again["message"]["seq"], 1);
+    b.expect_none("message.new", QUIET).await;
+    let (_, hist) = send(bob.request(Method::GET, "/v1/channels/messaging/room/messages")).await;
+    assert_eq!(
+        hist["items"].as_array().unwrap().len(),
+        1,
+        "the ack meant stored, once"
+    );
+
+    // Errors carry the req_id and a code; the connection stays up.
+    let mut e = eve.connect().await;
+    e.send(json!({"type": "message.send", "req_id": "x", "cid": "messaging:room", "message": {"text": "let me in"}})).await;
+    let err = e.expect("error").await;
+    assert_eq!(err["req_id"], "x");
+    assert_eq!(err["code"], "not_a_member");
+    e.send(json!({"type": "subscribe", "req_id": "s", "cids": ["messaging:room"]}))
+        .await;
+    assert_eq!(e.expect("error").await["code"], "not_a_member");
+    e.send_raw("{not json").await;
+    assert_eq!(e.expect("error").await["code"], "invalid_json");
+    e.send(json!({"type": "teleport"})).await;
+    assert!(
+        e.expect("error").await["detail"]
+            .as_str()
+            .unwrap()
+            .contains("unknown frame type")
+    );
+    e.send(json!({"type": "message.send", "req_id": 7, "cid": "messaging:room"}))
+        .await;
+    let missing = e.expect("error").await;
+    assert_eq!(missing["req_id"], 7);
+    assert!(
+        missing["detail"].as_str().unwrap().contains("message"),
+        "{missing}"
+    );
+    e.send(json!({"type": "ping", "req_id": "p"})).await;
+    assert_eq!(e.expect("pong").await["req_id"], "p");
+
+    // A flood of bad frames ends with a policy-violation close.
+    for _ in 0..20 {
+        e.send_raw("nonsense").await;
+    }
+    let (code, reason) = e.closed_with(Duration::from_secs(5)).await;
+    assert_eq!(code, 1008, "{reason}");
+    assert!(reason.contains("policy"), "{reason}");
+}
+
+async fn read_over_websocket(app: TestApp) {
+    let (_t, alice, bob, _) = room(&app).await;
+    say(&alice, "one").await;
+    let mut b = bob.connect().await;
+    let mut a = alice.connect().await;
+    b.send(json!({"type": "read", "cid": "messaging:room", "req_id": "r"}))
+        .await;
+    assert_eq!(b.expect("ack").await["req_id"], "r");
+    assert_eq!(a.expect("read.updated").await["last_read_seq"], 1);
+    let (_, unread) = send(bob.request(Method::GET, "/v1/me/unread")).await;
+    assert_eq!(unread["total_unread_count"], 0);
+}
+
+async fn resume_replays_exactly_the_missed_events(app: TestApp) {
+    let (_t, alice, bob, _) = room(&app).await;
+    let b = bob.connect().await;
+    let cursor = b.ready["cursors"]["messaging:room"].as_i64().unwrap();
+    drop(b);
+    let mut sent = Vec::new();
+    for i in 0..100 {
+        sent.push(
+            say(&alice, &format!("m{i}")).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let mut b = bob.connect().await;
+    b.send(json!({"type": "resume", "req_id": "res", "cursors": {"messaging:room": cursor}}))
+        .await;
+    let mut got = Vec::new();
+    loop {
+        let f = b.recv(Duration::from_secs(10)).await.expect("frame");
+        match f["type"].as_str().unwrap() {
+            "message.new" => got.push(f["message"]["id"].as_str().unwrap().to_owned()),
+            "resumed" => {
+                assert_eq!(f["req_id"], "res");
+                assert_eq!(f["cursors"]["messaging:room"], cursor + 100);
+                break;
+            }
+            other => panic!("unexpected {other}: {f}"),
+        }
+    }
+    assert_eq!(got, sent, "exactly the 100 missed messages, in order");
+    say(&alice, "live").await;
+    let live = b.expect("message.new").await;
+    assert_eq!(live["message"]["text"], "live");
+    b.expect_none("message.new", QUIET).await;
+
+    // A cursor the log cannot serve: resume.failed, so the client refetches.
+    let mut c = bob.connect().await;
+    c.send(json!({"type": "resume", "cursors": {"messaging:room": 0}}))
+        .await;
+    let mut replayed = 0;
+    loop {
+        let f = c.recv(Duration::from_secs(10)).await.expect("frame");
+        match f["type"].as_str().unwrap() {
+            "resumed" => break,
+            _ => replayed += 1,
+        }
+    }
+    assert_eq!(replayed, 102, "channel.created + 101 messages");
+}
+
+async fn typing_starts_stops_and_expires(app: TestApp) {
+    let (_t, alice, bob, eve) = room(&app).await;
+    let mut a = alice.connect().await;
+    let mut b = bob.connect().await;
+    a.send(json!({"type": "typing.start", "cid": "messaging:room"}))
+        .await;
+    let start = b.expect("typing.start").await;
+    assert_eq!(start["user_id"], "alice");
+    assert_eq!(start["cid"], "messaging:room");
+    assert!(start.get("seq").is_none(), "typing is ephemeral");
+    a.send(json!({"type": "typing.start", "cid": "messaging:room"}))
+        .await;
+    a.send(json!({"type": "typing.stop", "cid": "messaging:room"}))
+        .await;
+    assert_eq!(b.expect("typing.stop").await["user_id"], "alice");
+    assert!(
+        !b.backlog.iter().any(|v| v["type"] == "typing.start"),
+        "a refresh is not a new start"
+    );
+    // Not refreshed: the server ends it (timeout 600 ms in this test).
+    a.send(json!({"type": "typing.start", "cid": "messaging:room"}))
+        .await;
+    b.expect("typing.start").await;
+    let t0 = std::time::Instant::now();
+    b.expect("typing.stop").await;
+    let waited = t0.elapsed();
+    assert!(
+        waited >= Duration::from_millis(300) && waited < Duration::from_secs(3),
+        "{waited:?}"
+    );
+    let mut e = eve.connect().await;
+    e.send(json!({"type": "typing.start", "cid": "messaging:room", "req_id": 1}))
+        .await;
+    assert_eq!(e.expect("error").await["code"], "not_a_member");
+}
+
+async fn presence_goes_online_and_offline(app: TestApp) {
+    let (_t, alice, bob, eve) = room(&app).await;
+    let mut b = bob.connect().await;
+    let mut e = eve.connect().await;
+    let a = alice.connect().await;
+    let online = b
+        .expect_where("alice online", |v| {
+            v["type"] == "presence.changed" && v["user_id"] == "alice"
+        })
+        .await;
+    assert_eq!(online["online"], true);
+    drop(a);
+    let offline = b
+        .expect_where("alice offline", |v| {
+            v["type"] == "presence.changed" && v["user_id"] == "alice"
+        })
+        .await;
+    assert_eq!(offline["online"], false);
+    assert!(offline["last_active_at"].is_string());
+    // A flapping connection: gone and back within the delay is no news.
+    let a = alice.connect().await;
+    b.expect_where("alice online", |v| {
+        v["type"] == "presence.changed" && v["user_id"] == "alice"
+    })
+    .await;
+    drop(a);
+    let _a = alice.connect().await;
+    b.expect_none("presence.changed", Duration::from_millis(900))
+        .await;
+    // Eve shares no channel with alice: she is not told.
+    e.expect_none("presence.changed", Duration::from_millis(50))
+        .await;
+    assert!(
+        !e.backlog.iter().any(|v| v["user_id"] == "alice"),
+        "{:?}",
+        e.backlog
+    );
+}
+
+async fn sse_streams_and_resumes_with_last_event_id(app: TestApp) {
+    let (t, alice, bob, _) = room(&app).await;
+    let url = format!(
+        "{}/v1/events?api_key={}&token={}",
+        app.base, t.publishable_key, bob.token
+    );
+    let mut sse = Sse::open(&app.client, &url, None).await;
+    let (_, ready) = sse.expect("connection.ready").await;
+    assert_eq!(ready["user_id"], "bob");
+    say(&alice, "over sse").await;
+    let (id, ev) = sse.expect("message.new").await;
+    assert_eq!(ev["message"]["text"], "over sse");
+    let id = id.expect("persistent events carry an id");
+    assert_eq!(id, "messaging:room:2");
+    drop(sse);
+    for i in 0..3 {
+        say(&alice, &format!("missed {i}")).await;
+    }
+    let mut again = Sse::open(&app.client, &url, Some(&id)).await;
+    again.expect("connection.ready").await;
+    let mut texts = Vec::new();
+    for _ in 0..3 {
+        let (id, ev) = again.expect("message.new").await;
+        assert!(id.is_some());
+        texts.push(ev["message"]["text"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(texts, vec!["missed 0", "missed 1", "missed 2"]);
+    // Explicit channels and cursors work too, and refuse what the user may not read.
+    let url2 = format!("{url}&cids=messaging:room&cursors=messaging:room:4");
+    let mut third = Sse::open(&app.client, &url2, None).await;
+    let (_, ev) = third.expect("message.new").await;
+    assert_eq!(ev["message"]["text"], "missed 2");
+    expect_problem(
+        app.client.get(format!(
+            "{}/v1/events?api_key={}&token=nope",
+            app.base, t.publishable_key
+        )),
+        401,
+        "invalid_token",
+    )
+    .await;
+}
+
+async fn websocket_auth_is_checked(app: TestApp) {
+    let (t, _, _, _) = room(&app).await;
+    let url = format!(
+        "{}/v1/connect?api_key={}&token=forged",
+        parley_tests::realtime::ws_base(&app.base),
+        t.publishable_key
+    );
+    let err = Ws::open(&url, &[]).await.err().expect("refused");
+    assert!(err.to_string().contains("401"), "{err}");
+    let url = format!("{}/v1/connect", parley_tests::realtime::ws_base(&app.base));
+    let err = Ws::open(&url, &[]).await.err().expect("refused");
+    assert!(err.to_string().contains("401"), "{err}");
+}
+
+on_both_backends!(
+    every_event_reaches_members_only,
+    websocket_send_ack_idempotency_and_bad_frames,
+    read_over_websocket,
+    resume_replays_exactly_the_missed_events,
+    typing_starts_stops_and_expires,
+    presence_goes_online_and_offline,
+    sse_streams_and_resumes_with_last_event_id,
+    websocket_auth_is_checked,
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_past_the_limit_fails_cleanly() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.realtime.max_resume_events = 20).await;
+    let (_t, alice, bob, _) = room(&app).await;
+    for i in 0..30 {
+        say(&alice, &format!("m{i}")).await;
+    }
+    let mut b = bob.connect().await;
+    b.send(json!({"type": "resume", "cursors": {"messaging:room": 1}}))
+        .await;
+    let failed = b.expect("resume.failed").await;
+    assert_eq!(failed["cid"], "messaging:room");
+    assert_eq!(failed["reason"], "too_far_behind");
+    assert_eq!(failed["seq"], 31);
+    b.expect("resumed").await;
+    say(&alice, "after").await;
+    assert_eq!(b.expect("message.new").await["message"]["text"], "after");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_consumer_is_disconnected() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.realtime.send_queue = 8;
+        c.limits.server_requests_per_second = 0;
+    })
+    .await;
+    let (t, _alice, bob, _) = room(&app).await;
+    // Bob connects over a socket with a tiny receive buffer and then reads nothing.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(app.addr).await.unwrap();
+    let url = format!(
+        "{}/v1/connect?api_key={}&token={}",
+        parley_tests::realtime::ws_base(&app.base),
+        t.publishable_key,
+        bob.token
+    );
+    let (mut ws, _) = tokio_tungstenite::client_async(url, stream).await.unwrap();
+    let text = "x".repeat(4_000);
+    let total = 1_500;
+    let mut tasks = Vec::new();
+    for w in 0..6 {
+        let t = t.clone();
+        let text = text.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..total / 6 {
+                let _ = send(t.server(Method::POST, "/v1/channels/messaging/room/messages").json(&json!({"text": text, "user_id": if w % 2 == 0 { "alice" } else { "bob" }}))).await;
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    // Now read: the buffered frames, then the end of the connection, well before all 1,500.
+    use futures_util::StreamExt;
+    let mut received = 0;
+    let mut close = None;
+    while let Ok(Some(msg)) = tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+        match msg {
+            Ok(tokio_tungstenite::tungstenite::Message::Text(t)) if t.contains("message.new") => {
+                received += 1
+            }
+            Ok(tokio_tungstenite::tungstenite::Message::Close(f)) => {
+                close = f;
+                break;
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    assert!(
+        received < total,
+        "a slow reader was kept and fed all {received} events"
+    );
+    if let Some(f) = close {
+        assert_eq!(u16::from(f.code), 1008);
+        assert!(f.reason.contains("slow consumer"), "{}", f.reason);
+    }
+    assert_eq!(
+        app.running
+            .as_ref()
+            .unwrap()
+            .ctx
+            .realtime
+            .hub
+            .connection_count(),
+        0,
+        "the slow connection is gone"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_caps_are_enforced() {
+    let app =
+        TestApp::spawn_with(Backend::Sqlite, |c| c.realtime.max_connections_per_user = 2).await;
+    let (_t, alice, _, _) = room(&app).await;
+    let _one = alice.connect().await;
+    let _two = alice.connect().await;
+    let url = format!(
+        "{}/v1/connect?api_key={}&token={}",
+        parley_tests::realtime::ws_base(&app.base),
+        alice.tenant.publishable_key,
+        alice.token
+    );
+    let err = Ws::open(&url, &[])
+        .await
+        .err()
+        .expect("third connection refused");
+    assert!(err.to_string().contains("429"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_tells_clients_to_reconnect_elsewhere() {
+    let mut app = TestApp::spawn(Backend::Sqlite).await;
+    let (_t, alice, _, _) = room(&app).await;
+    let mut a = alice.connect().await;
+    let running = app.running.take().unwrap();
+    let stop = tokio::spawn(running.shutdown());
+    let (code, reason) = a.closed_with(Duration::from_secs(5)).await;
+    assert_eq!(code, 1012, "{reason}");
+    assert!(reason.contains("reconnect elsewhere"), "{reason}");
+    stop.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follower_heals_a_gap_with_resume() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (_t, alice, bob, _) = room(&app).await;
+    let mut b = bob.connect().await;
+    // Pretend the follower missed event 2 (first message): it must resume and end complete.
+    let mut f = Follower::new("messaging:room", 1);
+    say(&alice, "a").await;
+    say(&alice, "b").await;
+    let first = b.expect("message.new").await;
+    assert_eq!(first["seq"], 2);
+    let second = b.expect("message.new").await;
+    f.feed(&mut b, second).await;
+    assert_eq!(f.resumes, 1);
+    while f.messages.len() < 2 {
+        let frame = b.recv(Duration::from_secs(5)).await.expect("frame");
+        f.feed(&mut b, frame).await;
+    }
+    assert_eq!(f.message_seqs(), vec![1, 2]);
+}
