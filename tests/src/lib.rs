@@ -101,7 +101,6 @@ impl TestApp {
 
     /// Starts with a configuration adjusted by `tweak` (limits, tokens…).
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Self {
-        let data_dir = tempfile::tempdir().expect("temp dir");
         let (pg, url) = match backend {
             Backend::Sqlite => (None, None),
             Backend::Postgres => {
@@ -109,7 +108,22 @@ impl TestApp {
                 (Some(db), Some(url))
             }
         };
-        let mut config = Config::for_tests(data_dir.path().to_path_buf(), url);
+        let mut app = Self::spawn_on(url, tweak).await;
+        app._pg = pg;
+        app.backend = backend;
+        app
+    }
+
+    /// Starts a node on an existing database (several nodes may share one).
+    pub async fn spawn_on(database_url: Option<String>, tweak: impl FnOnce(&mut Config)) -> Self {
+        let backend = if database_url.is_some() {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        };
+        let pg = None;
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::for_tests(data_dir.path().to_path_buf(), database_url);
         tweak(&mut config);
         let running = spawn(
             config,
@@ -146,6 +160,14 @@ impl TestApp {
     }
 
     /// Creates a tenant through the operator API.
+    /// The same tenant, reached through this node.
+    pub fn on(&self, tenant: &Tenant) -> Tenant {
+        Tenant {
+            app_base: self.base.clone(),
+            ..tenant.clone()
+        }
+    }
+
     pub async fn tenant(&self, name: &str) -> Tenant {
         let (status, body) = send(
             self.admin(Method::POST, "/admin/v1/tenants")

@@ -3,6 +3,7 @@
 
 mod auth;
 mod channels;
+mod cluster;
 mod conventions;
 mod isolation;
 mod messages;

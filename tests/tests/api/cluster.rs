@@ -1,0 +1,331 @@
+//! Several nodes on PostgreSQL + Redis behave as one service: events and typing cross nodes,
+//! a node killed with SIGKILL loses no message for its clients (they reconnect elsewhere and
+//! resume), its users go offline, and a Redis outage only pauses cross-node delivery.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use parley_tests::realtime::{Follower, Ws};
+use parley_tests::*;
+use reqwest::Method;
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+const ADMIN: &str = "adm_cluster_test_token";
+
+fn redis_url() -> String {
+    std::env::var("PARLEY_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+struct Node {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+fn node_command(db: &str, redis: &str, prefix: &str, dir: &std::path::Path) -> Command {
+    let config = dir.join("parley.toml");
+    std::fs::write(&config, "[realtime]\npresence_offline_delay_ms = 300\n").unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_parley-node"));
+    cmd.arg("--config")
+        .arg(&config)
+        .env("PARLEY_BIND", "127.0.0.1:0")
+        .env("PARLEY_DATA_DIR", dir)
+        .env("PARLEY_DATABASE_URL", db)
+        .env("PARLEY_REDIS_URL", redis)
+        .env("PARLEY_REDIS_PREFIX", prefix)
+        .env("PARLEY_ADMIN_TOKEN", ADMIN)
+        .env("PARLEY_LOG", "warn")
+        .kill_on_drop(true);
+    cmd
+}
+
+async fn start_node(db: &str, redis: &str, prefix: &str) -> Node {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = node_command(db, redis, prefix, dir.path())
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start parley-node");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let base = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(rest) = line.strip_prefix("parley listening on ") {
+                return rest.split_whitespace().next().unwrap().to_owned();
+            }
+        }
+        panic!("node exited before listening");
+    })
+    .await
+    .expect("node start timeout");
+    // Keep draining stdout so the node never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Node {
+        child,
+        base,
+        _dir: dir,
+    }
+}
+
+async fn migrate(db: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let status = node_command(db, &redis_url(), "unused", dir.path())
+        .arg("migrate")
+        .stdout(Stdio::null())
+        .status()
+        .await
+        .unwrap();
+    assert!(status.success());
+}
+
+fn tenant_on(t: &Tenant, node: &Node) -> Tenant {
+    Tenant {
+        app_base: node.base.clone(),
+        ..t.clone()
+    }
+}
+
+async fn create_tenant(client: &reqwest::Client, node: &Node) -> Tenant {
+    let (status, body) = send(
+        client
+            .post(format!("{}/admin/v1/tenants", node.base))
+            .bearer_auth(ADMIN)
+            .json(&json!({"name": "Acme"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    Tenant {
+        app_base: node.base.clone(),
+        client: client.clone(),
+        id: body["tenant"]["id"].as_str().unwrap().to_owned(),
+        publishable_key: body["publishable_key"].as_str().unwrap().to_owned(),
+        secret_key: body["secret_key"].as_str().unwrap().to_owned(),
+        signing_secret: body["signing_secret"].as_str().unwrap().to_owned(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_nodes_share_events_and_survive_a_killed_node() {
+    let (_db, url) = PgDatabase::create().await;
+    migrate(&url).await;
+    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let a = start_node(&url, &redis_url(), &prefix).await;
+    let b = start_node(&url, &redis_url(), &prefix).await;
+    let mut c = start_node(&url, &redis_url(), &prefix).await;
+    let client = reqwest::Client::new();
+    let t = create_tenant(&client, &a).await;
+    for u in ["alice", "bob", "carol", "dave"] {
+        t.create_user(u).await;
+    }
+    send(
+        t.server(Method::POST, "/v1/channels").json(
+            &json!({"type": "messaging", "id": "room", "members": ["alice", "bob", "carol"]}),
+        ),
+    )
+    .await;
+    send(
+        t.server(Method::POST, "/v1/channels")
+            .json(&json!({"type": "messaging", "id": "dm", "members": ["alice", "dave"]})),
+    )
+    .await;
+    let alice = t.user("alice").await;
+    let bob = t.user("bob").await;
+    let carol = t.user("carol").await;
+    let dave = t.user("dave").await;
+    let mut wa = alice.connect_to(&a.base).await;
+    let mut wb = bob.connect_to(&b.base).await;
+    let mut wc = carol.connect_to(&c.base).await;
+    let _wd = dave.connect_to(&c.base).await;
+    wa.expect_where("dave online", |v| {
+        v["type"] == "presence.changed" && v["user_id"] == "dave"
+    })
+    .await;
+
+    // A message sent on node A reaches clients on B and C.
+    let (status, _) = send(
+        tenant_on(&t, &a)
+            .server(Method::POST, "/v1/channels/messaging/room/messages")
+            .json(&json!({"text": "across", "user_id": "alice"})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(wb.expect("message.new").await["message"]["text"], "across");
+    let first = wc.expect("message.new").await;
+    assert_eq!(first["message"]["text"], "across");
+    // Typing crosses nodes too.
+    wb.send(json!({"type": "typing.start", "cid": "messaging:room"}))
+        .await;
+    assert_eq!(wa.expect("typing.start").await["user_id"], "bob");
+
+    // Messages flow through A and B while C is killed; Carol reconnects to A and resumes.
+    let mut follower = Follower::new("messaging:room", first["seq"].as_i64().unwrap() - 1);
+    follower.feed(&mut wc, first).await;
+    let total: usize = 150;
+    let (ta, tb) = (tenant_on(&t, &a), tenant_on(&t, &b));
+    let sender = tokio::spawn(async move {
+        for i in 0..total {
+            let via = if i % 2 == 0 { &ta } else { &tb };
+            let (status, body) = send(
+                via.server(Method::POST, "/v1/channels/messaging/room/messages")
+                    .json(&json!({"text": format!("m{i}"), "user_id": "alice"})),
+            )
+            .await;
+            assert_eq!(status, 201, "{body}");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    });
+    let mut killed = false;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut ws: Ws = wc;
+    while follower.messages.len() < total + 1 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {} of {} messages",
+            follower.messages.len(),
+            total + 1
+        );
+        if !killed && follower.messages.len() >= 40 {
+            c.child.start_kill().unwrap();
+            let _ = c.child.wait().await;
+            killed = true;
+        }
+        match ws.recv(Duration::from_secs(2)).await {
+            Some(frame) => follower.feed(&mut ws, frame).await,
+            None if ws.closed.is_some() => {
+                ws = carol.connect_to(&a.base).await;
+                follower.resume(&mut ws).await;
+            }
+            None => {}
+        }
+    }
+    sender.await.unwrap();
+    assert!(killed);
+    assert_eq!(
+        follower.message_seqs(),
+        (1..=(total as i64 + 1)).collect::<Vec<_>>()
+    );
+    assert!(follower.resumes >= 1);
+
+    // Dave was only on the dead node: the survivors take him offline.
+    let offline = wa
+        .expect_where("dave offline", |v| {
+            v["type"] == "presence.changed" && v["user_id"] == "dave" && v["online"] == false
+        })
+        .await;
+    assert!(offline["last_active_at"].is_string());
+    drop(b);
+}
+
+struct PrivateRedis {
+    child: Child,
+    port: u16,
+}
+
+impl PrivateRedis {
+    async fn start(port: u16) -> Self {
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("redis-server on PATH");
+        for _ in 0..50 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Self { child, port }
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_outage_keeps_local_delivery_and_heals() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut redis = PrivateRedis::start(port).await;
+    let (_db, url) = PgDatabase::create().await;
+    let redis_url = redis.url();
+    let tweak = |c: &mut parley_core::config::Config| {
+        c.redis_url = Some(redis_url.clone());
+        c.admin_token = Some(ADMIN.to_owned().into());
+    };
+    let n1 = TestApp::spawn_on(Some(url.clone()), tweak).await;
+    let n2 = TestApp::spawn_on(Some(url.clone()), tweak).await;
+    let t = n1.tenant("Acme").await;
+    for u in ["alice", "bob", "carol"] {
+        t.create_user(u).await;
+    }
+    send(
+        t.server(Method::POST, "/v1/channels").json(
+            &json!({"type": "messaging", "id": "room", "members": ["alice", "bob", "carol"]}),
+        ),
+    )
+    .await;
+    let bob = t.user("bob").await;
+    let carol = t.user("carol").await;
+    let mut wb = bob.connect_to(&n2.base).await;
+    let mut wc = carol.connect_to(&n1.base).await;
+    let post = |text: &str| {
+        t.server(Method::POST, "/v1/channels/messaging/room/messages")
+            .json(&json!({"text": text, "user_id": "alice"}))
+    };
+    // Wait until the nodes' subscriptions are up: the first message crosses.
+    assert_eq!(send(post("before")).await.0, 201);
+    assert_eq!(wb.expect("message.new").await["message"]["text"], "before");
+    wc.expect("message.new").await;
+
+    // Redis goes down: sends still succeed and same-node clients still get them.
+    redis.child.start_kill().unwrap();
+    let _ = redis.child.wait().await;
+    assert_eq!(send(post("during")).await.0, 201);
+    assert_eq!(wc.expect("message.new").await["message"]["text"], "during");
+
+    // Redis comes back: the nodes reconnect by themselves; bob heals the gap with resume.
+    let _redis = PrivateRedis::start(port).await;
+    let mut follower = Follower::new("messaging:room", 2);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let mut i = 0;
+    while follower.messages.len() < 3 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "cross-node delivery did not recover: {:?}",
+            follower.messages
+        );
+        if i < 20 {
+            assert_eq!(send(post(&format!("after {i}"))).await.0, 201);
+            i += 1;
+        }
+        if let Some(frame) = wb.recv(Duration::from_millis(500)).await {
+            follower.feed(&mut wb, frame).await;
+        }
+    }
+    let seqs = follower.message_seqs();
+    assert_eq!(
+        seqs[..3],
+        [2, 3, 4],
+        "the message sent during the outage was recovered by resume"
+    );
+    drop(n2);
+}
