@@ -1,0 +1,641 @@
+//! The scenarios: fanout, rooms, idle, send, cluster. Each prints a progress line while it runs
+//! and returns a report for the summary table (or JSON).
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use futures_util::stream::{SplitSink, StreamExt};
+use futures_util::{SinkExt, stream};
+use serde::Serialize;
+use serde_json::json;
+use tokio::sync::Mutex;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::metrics::{Latency, Recorder};
+use crate::proto::{Proto, Socket, source_ip};
+use crate::server::{ParleyOptions, ProcStats, Server};
+use crate::setup::{self, Tenant};
+use crate::{Common, Target};
+
+const PAD: &str = "lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor";
+
+/// One measured step.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub label: String,
+    /// Messages (or sends) per second offered.
+    pub rate: f64,
+    /// Deliveries per second measured (fan-out: messages × receivers).
+    pub deliveries_per_s: f64,
+    pub latency: Latency,
+    pub server_cpu_s: f64,
+    pub server_cpu_us_per_delivery: f64,
+    pub server_rss_mib: f64,
+    pub server_peak_rss_mib: f64,
+    pub ok: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub scenario: String,
+    pub target: String,
+    pub params: serde_json::Value,
+    pub rows: Vec<Row>,
+    pub notes: Vec<String>,
+}
+
+fn progress(line: &str) {
+    let mut err = std::io::stderr();
+    let _ = write!(err, "\r\x1b[2K{line}");
+    let _ = err.flush();
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+/// Servers under test, with their summed stats.
+pub struct Servers(pub Vec<Server>);
+
+impl Servers {
+    fn stats(&self) -> ProcStats {
+        self.0
+            .iter()
+            .map(Server::stats)
+            .fold(ProcStats::default(), |a, b| ProcStats {
+                cpu_s: a.cpu_s + b.cpu_s,
+                rss_kib: a.rss_kib + b.rss_kib,
+                peak_rss_kib: a.peak_rss_kib + b.peak_rss_kib,
+            })
+    }
+
+    pub async fn stop(self) {
+        for s in self.0 {
+            s.kill().await;
+        }
+    }
+}
+
+/// Starts the target and returns how to speak to it (for Parley: with a fresh tenant).
+async fn start(
+    target: Target,
+    opts: &ParleyOptions,
+    nodes: usize,
+) -> anyhow::Result<(Servers, Vec<Proto>, Option<Tenant>)> {
+    let mut servers = Vec::new();
+    for _ in 0..nodes.max(1) {
+        servers.push(Server::start(target, opts).await?);
+    }
+    let (protos, tenant) = match target {
+        Target::Parley => {
+            let t = setup::tenant(&servers[0].base).await?;
+            let protos = servers
+                .iter()
+                .map(|s| Proto::Parley {
+                    port: s.port,
+                    publishable_key: t.publishable_key.clone(),
+                    signing_secret: t.signing_secret.clone(),
+                })
+                .collect();
+            (protos, Some(t))
+        }
+        Target::Socketio | Target::Flask => (
+            servers
+                .iter()
+                .map(|s| Proto::SocketIo { port: s.port })
+                .collect(),
+            None,
+        ),
+        Target::Ceiling => (
+            servers
+                .iter()
+                .map(|s| Proto::Ceiling { port: s.port })
+                .collect(),
+            None,
+        ),
+    };
+    Ok((Servers(servers), protos, tenant))
+}
+
+type Sink = SplitSink<Socket, Message>;
+
+/// Opens `n` connections (bounded concurrency), each joining its room, with a reader task that
+/// records deliveries. Returns the write halves.
+async fn open_receivers(
+    protos: &[Proto],
+    users: Vec<(String, String)>,
+    subscribe: bool,
+    spread: usize,
+    recorder: &Arc<Recorder>,
+    dropped: &Arc<AtomicU64>,
+) -> anyhow::Result<Vec<Arc<Mutex<Sink>>>> {
+    let opened = Arc::new(AtomicUsize::new(0));
+    let total = users.len();
+    let results: Vec<anyhow::Result<(usize, Socket)>> =
+        stream::iter(users.into_iter().enumerate().map(|(i, (user, room))| {
+            let proto = protos[i % protos.len()].clone();
+            let opened = Arc::clone(&opened);
+            async move {
+                let ws = proto
+                    .join(source_ip(i, spread), &user, &room, subscribe)
+                    .await
+                    .with_context(|| format!("connection {i}"))?;
+                let n = opened.fetch_add(1, Ordering::Relaxed) + 1;
+                if n.is_multiple_of(500) || n == total {
+                    progress(&format!("connected {n}/{total}"));
+                }
+                Ok((i, ws))
+            }
+        }))
+        .buffer_unordered(128)
+        .collect()
+        .await;
+    let mut sockets: Vec<(usize, Socket)> = results.into_iter().collect::<anyhow::Result<_>>()?;
+    sockets.sort_by_key(|(i, _)| *i);
+    let mut sinks = Vec::with_capacity(sockets.len());
+    for (i, ws) in sockets {
+        let (sink, mut rx) = ws.split();
+        let sink = Arc::new(Mutex::new(sink));
+        let writer = Arc::clone(&sink);
+        let recorder = Arc::clone(recorder);
+        let dropped = Arc::clone(dropped);
+        let proto = protos[i % protos.len()].clone();
+        tokio::spawn(async move {
+            while let Some(msg) = rx.next().await {
+                match msg {
+                    Ok(Message::Text(t)) => {
+                        if let Some(reply) = proto.reply_to(&t) {
+                            let _ = writer.lock().await.send(Message::text(reply)).await;
+                        } else {
+                            recorder.record(i, &t);
+                        }
+                    }
+                    Ok(Message::Close(_)) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+            dropped.fetch_add(1, Ordering::Relaxed);
+        });
+        sinks.push(sink);
+    }
+    eprintln!();
+    Ok(sinks)
+}
+
+/// Sends at `rate` messages per second for `duration`, picking the sender with `pick`.
+async fn pace(
+    rate: f64,
+    duration: Duration,
+    recorder: &Recorder,
+    mut send: impl FnMut(u64, String) -> futures_util::future::BoxFuture<'static, ()>,
+) -> u64 {
+    let start = tokio::time::Instant::now();
+    let mut sent = 0u64;
+    let mut last_progress = Instant::now();
+    loop {
+        let due = start + Duration::from_secs_f64(sent as f64 / rate);
+        if due.duration_since(start) >= duration {
+            break;
+        }
+        tokio::time::sleep_until(due).await;
+        send(sent, recorder.body(PAD)).await;
+        sent += 1;
+        if last_progress.elapsed() > Duration::from_secs(1) {
+            last_progress = Instant::now();
+            progress(&format!(
+                "rate {rate}/s: sent {sent}, delivered {}",
+                recorder.count()
+            ));
+        }
+    }
+    sent
+}
+
+/// Runs rate steps until p99 exceeds the bound or deliveries fall short.
+#[allow(clippy::too_many_arguments)]
+async fn steps(
+    label: &str,
+    rates: &[f64],
+    per_message: f64,
+    common: &Common,
+    servers: &Servers,
+    recorder: &Arc<Recorder>,
+    dropped: &Arc<AtomicU64>,
+    mut send: impl FnMut(u64, String) -> futures_util::future::BoxFuture<'static, ()>,
+) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let duration = Duration::from_secs_f64(common.duration_s);
+    for &rate in rates {
+        recorder.finish_step();
+        let before = servers.stats();
+        let t0 = Instant::now();
+        let sent = pace(rate, duration, recorder, &mut send).await;
+        tokio::time::sleep(Duration::from_millis(common.grace_ms)).await;
+        let elapsed = t0.elapsed().as_secs_f64() - common.grace_ms as f64 / 1000.0;
+        let after = servers.stats();
+        let latency = recorder.finish_step();
+        let expected = sent as f64 * per_message;
+        let deliveries = latency.count as f64;
+        let cpu = after.cpu_s - before.cpu_s;
+        let complete = deliveries >= expected * 0.99;
+        let ok = complete
+            && latency.p99_ms <= common.p99_bound_ms
+            && dropped.load(Ordering::Relaxed) == 0;
+        let row = Row {
+            label: label.to_owned(),
+            rate,
+            deliveries_per_s: deliveries / elapsed.max(0.001),
+            server_cpu_s: cpu,
+            server_cpu_us_per_delivery: if deliveries > 0.0 {
+                cpu * 1e6 / deliveries
+            } else {
+                0.0
+            },
+            server_rss_mib: mib(after.rss_kib),
+            server_peak_rss_mib: mib(after.peak_rss_kib),
+            ok,
+            latency,
+        };
+        progress("");
+        eprintln!(
+            "{label} rate {rate}/s: {:.0} deliveries/s, p50 {:.1} ms, p99 {:.1} ms, {:.2} µs CPU/delivery, {}{}",
+            row.deliveries_per_s,
+            row.latency.p50_ms,
+            row.latency.p99_ms,
+            row.server_cpu_us_per_delivery,
+            if complete { "complete" } else { "INCOMPLETE" },
+            if ok { "" } else { " -> over the bound" }
+        );
+        rows.push(row);
+        if !ok {
+            break;
+        }
+    }
+    rows
+}
+
+fn sender_fn(
+    sink: Arc<Mutex<Sink>>,
+    proto: Proto,
+    room: String,
+) -> impl FnMut(u64, String) -> futures_util::future::BoxFuture<'static, ()> {
+    move |i, body| {
+        let sink = Arc::clone(&sink);
+        let frame = proto.send_frame(&room, &body, i);
+        Box::pin(async move {
+            let _ = sink.lock().await.send(Message::text(frame)).await;
+        })
+    }
+}
+
+/// One room, N subscribers, one sender at increasing rates.
+pub async fn fanout(
+    common: &Common,
+    subscribers: usize,
+    rates: &[f64],
+    nodes: usize,
+) -> anyhow::Result<Report> {
+    let (servers, protos, tenant) = start(common.target, &common.parley, nodes).await?;
+    let room = match &tenant {
+        Some(t) => {
+            t.users(&["sender".to_owned()]).await?;
+            t.channel("livestream", "bench", &["sender".to_owned()])
+                .await?;
+            "livestream:bench".to_owned()
+        }
+        None => "bench".to_owned(),
+    };
+    let recorder = Arc::new(Recorder::new());
+    let dropped = Arc::new(AtomicU64::new(0));
+    let users = (0..subscribers)
+        .map(|i| (format!("sub{i}"), room.clone()))
+        .collect();
+    let _receivers =
+        open_receivers(&protos, users, true, common.source_ips, &recorder, &dropped).await?;
+    let sender_ws = protos[0]
+        .join(source_ip(0, common.source_ips), "sender", &room, false)
+        .await?;
+    let (sink, mut rx) = sender_ws.split();
+    let sink = Arc::new(Mutex::new(sink));
+    let pong = Arc::clone(&sink);
+    let sender_proto = protos[0].clone();
+    tokio::spawn(async move {
+        while let Some(Ok(msg)) = rx.next().await {
+            if let Message::Text(t) = msg
+                && let Some(r) = sender_proto.reply_to(&t)
+            {
+                let _ = pong.lock().await.send(Message::text(r)).await;
+            }
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let label = format!("{} fanout x{subscribers}", common.target.name());
+    let rows = steps(
+        &label,
+        rates,
+        subscribers as f64,
+        common,
+        &servers,
+        &recorder,
+        &dropped,
+        sender_fn(sink, protos[0].clone(), room),
+    )
+    .await;
+    servers.stop().await;
+    Ok(Report {
+        scenario: if nodes > 1 {
+            "cluster".into()
+        } else {
+            "fanout".into()
+        },
+        target: common.target.name().into(),
+        params: json!({"subscribers": subscribers, "nodes": nodes, "duration_s": common.duration_s, "p99_bound_ms": common.p99_bound_ms}),
+        rows,
+        notes: Vec::new(),
+    })
+}
+
+/// Many small rooms with random senders.
+pub async fn rooms(
+    common: &Common,
+    channels: usize,
+    members: usize,
+    rates: &[f64],
+) -> anyhow::Result<Report> {
+    let (servers, protos, tenant) = start(common.target, &common.parley, 1).await?;
+    let mut users = Vec::with_capacity(channels * members);
+    for c in 0..channels {
+        for m in 0..members {
+            users.push((format!("u{c}x{m}"), format!("r{c}")));
+        }
+    }
+    let mut notes = Vec::new();
+    let subscribe = match &tenant {
+        Some(t) => {
+            progress("creating users and channels");
+            let ids: Vec<String> = users.iter().map(|(u, _)| u.clone()).collect();
+            t.users(&ids).await?;
+            let specs = (0..channels)
+                .map(|c| {
+                    (
+                        "messaging".to_owned(),
+                        format!("r{c}"),
+                        (0..members).map(|m| format!("u{c}x{m}")).collect(),
+                    )
+                })
+                .collect();
+            t.channels(specs).await?;
+            for u in &mut users {
+                u.1 = format!("messaging:{}", u.1);
+            }
+            notes.push("Parley: members are subscribed to their channel at connect; every message is persisted".into());
+            false
+        }
+        None => true,
+    };
+    if common.target == Target::Ceiling {
+        anyhow::bail!("the ceiling server has a single room; the rooms scenario does not apply");
+    }
+    let recorder = Arc::new(Recorder::new());
+    let dropped = Arc::new(AtomicU64::new(0));
+    let rooms_of: Vec<String> = users.iter().map(|(_, r)| r.clone()).collect();
+    let sinks = open_receivers(
+        &protos,
+        users,
+        subscribe,
+        common.source_ips,
+        &recorder,
+        &dropped,
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let proto = protos[0].clone();
+    let mut rng: u64 = 0x9E37_79B9_7F4A_7C15;
+    let send = move |i: u64, body: String| -> futures_util::future::BoxFuture<'static, ()> {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let who = (rng % sinks.len() as u64) as usize;
+        let sink = Arc::clone(&sinks[who]);
+        let frame = proto.send_frame(&rooms_of[who], &body, i);
+        Box::pin(async move {
+            let _ = sink.lock().await.send(Message::text(frame)).await;
+        })
+    };
+    let label = format!("{} rooms {channels}x{members}", common.target.name());
+    let rows = steps(
+        &label,
+        rates,
+        members as f64,
+        common,
+        &servers,
+        &recorder,
+        &dropped,
+        send,
+    )
+    .await;
+    servers.stop().await;
+    Ok(Report {
+        scenario: "rooms".into(),
+        target: common.target.name().into(),
+        params: json!({"channels": channels, "members": members, "duration_s": common.duration_s}),
+        rows,
+        notes,
+    })
+}
+
+/// Idle authenticated connections and the server's memory per connection.
+pub async fn idle(common: &Common, connections: usize) -> anyhow::Result<Report> {
+    let (servers, protos, _tenant) = start(common.target, &common.parley, 1).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = servers.stats();
+    let recorder = Arc::new(Recorder::new());
+    let dropped = Arc::new(AtomicU64::new(0));
+    let room = if common.target == Target::Parley {
+        "livestream:none"
+    } else {
+        "idle"
+    };
+    let users = (0..connections)
+        .map(|i| (format!("idle{i}"), room.to_owned()))
+        .collect();
+    let t0 = Instant::now();
+    let sinks = open_receivers(
+        &protos,
+        users,
+        false,
+        common.source_ips,
+        &recorder,
+        &dropped,
+    )
+    .await?;
+    let connect_s = t0.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let after = servers.stats();
+    let per_conn_kib =
+        (after.rss_kib.saturating_sub(before.rss_kib)) as f64 / connections.max(1) as f64;
+    let open = connections as u64 - dropped.load(Ordering::Relaxed);
+    let notes = vec![
+        format!("{open} of {connections} connections open after settling"),
+        format!("opened in {connect_s:.1} s"),
+        format!(
+            "server RSS {:.1} MiB before, {:.1} MiB after",
+            mib(before.rss_kib),
+            mib(after.rss_kib)
+        ),
+        format!(
+            "{per_conn_kib:.2} KiB per connection; 1M connections ≈ {:.1} GiB",
+            per_conn_kib * 1e6 / 1024.0 / 1024.0
+        ),
+    ];
+    for n in &notes {
+        eprintln!("{n}");
+    }
+    drop(sinks);
+    servers.stop().await;
+    Ok(Report {
+        scenario: "idle".into(),
+        target: common.target.name().into(),
+        params: json!({"connections": connections, "open": open, "kib_per_connection": per_conn_kib, "connect_s": connect_s}),
+        rows: vec![Row {
+            label: format!("{} idle x{connections}", common.target.name()),
+            rate: 0.0,
+            deliveries_per_s: 0.0,
+            latency: Latency::default(),
+            server_cpu_s: after.cpu_s - before.cpu_s,
+            server_cpu_us_per_delivery: 0.0,
+            server_rss_mib: mib(after.rss_kib),
+            server_peak_rss_mib: mib(after.peak_rss_kib),
+            ok: open == connections as u64,
+        }],
+        notes,
+    })
+}
+
+/// Persisted sends per second through REST or WebSocket `message.send`, `concurrency` senders
+/// each waiting for its answer before sending again.
+pub async fn send(common: &Common, via_ws: bool, concurrency: usize) -> anyhow::Result<Report> {
+    anyhow::ensure!(
+        common.target == Target::Parley,
+        "the send scenario measures Parley's persisted sends"
+    );
+    let (servers, protos, tenant) = start(Target::Parley, &common.parley, 1).await?;
+    let t = tenant.context("tenant")?;
+    let ids: Vec<String> = (0..concurrency).map(|i| format!("w{i}")).collect();
+    t.users(&ids).await?;
+    t.channel("messaging", "bench", &ids).await?;
+    let recorder = Arc::new(Recorder::new());
+    recorder.finish_step();
+    let duration = Duration::from_secs_f64(common.duration_s);
+    let before = servers.stats();
+    let t0 = Instant::now();
+    let done = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for (i, user) in ids.iter().enumerate() {
+        let recorder = Arc::clone(&recorder);
+        let done = Arc::clone(&done);
+        let user = user.clone();
+        let t = t.clone();
+        let proto = protos[0].clone();
+        let spread = common.source_ips;
+        tasks.push(tokio::spawn(async move {
+            let mut ws = if via_ws {
+                Some(proto.join(source_ip(i, spread), &user, "", false).await?)
+            } else {
+                None
+            };
+            let mut n = 0u64;
+            while t0.elapsed() < duration {
+                let body = recorder.body(PAD);
+                let start = recorder.now_us();
+                match ws.as_mut() {
+                    Some(ws) => {
+                        ws.send(Message::text(proto.send_frame("messaging:bench", &body, n)))
+                            .await?;
+                        loop {
+                            match ws.next().await {
+                                Some(Ok(Message::Text(f))) if f.contains("\"ack\"") => break,
+                                Some(Ok(Message::Text(f)))
+                                    if f.contains("\"error\"") && f.contains("req_id") =>
+                                {
+                                    anyhow::bail!("send failed: {f}")
+                                }
+                                Some(Ok(_)) => {}
+                                _ => anyhow::bail!("connection lost"),
+                            }
+                        }
+                    }
+                    None => {
+                        let res = t
+                            .post("/v1/channels/messaging/bench/messages")
+                            .json(&json!({"text": body, "user_id": user}))
+                            .send()
+                            .await?;
+                        anyhow::ensure!(
+                            res.status().as_u16() == 201,
+                            "send answered {}",
+                            res.status()
+                        );
+                    }
+                }
+                recorder.record(i, &format!("bench:{}:{start}:", recorder.step()));
+                n += 1;
+                let total = done.fetch_add(1, Ordering::Relaxed) + 1;
+                if i == 0 && n.is_multiple_of(50) {
+                    progress(&format!("sent {total}"));
+                }
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    let elapsed = t0.elapsed().as_secs_f64();
+    let after = servers.stats();
+    let latency = recorder.finish_step();
+    progress("");
+    let total = done.load(Ordering::Relaxed) as f64;
+    let backend = if common
+        .parley
+        .database_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("postgres"))
+    {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let label = format!(
+        "send {} {backend} x{concurrency}",
+        if via_ws { "ws" } else { "rest" }
+    );
+    let cpu = after.cpu_s - before.cpu_s;
+    eprintln!(
+        "{label}: {:.0} sends/s, p50 {:.2} ms, p99 {:.2} ms",
+        total / elapsed,
+        latency.p50_ms,
+        latency.p99_ms
+    );
+    servers.stop().await;
+    Ok(Report {
+        scenario: "send".into(),
+        target: "parley".into(),
+        params: json!({"via": if via_ws { "ws" } else { "rest" }, "backend": backend, "concurrency": concurrency, "duration_s": common.duration_s}),
+        rows: vec![Row {
+            label,
+            rate: total / elapsed,
+            deliveries_per_s: total / elapsed,
+            server_cpu_us_per_delivery: if total > 0.0 { cpu * 1e6 / total } else { 0.0 },
+            server_cpu_s: cpu,
+            server_rss_mib: mib(after.rss_kib),
+            server_peak_rss_mib: mib(after.peak_rss_kib),
+            ok: total > 0.0,
+            latency,
+        }],
+        notes: Vec::new(),
+    })
+}
