@@ -126,6 +126,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve => {
+            // Each realtime connection holds a socket: use the whole open-files allowance.
+            if let Ok(n) = rlimit::increase_nofile_limit(u64::MAX) {
+                tracing::debug!(limit = n, "open files limit");
+            }
             let config = cli.load_config()?;
             let backend = if config.is_sqlite() {
                 "SQLite"
