@@ -3,7 +3,8 @@
 //! filter that keeps replayed and live events free of duplicates.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use bytestring::ByteString;
@@ -117,16 +118,108 @@ impl Budget {
     }
 }
 
+/// Per channel: live events at or below this seq were already sent (replay) or predate the
+/// subscription. Shared by the control half (which sets floors) and the event feed.
+#[derive(Default)]
+struct Floors(Mutex<HashMap<Arc<str>, i64>>);
+
+impl Floors {
+    fn set(&self, cid: Arc<str>, seq: i64) {
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(cid, seq);
+        }
+    }
+
+    fn remove(&self, cid: &str) {
+        if let Ok(mut m) = self.0.lock() {
+            m.remove(cid);
+        }
+    }
+
+    fn keys(&self) -> Vec<Arc<str>> {
+        self.0
+            .lock()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn covers(&self, ev: &Event) -> bool {
+        match (&ev.cid, ev.seq) {
+            (Some(cid), Some(seq)) => self
+                .0
+                .lock()
+                .is_ok_and(|m| m.get(cid).is_some_and(|floor| seq <= *floor)),
+            _ => false,
+        }
+    }
+}
+
+/// Takes the connection out of the hub (and the user towards offline) when both halves of
+/// the session are gone.
+struct Registration {
+    ctx: Parley,
+    conn: Arc<Conn>,
+    user: Option<String>,
+    /// Whether presence was told about this connection.
+    announced: AtomicBool,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        let rt = &self.ctx.realtime;
+        rt.hub.unregister(&self.conn);
+        if let Some(u) = &self.user
+            && self.announced.load(Ordering::SeqCst)
+        {
+            rt.presence.disconnected(&self.ctx, &self.conn.tenant, u);
+        }
+    }
+}
+
+/// The control half of a session: client frames, subscriptions, resume.
 pub struct Session {
     pub ctx: Parley,
     pub caller: Caller,
     pub conn: Arc<Conn>,
-    rx: mpsc::Receiver<Arc<Event>>,
-    /// Per channel: live events at or below this seq were already sent (replay) or predate
-    /// the subscription.
-    floors: HashMap<Arc<str>, i64>,
+    floors: Arc<Floors>,
     budget: Budget,
     strikes: u32,
+    _registration: Arc<Registration>,
+}
+
+/// The data half of a session: the connection's event queue, filtered by the floors.
+pub struct Feed {
+    rx: mpsc::Receiver<Arc<Event>>,
+    floors: Arc<Floors>,
+    pub conn: Arc<Conn>,
+    _registration: Arc<Registration>,
+}
+
+impl Feed {
+    /// The next event to send, skipping what a replay already sent.
+    pub fn poll_next(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Arc<Event>>> {
+        loop {
+            match self.rx.poll_recv(cx) {
+                std::task::Poll::Ready(Some(ev)) if self.floors.covers(&ev) => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// Cancel-safe: it only awaits the queue.
+    pub async fn next(&mut self) -> Option<Delivery> {
+        let ev = std::future::poll_fn(|cx| self.poll_next(cx)).await?;
+        Some(Delivery {
+            id: match (&ev.cid, ev.seq) {
+                (Some(c), Some(s)) => Some((Arc::clone(c), s)),
+                _ => None,
+            },
+            json: ev.json.clone(),
+        })
+    }
 }
 
 fn frame(v: &Value) -> ByteString {
@@ -155,7 +248,7 @@ impl Session {
         ctx: Parley,
         caller: Caller,
         subscribe_members: bool,
-    ) -> Result<(Self, ByteString), Error> {
+    ) -> Result<(Self, Feed, ByteString), Error> {
         let rt = Arc::clone(&ctx.realtime);
         if rt.is_shutting_down() {
             return Err(Error::new(
@@ -166,15 +259,27 @@ impl Session {
         }
         let user = caller.user_id().map(|u| u.as_str().to_owned());
         let (conn, rx) = rt.hub.register(caller.tenant_id(), user.as_deref())?;
-        let budget = Budget::new(ctx.config.realtime.client_frames_per_second);
+        let registration = Arc::new(Registration {
+            ctx: ctx.clone(),
+            conn: Arc::clone(&conn),
+            user: user.clone(),
+            announced: AtomicBool::new(false),
+        });
+        let floors = Arc::new(Floors::default());
+        let feed = Feed {
+            rx,
+            floors: Arc::clone(&floors),
+            conn: Arc::clone(&conn),
+            _registration: Arc::clone(&registration),
+        };
         let mut session = Self {
+            budget: Budget::new(ctx.config.realtime.client_frames_per_second),
             ctx,
             caller,
             conn,
-            rx,
-            floors: HashMap::new(),
-            budget,
+            floors,
             strikes: 0,
+            _registration: Arc::clone(&registration),
         };
         let mut cursors = serde_json::Map::new();
         if let (Some(u), true) = (&user, subscribe_members) {
@@ -200,6 +305,7 @@ impl Session {
         if let Some(u) = &user {
             let tenant = session.caller.tenant_id().to_owned();
             rt.presence.connected(&session.ctx, &tenant, u).await;
+            registration.announced.store(true, Ordering::SeqCst);
         }
         let ready = json!({
             "type": "connection.ready",
@@ -207,7 +313,7 @@ impl Session {
             "user_id": user,
             "cursors": cursors,
         });
-        Ok((session, frame(&ready)))
+        Ok((session, feed, frame(&ready)))
     }
 
     fn is_server(&self) -> bool {
@@ -221,28 +327,8 @@ impl Session {
         if !self.is_server() {
             self.ctx.realtime.hub.subscribe(&self.conn, &key)?;
         }
-        self.floors.insert(key, last);
+        self.floors.set(key, last);
         Ok(last)
-    }
-
-    /// The next live event to send, skipping what was already sent by a replay.
-    /// Cancel-safe: it only awaits the queue.
-    pub async fn next_event(&mut self) -> Option<Delivery> {
-        loop {
-            let ev = self.rx.recv().await?;
-            if let (Some(cid), Some(seq)) = (&ev.cid, ev.seq)
-                && self.floors.get(cid).is_some_and(|floor| seq <= *floor)
-            {
-                continue;
-            }
-            return Some(Delivery {
-                id: match (&ev.cid, ev.seq) {
-                    (Some(c), Some(s)) => Some((Arc::clone(c), s)),
-                    _ => None,
-                },
-                json: ev.json.clone(),
-            });
-        }
     }
 
     /// Replays each channel after its cursor and keeps it subscribed. Returns the frames to
@@ -277,11 +363,11 @@ impl Session {
                             json,
                         });
                     }
-                    self.floors.insert(Arc::clone(&key), last.max(*after));
+                    self.floors.set(Arc::clone(&key), last.max(*after));
                     positions.insert(cid_s.clone(), json!(last.max(*after)));
                 }
                 Ok(Replay::Failed { reason, last }) => {
-                    self.floors.insert(Arc::clone(&key), last);
+                    self.floors.set(Arc::clone(&key), last);
                     positions.insert(cid_s.clone(), json!(last));
                     out.push(plain(frame(&json!({
                         "type": "resume.failed", "cid": cid_s, "reason": reason, "seq": last,
@@ -318,8 +404,8 @@ impl Session {
             let others: Vec<Arc<str>> = self
                 .floors
                 .keys()
-                .filter(|k| ***k != *cid_s)
-                .cloned()
+                .into_iter()
+                .filter(|k| **k != *cid_s)
                 .collect();
             for other in others {
                 let Ok(parsed) = Cid::parse_cid(&other) else {
@@ -423,7 +509,7 @@ impl Session {
             ClientFrame::Unsubscribe { cids, req_id } => {
                 for cid in &cids {
                     self.ctx.realtime.hub.unsubscribe(&self.conn, cid);
-                    self.floors.remove(cid.as_str());
+                    self.floors.remove(cid);
                 }
                 out.extend(ack(req_id.as_ref()).map(Outgoing::Frame));
             }
@@ -547,15 +633,4 @@ fn parse_frame(text: &str) -> Result<ClientFrame, Error> {
         )));
     }
     crate::extract::parse(text.as_bytes())
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        let rt = &self.ctx.realtime;
-        rt.hub.unregister(&self.conn);
-        if let Some(u) = self.caller.user_id() {
-            rt.presence
-                .disconnected(&self.ctx, self.caller.tenant_id(), u.as_str());
-        }
-    }
 }

@@ -68,7 +68,7 @@ pub async fn events(
             .map(str::to_owned)
             .collect()
     });
-    let (mut session, ready) =
+    let (mut session, feed, ready) =
         Session::open(ctx.get_ref().clone(), caller, explicit.is_none()).await?;
     let mut first: Vec<Delivery> = vec![Delivery {
         id: None,
@@ -102,16 +102,20 @@ pub async fn events(
             .into_iter()
             .map(|d| Ok::<_, actix_web::Error>(sse_frame(&d))),
     );
-    let live = stream::unfold((session, tick), |(mut session, mut tick)| async move {
-        let conn = std::sync::Arc::clone(&session.conn);
-        let item = tokio::select! {
-            biased;
-            () = conn.wake.notified() => None,
-            d = session.next_event() => d.map(|d| sse_frame(&d)),
-            _ = tick.tick() => Some(actix_web::web::Bytes::from_static(b": ping\n\n")),
-        };
-        item.map(|b| (Ok::<_, actix_web::Error>(b), (session, tick)))
-    });
+    // The session stays alive with the stream: it holds the registration and subscriptions.
+    let live = stream::unfold(
+        (session, feed, tick),
+        |(session, mut feed, mut tick)| async move {
+            let conn = std::sync::Arc::clone(&feed.conn);
+            let item = tokio::select! {
+                biased;
+                () = conn.wake.notified() => None,
+                d = feed.next() => d.map(|d| sse_frame(&d)),
+                _ = tick.tick() => Some(actix_web::web::Bytes::from_static(b": ping\n\n")),
+            };
+            item.map(|b| (Ok::<_, actix_web::Error>(b), (session, feed, tick)))
+        },
+    );
     use futures_util::StreamExt;
     Ok(HttpResponse::Ok()
         .content_type("text/event-stream")

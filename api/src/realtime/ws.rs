@@ -1,18 +1,39 @@
-//! WebSocket transport (`GET /v1/connect`): moves frames between the socket and the session,
-//! sends heartbeats, closes idle, slow and shutting-down connections with a reason.
+//! WebSocket transport (`GET /v1/connect`). The response body is the connection's event queue
+//! itself: when the socket can take data, everything queued is encoded into one buffer and
+//! written at once, so a busy connection costs one write for many events and no task of its
+//! own. A reader task handles the client's frames, heartbeats and closing.
 
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use actix_codec::{Decoder, Encoder};
+use actix_http::ws::{CloseCode, CloseReason, Codec, Frame, Item, Message};
+use actix_web::body::{BodyStream, MessageBody};
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use actix_ws::{AggregatedMessage, CloseCode, CloseReason};
-use parley_core::Parley;
+use bytes::{Bytes, BytesMut};
+use bytestring::ByteString;
+use futures_util::{Stream, StreamExt};
+use parley_core::{Error, Parley};
+use tokio::sync::mpsc;
 
-use super::session::{Outgoing, Session};
+use super::session::{Feed, Outgoing, Session};
 use crate::auth::authenticate;
 use crate::error::{ApiError, Problem};
 
 const MAX_FRAME: usize = 64 * 1024;
 const MAX_MESSAGE: usize = 256 * 1024;
+/// Events encoded into one write, at most.
+const BATCH: usize = 256;
+
+/// What the reader task asks the writer to send.
+enum Control {
+    Frame(ByteString),
+    Ping,
+    Pong(Bytes),
+    Close(CloseCode, String),
+}
 
 /// Open a WebSocket: publishable key + user token (headers, or `api_key` and `token` query
 /// parameters), or the secret key for a connection receiving every event of the tenant.
@@ -26,109 +47,261 @@ const MAX_MESSAGE: usize = 256 * 1024;
 #[get("/v1/connect")]
 pub async fn connect(
     req: HttpRequest,
-    body: web::Payload,
+    payload: web::Payload,
     ctx: web::Data<Parley>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&req, true).await?;
-    let (session, ready) = Session::open(ctx.get_ref().clone(), caller, true).await?;
-    let (res, ws, stream) = actix_ws::handle(&req, body)
-        .map_err(|e| ApiError(parley_core::Error::invalid(e.to_string())))?;
-    let stream = stream
-        .max_frame_size(MAX_FRAME)
-        .aggregate_continuations()
-        .max_continuation_size(MAX_MESSAGE);
-    actix_web::rt::spawn(run(session, ready, ws, stream));
-    Ok(res)
+    let mut handshake = actix_http::ws::handshake(req.head())
+        .map_err(|e| ApiError(Error::invalid(e.to_string())))?;
+    let (session, feed, ready) = Session::open(ctx.get_ref().clone(), caller, true).await?;
+    let (control_tx, control_rx) = mpsc::unbounded_channel();
+    let _ = control_tx.send(Control::Frame(ready));
+    let writer = Writer {
+        feed,
+        control: control_rx,
+        codec: Codec::new(),
+        buf: BytesMut::new(),
+        done: false,
+    };
+    actix_web::rt::spawn(read_loop(session, payload, control_tx));
+    let response = handshake
+        .message_body(BodyStream::new(writer).boxed())
+        .map_err(|e| ApiError(Error::internal(e)))?;
+    Ok(response.into())
 }
 
-fn reason(code: CloseCode, text: &str) -> Option<CloseReason> {
-    Some(CloseReason {
-        code,
-        description: Some(text.to_owned()),
-    })
+/// The response body: control frames first, then queued events, batched into one chunk.
+struct Writer {
+    feed: Feed,
+    control: mpsc::UnboundedReceiver<Control>,
+    codec: Codec,
+    buf: BytesMut,
+    done: bool,
 }
 
-async fn run(
+impl Writer {
+    fn encode(&mut self, msg: Message) {
+        if self.codec.encode(msg, &mut self.buf).is_err() {
+            self.done = true;
+        }
+    }
+
+    fn close(&mut self, code: CloseCode, why: String) {
+        self.encode(Message::Close(Some(CloseReason {
+            code,
+            description: Some(why),
+        })));
+        self.done = true;
+    }
+}
+
+impl Stream for Writer {
+    type Item = Result<Bytes, actix_web::Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if this.done && this.buf.is_empty() {
+            return Poll::Ready(None);
+        }
+        while !this.done {
+            match this.control.poll_recv(cx) {
+                Poll::Ready(Some(Control::Frame(f))) => this.encode(Message::Text(f)),
+                Poll::Ready(Some(Control::Ping)) => this.encode(Message::Ping(Bytes::new())),
+                Poll::Ready(Some(Control::Pong(b))) => this.encode(Message::Pong(b)),
+                Poll::Ready(Some(Control::Close(code, why))) => this.close(code, why),
+                Poll::Ready(None) => this.done = true,
+                Poll::Pending => break,
+            }
+        }
+        if !this.done && this.feed.conn.is_slow() {
+            this.close(
+                CloseCode::Policy,
+                "slow consumer: too many undelivered events".into(),
+            );
+        }
+        let mut n = 0;
+        while !this.done && n < BATCH {
+            match this.feed.poll_next(cx) {
+                Poll::Ready(Some(ev)) => {
+                    this.encode(Message::Text(ev.json.clone()));
+                    n += 1;
+                }
+                Poll::Ready(None) => this.done = true,
+                Poll::Pending => break,
+            }
+        }
+        if n == BATCH {
+            // More may be queued: come back after this chunk is written.
+            cx.waker().wake_by_ref();
+        }
+        if !this.buf.is_empty() {
+            return Poll::Ready(Some(Ok(this.buf.split().freeze())));
+        }
+        if this.done {
+            Poll::Ready(None)
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+/// A client frame, after continuation frames are put together.
+enum Incoming {
+    Text(Bytes),
+    Binary,
+    Ping(Bytes),
+    Pong,
+    Close,
+}
+
+/// Reads and decodes the client's frames from the request payload.
+struct Reader {
+    payload: web::Payload,
+    buf: BytesMut,
+    codec: Codec,
+    partial: Option<(bool, BytesMut)>,
+}
+
+impl Reader {
+    /// The next client frame; `None` when the client went away. Cancel-safe.
+    async fn next(&mut self) -> Option<Result<Incoming, String>> {
+        loop {
+            match self.codec.decode(&mut self.buf) {
+                Ok(Some(frame)) => match frame {
+                    Frame::Text(b) => return Some(Ok(Incoming::Text(b))),
+                    Frame::Binary(_) => return Some(Ok(Incoming::Binary)),
+                    Frame::Ping(b) => return Some(Ok(Incoming::Ping(b))),
+                    Frame::Pong(_) => return Some(Ok(Incoming::Pong)),
+                    Frame::Close(_) => return Some(Ok(Incoming::Close)),
+                    Frame::Continuation(item) => {
+                        match item {
+                            Item::FirstText(b) => {
+                                self.partial = Some((true, BytesMut::from(&b[..])))
+                            }
+                            Item::FirstBinary(b) => {
+                                self.partial = Some((false, BytesMut::from(&b[..])))
+                            }
+                            Item::Continue(b) => match self.partial.as_mut() {
+                                Some((_, acc)) => acc.extend_from_slice(&b),
+                                None => {
+                                    return Some(Err("continuation without a first frame".into()));
+                                }
+                            },
+                            Item::Last(b) => {
+                                let Some((text, mut acc)) = self.partial.take() else {
+                                    return Some(Err("continuation without a first frame".into()));
+                                };
+                                acc.extend_from_slice(&b);
+                                return Some(Ok(if text {
+                                    Incoming::Text(acc.freeze())
+                                } else {
+                                    Incoming::Binary
+                                }));
+                            }
+                        }
+                        if self
+                            .partial
+                            .as_ref()
+                            .is_some_and(|(_, acc)| acc.len() > MAX_MESSAGE)
+                        {
+                            return Some(Err("message too large".into()));
+                        }
+                    }
+                },
+                Ok(None) => match self.payload.next().await? {
+                    Ok(bytes) => self.buf.extend_from_slice(&bytes),
+                    Err(e) => return Some(Err(e.to_string())),
+                },
+                Err(e) => return Some(Err(e.to_string())),
+            }
+        }
+    }
+}
+
+async fn read_loop(
     mut session: Session,
-    ready: bytestring::ByteString,
-    mut ws: actix_ws::Session,
-    mut stream: actix_ws::AggregatedMessageStream,
+    payload: web::Payload,
+    control: mpsc::UnboundedSender<Control>,
 ) {
     let rc = session.ctx.config.realtime.clone();
-    let conn = std::sync::Arc::clone(&session.conn);
+    let conn = Arc::clone(&session.conn);
+    let mut reader = Reader {
+        payload,
+        buf: BytesMut::new(),
+        codec: Codec::new().max_size(MAX_FRAME),
+        partial: None,
+    };
     let mut heartbeat = tokio::time::interval(Duration::from_millis(rc.heartbeat_interval_ms));
     heartbeat.tick().await;
     let idle = Duration::from_millis(rc.idle_timeout_ms);
     let mut last_seen = Instant::now();
-    if ws.text(ready).await.is_err() {
-        return;
-    }
-    let close = loop {
+    let close = |code: CloseCode, why: &str| {
+        let _ = control.send(Control::Close(code, why.to_owned()));
+    };
+    loop {
         tokio::select! {
             biased;
             () = conn.wake.notified() => {
                 if conn.is_slow() {
-                    break reason(CloseCode::Policy, "slow consumer: too many undelivered events");
+                    close(CloseCode::Policy, "slow consumer: too many undelivered events");
+                    break;
                 }
                 if session.ctx.realtime.is_shutting_down() {
-                    break reason(CloseCode::Restart, "server shutting down; reconnect elsewhere");
+                    close(CloseCode::Restart, "server shutting down; reconnect elsewhere");
+                    break;
                 }
             }
-            msg = stream.recv() => {
+            frame = reader.next() => {
                 last_seen = Instant::now();
-                match msg {
-                    Some(Ok(AggregatedMessage::Text(text))) => {
-                        let mut closing = None;
+                match frame {
+                    Some(Ok(Incoming::Text(bytes))) => {
+                        let text = String::from_utf8_lossy(&bytes);
                         for out in session.handle_frame(&text).await {
                             match out {
                                 Outgoing::Frame(f) => {
-                                    if ws.text(f).await.is_err() {
-                                        return;
-                                    }
+                                    let _ = control.send(Control::Frame(f));
                                 }
-                                Outgoing::Close(_, why) => closing = Some(why),
-                            }
-                        }
-                        if let Some(why) = closing {
-                            break reason(CloseCode::Policy, &why);
-                        }
-                    }
-                    Some(Ok(AggregatedMessage::Binary(_))) => {
-                        for out in session.handle_frame("binary").await {
-                            if let Outgoing::Close(_, why) = out {
-                                let _ = ws.clone().close(reason(CloseCode::Policy, &why)).await;
-                                return;
+                                Outgoing::Close(_, why) => {
+                                    close(CloseCode::Policy, &why);
+                                    return;
+                                }
                             }
                         }
                     }
-                    Some(Ok(AggregatedMessage::Ping(bytes))) => {
-                        if ws.pong(&bytes).await.is_err() {
-                            return;
+                    Some(Ok(Incoming::Binary)) => {
+                        for out in session.handle_frame("binary frames are not supported").await {
+                            match out {
+                                Outgoing::Frame(f) => {
+                                    let _ = control.send(Control::Frame(f));
+                                }
+                                Outgoing::Close(_, why) => {
+                                    close(CloseCode::Policy, &why);
+                                    return;
+                                }
+                            }
                         }
                     }
-                    Some(Ok(AggregatedMessage::Pong(_))) => {}
-                    Some(Ok(AggregatedMessage::Close(_))) | None => break None,
+                    Some(Ok(Incoming::Ping(b))) => {
+                        let _ = control.send(Control::Pong(b));
+                    }
+                    Some(Ok(Incoming::Pong)) => {}
+                    Some(Ok(Incoming::Close)) | None => {
+                        close(CloseCode::Normal, "bye");
+                        break;
+                    }
                     Some(Err(e)) => {
-                        break reason(CloseCode::Protocol, &format!("protocol error: {e}"));
+                        close(CloseCode::Protocol, &format!("protocol error: {e}"));
+                        break;
                     }
-                }
-            }
-            delivery = session.next_event() => {
-                let Some(d) = delivery else { break None };
-                if ws.text(d.json).await.is_err() {
-                    return;
                 }
             }
             _ = heartbeat.tick() => {
                 if last_seen.elapsed() > idle {
-                    break reason(CloseCode::Away, "idle timeout: no frame or pong received");
+                    close(CloseCode::Away, "idle timeout: no frame or pong received");
+                    break;
                 }
-                if ws.ping(b"").await.is_err() {
-                    return;
-                }
+                let _ = control.send(Control::Ping);
             }
         }
-    };
-    // A client that does not read cannot take a close frame either: do not wait for long.
-    let _ = tokio::time::timeout(Duration::from_secs(1), ws.close(close)).await;
+    }
 }
