@@ -35,6 +35,8 @@ pub struct Row {
     pub server_cpu_us_per_delivery: f64,
     pub server_rss_mib: f64,
     pub server_peak_rss_mib: f64,
+    /// CPU seconds the generator itself used in the step (it shares the machine).
+    pub generator_cpu_s: f64,
     pub ok: bool,
 }
 
@@ -231,11 +233,13 @@ async fn steps(
     for &rate in rates {
         recorder.finish_step();
         let before = servers.stats();
+        let gen_before = crate::server::proc_stats(std::process::id()).unwrap_or_default();
         let t0 = Instant::now();
         let sent = pace(rate, duration, recorder, &mut send).await;
         tokio::time::sleep(Duration::from_millis(common.grace_ms)).await;
         let elapsed = t0.elapsed().as_secs_f64() - common.grace_ms as f64 / 1000.0;
         let after = servers.stats();
+        let gen_after = crate::server::proc_stats(std::process::id()).unwrap_or_default();
         let latency = recorder.finish_step();
         let expected = sent as f64 * per_message;
         let deliveries = latency.count as f64;
@@ -256,16 +260,19 @@ async fn steps(
             },
             server_rss_mib: mib(after.rss_kib),
             server_peak_rss_mib: mib(after.peak_rss_kib),
+            generator_cpu_s: gen_after.cpu_s - gen_before.cpu_s,
             ok,
             latency,
         };
         progress("");
         eprintln!(
-            "{label} rate {rate}/s: {:.0} deliveries/s, p50 {:.1} ms, p99 {:.1} ms, {:.2} µs CPU/delivery, {}{}",
+            "{label} rate {rate}/s: {:.0} deliveries/s, p50 {:.1} ms, p99 {:.1} ms, {:.2} µs CPU/delivery, server {:.0}% / generator {:.0}% of a core, {}{}",
             row.deliveries_per_s,
             row.latency.p50_ms,
             row.latency.p99_ms,
             row.server_cpu_us_per_delivery,
+            row.server_cpu_s * 100.0 / elapsed,
+            row.generator_cpu_s * 100.0 / elapsed,
             if complete { "complete" } else { "INCOMPLETE" },
             if ok { "" } else { " -> over the bound" }
         );
@@ -509,6 +516,7 @@ pub async fn idle(common: &Common, connections: usize) -> anyhow::Result<Report>
             server_cpu_us_per_delivery: 0.0,
             server_rss_mib: mib(after.rss_kib),
             server_peak_rss_mib: mib(after.peak_rss_kib),
+            generator_cpu_s: 0.0,
             ok: open == connections as u64,
         }],
         notes,
@@ -633,6 +641,7 @@ pub async fn send(common: &Common, via_ws: bool, concurrency: usize) -> anyhow::
             server_cpu_s: cpu,
             server_rss_mib: mib(after.rss_kib),
             server_peak_rss_mib: mib(after.peak_rss_kib),
+            generator_cpu_s: 0.0,
             ok: total > 0.0,
             latency,
         }],

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Caller;
 use crate::channels::{self, Access};
-use crate::entities::{channel, member, message, reaction};
+use crate::entities::{member, message, reaction};
 use crate::ids::{Cid, MessageId, MessageText, UserId, parse_custom, parse_reaction_type};
 use crate::page::{self, Page};
 use crate::realtime::event::{self as events, EventKind, Payload};
@@ -441,6 +441,7 @@ pub async fn send(
         }
         None => None,
     };
+    let mut quoted = None;
     if let Some(qid) = input.quoted_id.as_deref() {
         let q = find(&ctx.db, tenant, qid).await?;
         if q.cid != cid_s {
@@ -448,6 +449,7 @@ pub async fn send(
                 "`quoted_id` must be a message of the same channel",
             ));
         }
+        quoted = Some(Message::bare(q));
     }
     let mentions = check_mentions(&ctx.db, tenant, &cid_s, &input.mentions).await?;
     if caller.user_id().is_none() {
@@ -458,25 +460,32 @@ pub async fn send(
 
     let now = Utc::now();
     let txn = ctx.db.begin().await?;
-    let mut bump = channel::Entity::update_many()
-        .col_expr(
-            channel::Column::LastSeq,
-            Expr::col(channel::Column::LastSeq).add(1),
+    // One statement takes the next message seq and the next event seq, under the row lock
+    // that orders concurrent sends (PostgreSQL) or inside SQLite's single writer.
+    let (set_activity, values): (&str, Vec<sea_orm::Value>) = if parent.is_none() {
+        (
+            ", last_message_at = ?, activity_at = ?",
+            vec![now.into(), now.into(), tenant.into(), cid_s.as_str().into()],
         )
-        .filter(channel::Column::TenantId.eq(tenant))
-        .filter(channel::Column::Cid.eq(&cid_s));
-    if parent.is_none() {
-        bump = bump
-            .col_expr(channel::Column::LastMessageAt, Expr::value(now))
-            .col_expr(channel::Column::ActivityAt, Expr::value(now));
-    }
-    if bump.exec(&txn).await?.rows_affected == 0 {
+    } else {
+        ("", vec![tenant.into(), cid_s.as_str().into()])
+    };
+    let sql = format!(
+        "UPDATE channels SET last_seq = last_seq + 1, last_event_seq = last_event_seq + 1{set_activity} \
+         WHERE tenant_id = ? AND cid = ? RETURNING last_seq, last_event_seq"
+    );
+    let backend = txn.get_database_backend();
+    let Some(bumped) = txn
+        .query_one_raw(crate::db::statement(backend, &sql, values))
+        .await?
+    else {
         return Err(Error::new(
             ErrorCode::ChannelNotFound,
             format!("no channel `{cid_s}`"),
         ));
-    }
-    let seq = channels::find(&txn, tenant, &cid_s).await?.last_seq;
+    };
+    let seq: i64 = bumped.try_get_by_index(0)?;
+    let event_seq: i64 = bumped.try_get_by_index(1)?;
     let row = message::ActiveModel {
         tenant_id: Set(tenant.to_owned()),
         id: Set(id.as_str().to_owned()),
@@ -523,8 +532,24 @@ pub async fn send(
             .exec(&txn)
             .await?;
     }
-    let view = event_view(&txn, tenant, stored).await?;
-    let ev = record_message(&txn, tenant, EventKind::MessageNew, &view).await?;
+    let mut view = Message::bare(stored);
+    view.quoted_message = quoted.map(Box::new);
+    let payload = Payload {
+        message: Some(view),
+        ..Default::default()
+    };
+    let ev = events::record_at(
+        &txn,
+        tenant,
+        &cid_s,
+        EventKind::MessageNew,
+        event_seq,
+        &payload,
+    )
+    .await?;
+    let view = payload
+        .message
+        .ok_or_else(|| Error::internal("event payload lost its message"))?;
     txn.commit().await?;
     ctx.realtime.publish(ev);
     Ok((view, true))

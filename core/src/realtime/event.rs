@@ -212,6 +212,18 @@ pub(crate) async fn record<C: ConnectionTrait>(
         .await?
         .ok_or_else(|| Error::new(ErrorCode::ChannelNotFound, format!("no channel `{cid}`")))?;
     let seq: i64 = row.try_get_by_index(0)?;
+    record_at(db, tenant, cid, kind, seq, payload).await
+}
+
+/// Like [`record`], for a caller that has already taken the channel's next event `seq`.
+pub(crate) async fn record_at<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    cid: &str,
+    kind: EventKind,
+    seq: i64,
+    payload: &Payload,
+) -> Result<Event> {
     let now = Utc::now();
     let json = encode(kind, Some(cid), Some(seq), now, payload)?;
     channel_event::Entity::insert(channel_event::ActiveModel {
