@@ -118,6 +118,9 @@ impl Server {
                     .env("PARLEY_DATA_DIR", dir.path())
                     .env("PARLEY_ADMIN_TOKEN", ADMIN_TOKEN)
                     .env("PARLEY_LOG", "warn");
+                if let Ok(w) = std::env::var("PARLEY_WORKERS") {
+                    cmd.env("PARLEY_WORKERS", w);
+                }
                 if let Some(db) = &opts.database_url {
                     cmd.env("PARLEY_DATABASE_URL", db);
                 }
