@@ -101,6 +101,9 @@ pub async fn spawn(config: Config, opts: ServeOptions) -> anyhow::Result<Running
             .default_service(web::to(error::not_found))
     })
     .workers(opts.workers)
+    // Writes are batched by the realtime writer; Nagle would only add delay (up to the
+    // peer's delayed-ACK timeout) to small frames.
+    .tcp_nodelay(true)
     .shutdown_timeout(10)
     .listen(listener)?;
     if !opts.handle_signals {

@@ -155,6 +155,15 @@ impl Proto {
         }
     }
 
+    /// Whether a received frame is a delivery of a sent message (not an ack or a reply).
+    pub fn is_delivery(&self, frame: &str) -> bool {
+        match self {
+            Self::Parley { .. } => frame.starts_with("{\"type\":\"message.new\""),
+            Self::SocketIo { .. } => frame.starts_with("42[\"msg\""),
+            Self::Ceiling { .. } => true,
+        }
+    }
+
     /// The answer a frame needs, if any (Engine.IO pings).
     pub fn reply_to(&self, frame: &str) -> Option<&'static str> {
         match self {

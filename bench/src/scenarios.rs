@@ -171,7 +171,7 @@ async fn open_receivers(
                     Ok(Message::Text(t)) => {
                         if let Some(reply) = proto.reply_to(&t) {
                             let _ = writer.lock().await.send(Message::text(reply)).await;
-                        } else {
+                        } else if proto.is_delivery(&t) {
                             recorder.record(i, &t);
                         }
                     }

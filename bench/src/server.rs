@@ -103,12 +103,15 @@ impl Server {
             Target::Parley => {
                 let dir = tempfile::tempdir()?;
                 let config = dir.path().join("parley.toml");
-                std::fs::write(
-                    &config,
+                let mut toml = String::from(
                     "[limits]\nserver_requests_per_second = 0\nuser_requests_per_second = 0\n\
-                     [realtime]\nmax_connections_per_user = 1000\nclient_frames_per_second = 100000\n\
-                     heartbeat_interval_ms = 25000\n",
-                )?;
+                     [realtime]\nmax_connections_per_user = 1000\nclient_frames_per_second = 100000\n",
+                );
+                // PARLEY_BENCH_WRITE_DELAY_MS overrides the server's write coalescing window.
+                if let Ok(d) = std::env::var("PARLEY_BENCH_WRITE_DELAY_MS") {
+                    toml.push_str(&format!("write_delay_ms = {d}\n"));
+                }
+                std::fs::write(&config, toml)?;
                 let mut cmd = Command::new(std::env::current_exe()?);
                 cmd.arg("server")
                     .arg("--config")

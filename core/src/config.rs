@@ -72,6 +72,10 @@ pub struct RealtimeConfig {
     pub max_subscriptions: usize,
     /// How long a shutting-down node waits for connections to close.
     pub shutdown_grace_ms: u64,
+    /// Write coalescing: an event for a connection written to less than this long ago waits
+    /// until this long after that write, so a busy socket gets several events per write
+    /// (0: write at once). A quiet connection is always written at once.
+    pub write_delay_ms: u64,
 }
 
 impl Default for RealtimeConfig {
@@ -89,6 +93,7 @@ impl Default for RealtimeConfig {
             client_frames_per_second: 50,
             max_subscriptions: 1_000,
             shutdown_grace_ms: 5_000,
+            write_delay_ms: 20,
         }
     }
 }

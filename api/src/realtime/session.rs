@@ -9,20 +9,41 @@ use std::time::Instant;
 
 use bytestring::ByteString;
 use parley_core::auth::{Actor, Caller};
-use parley_core::entities::member;
+use parley_core::entities::{channel, member};
 use parley_core::ids::Cid;
 use parley_core::messages::{self, NewMessage};
 use parley_core::realtime::event::Event;
 use parley_core::realtime::hub::Conn;
 use parley_core::realtime::replay::{self, Replay};
 use parley_core::{Error, ErrorCode, Parley, channels};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationTrait};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 /// After this many refused frames (malformed, unknown, over the rate), the connection is closed.
 const MAX_STRIKES: u32 = 10;
+
+/// The channels a user is a member of, with each channel's newest event seq.
+async fn member_channels(
+    ctx: &Parley,
+    tenant: &str,
+    user: &str,
+) -> Result<Vec<(String, i64)>, Error> {
+    let limit = ctx.config.realtime.max_subscriptions as u64;
+    member::Entity::find()
+        .select_only()
+        .column(member::Column::Cid)
+        .column(channel::Column::LastEventSeq)
+        .join(JoinType::InnerJoin, member::Relation::Channel.def())
+        .filter(member::Column::TenantId.eq(tenant))
+        .filter(member::Column::UserId.eq(user))
+        .limit(limit)
+        .into_tuple()
+        .all(&ctx.db)
+        .await
+        .map_err(Error::from)
+}
 
 /// A frame from the client.
 #[derive(Debug, Deserialize)]
@@ -272,7 +293,7 @@ impl Session {
             conn: Arc::clone(&conn),
             _registration: Arc::clone(&registration),
         };
-        let mut session = Self {
+        let session = Self {
             budget: Budget::new(ctx.config.realtime.client_frames_per_second),
             ctx,
             caller,
@@ -283,23 +304,13 @@ impl Session {
         };
         let mut cursors = serde_json::Map::new();
         if let (Some(u), true) = (&user, subscribe_members) {
-            let limit = session.ctx.config.realtime.max_subscriptions as u64;
-            let cids: Vec<String> = member::Entity::find()
-                .select_only()
-                .column(member::Column::Cid)
-                .filter(member::Column::TenantId.eq(session.caller.tenant_id()))
-                .filter(member::Column::UserId.eq(u.as_str()))
-                .limit(limit)
-                .into_tuple()
-                .all(&session.ctx.db)
-                .await
-                .map_err(Error::from)?;
-            for cid in cids {
-                if let Ok(parsed) = Cid::parse_cid(&cid)
-                    && let Ok(seq) = session.subscribe_one(&parsed).await
-                {
-                    cursors.insert(cid, json!(seq));
-                }
+            // The user's channels with their newest event seq, in one query. A failure here
+            // fails the connection (the client retries) rather than leaving it deaf.
+            for (cid, seq) in member_channels(&session.ctx, session.caller.tenant_id(), u).await? {
+                let key: Arc<str> = cid.as_str().into();
+                session.ctx.realtime.hub.subscribe(&session.conn, &key)?;
+                session.floors.set(key, seq);
+                cursors.insert(cid, json!(seq));
             }
         }
         if let Some(u) = &user {

@@ -3,6 +3,7 @@
 //! written at once, so a busy connection costs one write for many events and no task of its
 //! own. A reader task handles the client's frames, heartbeats and closing.
 
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -57,11 +58,14 @@ pub async fn connect(
     let (control_tx, control_rx) = mpsc::unbounded_channel();
     let _ = control_tx.send(Control::Frame(ready));
     let writer = Writer {
+        delay: Duration::from_millis(ctx.config.realtime.write_delay_ms),
         feed,
         control: control_rx,
         codec: Codec::new(),
         buf: BytesMut::new(),
         done: false,
+        last_write: None,
+        timer: None,
     };
     actix_web::rt::spawn(read_loop(session, payload, control_tx));
     let response = handshake
@@ -71,12 +75,18 @@ pub async fn connect(
 }
 
 /// The response body: control frames first, then queued events, batched into one chunk.
+/// Events for a connection written to within `delay` wait for the end of that window, so a
+/// busy socket takes many events per write (like Nagle's algorithm, but bounded by `delay`
+/// instead of the peer's delayed-ACK timer); replies to the client's own frames never wait.
 struct Writer {
     feed: Feed,
     control: mpsc::UnboundedReceiver<Control>,
     codec: Codec,
     buf: BytesMut,
     done: bool,
+    delay: Duration,
+    last_write: Option<tokio::time::Instant>,
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl Writer {
@@ -103,11 +113,18 @@ impl Stream for Writer {
         if this.done && this.buf.is_empty() {
             return Poll::Ready(None);
         }
+        let mut urgent = false;
         while !this.done {
             match this.control.poll_recv(cx) {
-                Poll::Ready(Some(Control::Frame(f))) => this.encode(Message::Text(f)),
+                Poll::Ready(Some(Control::Frame(f))) => {
+                    this.encode(Message::Text(f));
+                    urgent = true;
+                }
                 Poll::Ready(Some(Control::Ping)) => this.encode(Message::Ping(Bytes::new())),
-                Poll::Ready(Some(Control::Pong(b))) => this.encode(Message::Pong(b)),
+                Poll::Ready(Some(Control::Pong(b))) => {
+                    this.encode(Message::Pong(b));
+                    urgent = true;
+                }
                 Poll::Ready(Some(Control::Close(code, why))) => this.close(code, why),
                 Poll::Ready(None) => this.done = true,
                 Poll::Pending => break,
@@ -134,14 +151,32 @@ impl Stream for Writer {
             // More may be queued: come back after this chunk is written.
             cx.waker().wake_by_ref();
         }
-        if !this.buf.is_empty() {
-            return Poll::Ready(Some(Ok(this.buf.split().freeze())));
+        if this.buf.is_empty() {
+            return if this.done {
+                Poll::Ready(None)
+            } else {
+                Poll::Pending
+            };
         }
-        if this.done {
-            Poll::Ready(None)
-        } else {
-            Poll::Pending
+        let now = tokio::time::Instant::now();
+        let recent = this
+            .last_write
+            .filter(|at| now.duration_since(*at) < this.delay);
+        if let Some(at) = recent
+            && !urgent
+            && !this.done
+            && this.buf.len() < 64 * 1024
+        {
+            let timer = this
+                .timer
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at + this.delay)));
+            if timer.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
         }
+        this.timer = None;
+        this.last_write = Some(now);
+        Poll::Ready(Some(Ok(this.buf.split().freeze())))
     }
 }
 

@@ -16,6 +16,14 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    /// The member's channel (same tenant, same cid).
+    #[sea_orm(
+        belongs_to = "super::channel::Entity",
+        from = "(Column::TenantId, Column::Cid)",
+        to = "(super::channel::Column::TenantId, super::channel::Column::Cid)"
+    )]
+    Channel,
+}
 
 impl ActiveModelBehavior for ActiveModel {}
