@@ -315,7 +315,7 @@ impl Session {
         }
         if let Some(u) = &user {
             let tenant = session.caller.tenant_id().to_owned();
-            rt.presence.connected(&session.ctx, &tenant, u).await;
+            rt.presence.connected(&session.ctx, &tenant, u);
             registration.announced.store(true, Ordering::SeqCst);
         }
         let ready = json!({
@@ -552,15 +552,7 @@ impl Session {
                 user_id,
                 req_id,
             } => {
-                let res = match Cid::parse_cid(&cid) {
-                    Ok(c) => {
-                        ctx.realtime
-                            .typing
-                            .start(&ctx, &caller, &c, user_id.as_deref())
-                            .await
-                    }
-                    Err(e) => Err(e),
-                };
+                let res = typing(&ctx, &caller, &cid, user_id.as_deref(), true).await;
                 out.extend(reply(res, req_id.as_ref(), &cid));
             }
             ClientFrame::TypingStop {
@@ -568,15 +560,7 @@ impl Session {
                 user_id,
                 req_id,
             } => {
-                let res = match Cid::parse_cid(&cid) {
-                    Ok(c) => {
-                        ctx.realtime
-                            .typing
-                            .stop(&ctx, &caller, &c, user_id.as_deref())
-                            .await
-                    }
-                    Err(e) => Err(e),
-                };
+                let res = typing(&ctx, &caller, &cid, user_id.as_deref(), false).await;
                 out.extend(reply(res, req_id.as_ref(), &cid));
             }
             ClientFrame::Read {
@@ -597,6 +581,22 @@ impl Session {
             }
         }
         out
+    }
+}
+
+async fn typing(
+    ctx: &Parley,
+    caller: &Caller,
+    cid: &str,
+    user_id: Option<&str>,
+    start: bool,
+) -> Result<(), Error> {
+    let cid = Cid::parse_cid(cid)?;
+    let typing = &ctx.realtime.typing;
+    if start {
+        typing.start(ctx, caller, &cid, user_id).await
+    } else {
+        typing.stop(ctx, caller, &cid, user_id).await
     }
 }
 

@@ -289,22 +289,13 @@ async fn read_loop(
             frame = reader.next() => {
                 last_seen = Instant::now();
                 match frame {
-                    Some(Ok(Incoming::Text(bytes))) => {
-                        let text = String::from_utf8_lossy(&bytes);
+                    Some(Ok(incoming @ (Incoming::Text(_) | Incoming::Binary))) => {
+                        // A binary frame is answered like any frame that is not a JSON object.
+                        let text = match &incoming {
+                            Incoming::Text(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+                            _ => "binary frames are not supported".to_owned(),
+                        };
                         for out in session.handle_frame(&text).await {
-                            match out {
-                                Outgoing::Frame(f) => {
-                                    let _ = control.send(Control::Frame(f));
-                                }
-                                Outgoing::Close(_, why) => {
-                                    close(CloseCode::Policy, &why);
-                                    return;
-                                }
-                            }
-                        }
-                    }
-                    Some(Ok(Incoming::Binary)) => {
-                        for out in session.handle_frame("binary frames are not supported").await {
                             match out {
                                 Outgoing::Frame(f) => {
                                     let _ = control.send(Control::Frame(f));

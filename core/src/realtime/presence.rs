@@ -48,8 +48,9 @@ fn node_users_key(p: &str, node: &str) -> String {
 }
 
 impl Presence {
-    /// A connection of the user opened on this node.
-    pub async fn connected(&self, ctx: &Parley, tenant: &str, user: &str) {
+    /// A connection of the user opened on this node. The announcement runs in the background
+    /// so that a storm of connections does not wait on presence queries.
+    pub fn connected(&self, ctx: &Parley, tenant: &str, user: &str) {
         let announce = {
             let Ok(mut map) = self.local.lock() else {
                 return;
@@ -61,8 +62,13 @@ impl Presence {
             entry.online = true;
             first
         };
-        if announce && let Err(e) = go_online(ctx, tenant, user).await {
-            tracing::warn!(error = %e.detail, "presence: could not record online");
+        if announce {
+            let (ctx, tenant, user) = (ctx.clone(), tenant.to_owned(), user.to_owned());
+            tokio::spawn(async move {
+                if let Err(e) = go_online(&ctx, &tenant, &user).await {
+                    tracing::warn!(error = %e.detail, "presence: could not record online");
+                }
+            });
         }
     }
 
