@@ -124,6 +124,24 @@ async fn start(
 
 type Sink = SplitSink<Socket, Message>;
 
+/// Waits until the servers are quiet (under 10% of a core for a second), so that work left over
+/// from opening connections (presence, subscriptions) does not count against the first step.
+async fn settle(servers: &Servers) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let before = servers.stats().cpu_s;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let busy = servers.stats().cpu_s - before;
+        if busy < 0.1 || Instant::now() > deadline {
+            return;
+        }
+        progress(&format!(
+            "waiting for the server to settle ({:.0}% of a core)",
+            busy * 100.0
+        ));
+    }
+}
+
 /// Opens `n` connections (bounded concurrency), each joining its room, with a reader task that
 /// records deliveries. Returns the write halves.
 async fn open_receivers(
@@ -338,7 +356,7 @@ pub async fn fanout(
             }
         }
     });
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    settle(&servers).await;
     let label = format!("{} fanout x{subscribers}", common.target.name());
     let rows = steps(
         &label,
@@ -418,7 +436,7 @@ pub async fn rooms(
         &dropped,
     )
     .await?;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    settle(&servers).await;
     let proto = protos[0].clone();
     let mut rng: u64 = 0x9E37_79B9_7F4A_7C15;
     let send = move |i: u64, body: String| -> futures_util::future::BoxFuture<'static, ()> {
