@@ -38,6 +38,17 @@ fn is_json(req: &HttpRequest) -> bool {
         .unwrap_or(false)
 }
 
+fn require_json(req: &HttpRequest) -> Result<(), Error> {
+    if is_json(req) {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorCode::UnsupportedMediaType,
+            "send the body as `Content-Type: application/json`",
+        ))
+    }
+}
+
 /// Parses a body, naming the JSON path of the first problem.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
@@ -77,13 +88,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         let req = req.clone();
         let payload = payload.take();
         Box::pin(async move {
-            if !is_json(&req) {
-                return Err(Error::new(
-                    ErrorCode::UnsupportedMediaType,
-                    "send the body as `Content-Type: application/json`",
-                )
-                .into());
-            }
+            require_json(&req)?;
             let bytes = read_body(req, payload).await?;
             Ok(Json(parse(&bytes)?))
         })
@@ -105,13 +110,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
             if bytes.iter().all(u8::is_ascii_whitespace) {
                 return Ok(OptionalJson(None));
             }
-            if !is_json(&req) {
-                return Err(Error::new(
-                    ErrorCode::UnsupportedMediaType,
-                    "send the body as `Content-Type: application/json`",
-                )
-                .into());
-            }
+            require_json(&req)?;
             Ok(OptionalJson(Some(parse(&bytes)?)))
         })
     }
