@@ -193,7 +193,18 @@ async fn open_receivers(
                             recorder.record(i, &t);
                         }
                     }
-                    Ok(Message::Close(_)) | Err(_) => break,
+                    Ok(Message::Close(frame)) => {
+                        if dropped.load(Ordering::Relaxed) < 3 {
+                            eprintln!("\nconnection {i} closed by the server: {frame:?}");
+                        }
+                        break;
+                    }
+                    Err(e) => {
+                        if dropped.load(Ordering::Relaxed) < 3 {
+                            eprintln!("\nconnection {i} failed: {e}");
+                        }
+                        break;
+                    }
                     Ok(_) => {}
                 }
             }
@@ -291,7 +302,14 @@ async fn steps(
             row.server_cpu_us_per_delivery,
             row.server_cpu_s * 100.0 / elapsed,
             row.generator_cpu_s * 100.0 / elapsed,
-            if complete { "complete" } else { "INCOMPLETE" },
+            if complete {
+                "complete".to_owned()
+            } else {
+                format!(
+                    "INCOMPLETE ({} connections dropped)",
+                    dropped.load(Ordering::Relaxed)
+                )
+            },
             if ok { "" } else { " -> over the bound" }
         );
         rows.push(row);
