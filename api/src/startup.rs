@@ -3,7 +3,6 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -148,6 +147,3 @@ impl Running {
         self.server.abort();
     }
 }
-
-/// Keeps `Arc` in the public signature stable for callers that share limits.
-pub type SharedLimits = Arc<RateLimits>;

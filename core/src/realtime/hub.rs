@@ -225,22 +225,9 @@ impl Hub {
         self.write().unsubscribe(conn.id, &conn.tenant, cid);
     }
 
-    pub fn subscriptions(&self, conn: &Conn) -> Vec<Arc<str>> {
-        self.read()
-            .subscriptions
-            .get(&conn.id)
-            .map(|s| s.iter().cloned().collect())
-            .unwrap_or_default()
-    }
-
     /// Connections of this node.
     pub fn connection_count(&self) -> usize {
         self.read().conns.len()
-    }
-
-    /// Local connections of a user.
-    pub fn is_connected(&self, tenant: &str, user: &str) -> bool {
-        self.read().users.contains_key(&key(tenant, user))
     }
 
     /// Delivers an event to every local listener: channel subscribers (or the named users) and
