@@ -113,7 +113,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let conn = db::connect(&config).await?;
             db::migrate(&conn).await?;
             let realtime = parley_core::realtime::Realtime::new(&config)?;
-            let ctx = Parley::new(conn, config, realtime);
+            let ctx = Parley::new(conn, config, realtime)?;
             let created = tenants::create(
                 &ctx,
                 NewTenant {

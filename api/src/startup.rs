@@ -65,7 +65,7 @@ pub async fn spawn(config: Config, opts: ServeOptions) -> anyhow::Result<Running
     limits.spawn_housekeeping();
     let max_body = config.limits.max_body_bytes;
     let realtime = Realtime::new(&config)?;
-    let ctx = Parley::new(conn, config, realtime);
+    let ctx = Parley::new(conn, config, realtime)?;
     Realtime::start(&ctx);
 
     let app_ctx = web::Data::new(ctx.clone());

@@ -394,7 +394,7 @@ pub fn ensure_admin_token(
     Ok((SecretString::from(token), Some(path)))
 }
 
-fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);

@@ -31,6 +31,8 @@ pub struct Member {
     pub user_id: String,
     pub role: MemberRole,
     pub last_read_seq: i64,
+    /// The member gets no push notifications from this channel.
+    pub muted: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -41,6 +43,7 @@ impl From<member::Model> for Member {
             role: MemberRole::from_db(&m.role),
             user_id: m.user_id,
             last_read_seq: m.last_read_seq,
+            muted: m.muted,
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -529,6 +532,7 @@ async fn insert_member<C: ConnectionTrait>(
         user_id: Set(user_id.to_owned()),
         role: Set(role.as_str().to_owned()),
         last_read_seq: Set(0),
+        muted: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -1038,7 +1042,7 @@ pub async fn mark_read(
 
 /// Unread messages per channel of a user: top-level, not deleted, not silent, not their own,
 /// after their read mark.
-pub(crate) async fn unread_counts(
+pub async fn unread_counts(
     ctx: &Parley,
     tenant: &str,
     user: &str,

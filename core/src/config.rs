@@ -98,6 +98,61 @@ impl Default for RealtimeConfig {
     }
 }
 
+/// The worker: job claiming, retries, webhook delivery, push endpoints.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorkerConfig {
+    /// Run the worker inside `parley serve` (off when separate `parley worker` processes do it).
+    pub in_process: bool,
+    /// Jobs one worker runs at once.
+    pub concurrency: usize,
+    /// How often an idle worker looks for due jobs (a local commit wakes it at once).
+    pub poll_interval_ms: u64,
+    /// A claimed job not finished within this time is claimed again by another worker.
+    pub lease_s: u64,
+    /// Attempts before a job is dead (with the default backoff: about a day).
+    pub max_attempts: i32,
+    /// Delay before the first retry; each next one is three times longer, up to the cap, ±25 %.
+    pub retry_base_ms: u64,
+    /// Longest delay between two attempts.
+    pub retry_max_delay_ms: u64,
+    /// Time limit of one webhook attempt.
+    pub webhook_timeout_ms: u64,
+    /// An endpoint with no success for this long is disabled.
+    pub webhook_disable_after_s: u64,
+    /// Allow webhook and hook URLs that resolve to private, loopback or link-local addresses.
+    pub allow_private_urls: bool,
+    /// How long finished deliveries stay in the delivery log.
+    pub log_retention_s: u64,
+    /// APNs base URL (default: Apple's, production or sandbox as the tenant's settings say).
+    pub apns_url: Option<String>,
+    /// FCM base URL (default: https://fcm.googleapis.com).
+    pub fcm_url: Option<String>,
+    /// Extra CA certificate (PEM) trusted for push connections, for private gateways.
+    pub push_ca_file: Option<PathBuf>,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            in_process: true,
+            concurrency: 16,
+            poll_interval_ms: 1_000,
+            lease_s: 60,
+            max_attempts: 14,
+            retry_base_ms: 5_000,
+            retry_max_delay_ms: 4 * 3600 * 1000,
+            webhook_timeout_ms: 10_000,
+            webhook_disable_after_s: 5 * 24 * 3600,
+            allow_private_urls: false,
+            log_retention_s: 7 * 24 * 3600,
+            apns_url: None,
+            fcm_url: None,
+            push_ca_file: None,
+        }
+    }
+}
+
 /// The whole configuration of a Parley node.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -110,8 +165,12 @@ pub struct Config {
     pub redis_prefix: String,
     /// Unset: generated on first start and written to `admin-token` in the data dir.
     pub admin_token: Option<SecretString>,
+    /// Encrypts secrets at rest (webhook and push credentials). Unset: generated on first
+    /// start into `master-key` in the data dir; every node and worker must share it.
+    pub master_key: Option<SecretString>,
     pub limits: Limits,
     pub realtime: RealtimeConfig,
+    pub worker: WorkerConfig,
 }
 
 /// The file form of the configuration; every field optional.
@@ -124,8 +183,10 @@ pub struct FileConfig {
     pub redis_url: Option<String>,
     pub redis_prefix: Option<String>,
     pub admin_token: Option<String>,
+    pub master_key: Option<String>,
     pub limits: Option<Limits>,
     pub realtime: Option<RealtimeConfig>,
+    pub worker: Option<WorkerConfig>,
 }
 
 /// Values given on the command line; they win over everything.
@@ -192,6 +253,41 @@ impl Config {
             .filter(|v| !v.is_empty())
             .or(from_file.admin_token)
             .map(SecretString::from);
+        let master_key = env("PARLEY_MASTER_KEY")
+            .filter(|v| !v.is_empty())
+            .or(from_file.master_key)
+            .map(SecretString::from);
+        let mut worker = from_file.worker.unwrap_or_default();
+        let flag = |key: &str, name: &str| -> Result<Option<bool>> {
+            match env(key).as_deref() {
+                None | Some("") => Ok(None),
+                Some("1" | "true" | "yes" | "on") => Ok(Some(true)),
+                Some("0" | "false" | "no" | "off") => Ok(Some(false)),
+                Some(v) => Err(Error::invalid(format!(
+                    "config key `{name}` ({key}): `{v}` is not true or false"
+                ))),
+            }
+        };
+        if let Some(v) = flag("PARLEY_WORKER_IN_PROCESS", "worker.in_process")? {
+            worker.in_process = v;
+        }
+        if let Some(v) = flag("PARLEY_ALLOW_PRIVATE_URLS", "worker.allow_private_urls")? {
+            worker.allow_private_urls = v;
+        }
+        if let Some(v) = env("PARLEY_APNS_URL").filter(|v| !v.is_empty()) {
+            worker.apns_url = Some(v);
+        }
+        if let Some(v) = env("PARLEY_FCM_URL").filter(|v| !v.is_empty()) {
+            worker.fcm_url = Some(v);
+        }
+        if let Some(v) = env("PARLEY_PUSH_CA_FILE").filter(|v| !v.is_empty()) {
+            worker.push_ca_file = Some(PathBuf::from(v));
+        }
+        if worker.concurrency == 0 || worker.max_attempts < 1 {
+            return Err(Error::invalid(
+                "config keys `worker.concurrency` and `worker.max_attempts`: must be at least 1",
+            ));
+        }
         let mut limits = from_file.limits.unwrap_or_default();
         if let Some(v) = env("PARLEY_MAX_BODY_BYTES") {
             limits.max_body_bytes = v.parse().map_err(|_| {
@@ -219,8 +315,10 @@ impl Config {
             redis_url,
             redis_prefix,
             admin_token,
+            master_key,
             limits,
             realtime: from_file.realtime.unwrap_or_default(),
+            worker,
         })
     }
 
@@ -236,12 +334,22 @@ impl Config {
             redis_url: None,
             redis_prefix: "parley".into(),
             admin_token: None,
+            master_key: None,
             limits: Limits::default(),
             // Short timers keep the tests of typing expiry and presence quick.
             realtime: RealtimeConfig {
                 typing_timeout_ms: 600,
                 presence_offline_delay_ms: 300,
                 ..RealtimeConfig::default()
+            },
+            // Quick retries, and webhook receivers on loopback.
+            worker: WorkerConfig {
+                poll_interval_ms: 100,
+                retry_base_ms: 100,
+                retry_max_delay_ms: 1_000,
+                webhook_timeout_ms: 2_000,
+                allow_private_urls: true,
+                ..WorkerConfig::default()
             },
         }
     }

@@ -1,11 +1,14 @@
-//! The handle every use case takes: the database, the validated configuration and the
-//! realtime state events are published through.
+//! The handle every use case takes: the database, the validated configuration, the realtime
+//! state events are published through, the master key and the client for tenants' URLs.
 
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+use crate::Result;
 use crate::config::Config;
+use crate::crypto::MasterKey;
+use crate::outbound::Outbound;
 use crate::realtime::Realtime;
 
 /// Shared state of one Parley instance. Cheap to clone; several can live in one process
@@ -16,23 +19,56 @@ pub struct Parley {
     pub config: Arc<Config>,
     pub realtime: Arc<Realtime>,
     pub(crate) key_usage: Arc<crate::auth::KeyUsage>,
+    /// Seals secrets stored in the database.
+    pub secrets: Arc<MasterKey>,
+    /// Calls tenants' URLs (webhooks, the before-send hook).
+    pub outbound: Outbound,
 }
 
 impl Parley {
-    pub fn new(db: DatabaseConnection, config: Config, realtime: Arc<Realtime>) -> Self {
-        Self::from_parts(db, Arc::new(config), realtime)
-    }
-
-    pub(crate) fn from_parts(
-        db: DatabaseConnection,
-        config: Arc<Config>,
-        realtime: Arc<Realtime>,
-    ) -> Self {
-        Self {
+    pub fn new(db: DatabaseConnection, config: Config, realtime: Arc<Realtime>) -> Result<Self> {
+        let secrets = Arc::new(MasterKey::load(&config)?);
+        let outbound = Outbound::new(config.worker.allow_private_urls)?;
+        Ok(Self {
             db,
-            config,
+            config: Arc::new(config),
             realtime,
             key_usage: Arc::default(),
+            secrets,
+            outbound,
+        })
+    }
+
+    /// Everything but the realtime state, for background loops that must not keep the
+    /// realtime state alive (they hold it weakly and re-attach while it lives).
+    pub(crate) fn detach(&self) -> Detached {
+        Detached {
+            db: self.db.clone(),
+            config: Arc::clone(&self.config),
+            key_usage: Arc::clone(&self.key_usage),
+            secrets: Arc::clone(&self.secrets),
+            outbound: self.outbound.clone(),
+        }
+    }
+}
+
+pub(crate) struct Detached {
+    db: DatabaseConnection,
+    config: Arc<Config>,
+    key_usage: Arc<crate::auth::KeyUsage>,
+    secrets: Arc<MasterKey>,
+    outbound: Outbound,
+}
+
+impl Detached {
+    pub(crate) fn attach(&self, realtime: Arc<Realtime>) -> Parley {
+        Parley {
+            db: self.db.clone(),
+            config: Arc::clone(&self.config),
+            realtime,
+            key_usage: Arc::clone(&self.key_usage),
+            secrets: Arc::clone(&self.secrets),
+            outbound: self.outbound.clone(),
         }
     }
 }

@@ -43,7 +43,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
 
 /// A raw statement written with `?` placeholders, numbered `$1, $2…` for PostgreSQL.
 /// Used only where the query builder would obscure a query (grouped joins).
-pub(crate) fn statement(
+pub fn statement(
     backend: sea_orm::DatabaseBackend,
     sql: &str,
     values: Vec<sea_orm::Value>,

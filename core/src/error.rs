@@ -39,6 +39,14 @@ pub enum ErrorCode {
     RateLimited,
     DatabaseUnavailable,
     Internal,
+    UrlNotAllowed,
+    WebhookNotFound,
+    DeliveryNotFound,
+    JobNotFound,
+    DeviceNotFound,
+    PushNotConfigured,
+    MessageRejected,
+    HookUnavailable,
 }
 
 impl ErrorCode {
@@ -46,20 +54,24 @@ impl ErrorCode {
     pub fn status(self) -> u16 {
         use ErrorCode::*;
         match self {
-            InvalidRequest | InvalidJson | MessageTooLong | CustomDataTooLarge => 400,
+            InvalidRequest | InvalidJson | MessageTooLong | CustomDataTooLarge | UrlNotAllowed => {
+                400
+            }
             MissingCredentials | InvalidAdminToken | InvalidApiKey | InvalidToken
             | TokenExpired => 401,
             ServerKeyRequired | Forbidden | NotAMember | TenantDisabled | UserDeactivated
             | ChannelFrozen => 403,
             NotFound | TenantNotFound | KeyNotFound | UserNotFound | ChannelNotFound
-            | MessageNotFound | ReactionNotFound => 404,
+            | MessageNotFound | ReactionNotFound | WebhookNotFound | DeliveryNotFound
+            | JobNotFound | DeviceNotFound => 404,
             MethodNotAllowed => 405,
-            MessageIdConflict => 409,
+            MessageIdConflict | PushNotConfigured => 409,
+            MessageRejected => 422,
             PayloadTooLarge => 413,
             UnsupportedMediaType => 415,
             RateLimited => 429,
             Internal => 500,
-            DatabaseUnavailable => 503,
+            DatabaseUnavailable | HookUnavailable => 503,
         }
     }
 
@@ -96,6 +108,14 @@ impl ErrorCode {
             RateLimited => "rate_limited",
             DatabaseUnavailable => "database_unavailable",
             Internal => "internal_error",
+            UrlNotAllowed => "url_not_allowed",
+            WebhookNotFound => "webhook_not_found",
+            DeliveryNotFound => "delivery_not_found",
+            JobNotFound => "job_not_found",
+            DeviceNotFound => "device_not_found",
+            PushNotConfigured => "push_not_configured",
+            MessageRejected => "message_rejected",
+            HookUnavailable => "hook_unavailable",
         }
     }
 
@@ -132,6 +152,14 @@ impl ErrorCode {
             RateLimited => "Too many requests",
             DatabaseUnavailable => "The database is unavailable",
             Internal => "Internal error",
+            UrlNotAllowed => "The URL is not allowed",
+            WebhookNotFound => "Webhook not found",
+            DeliveryNotFound => "Delivery not found",
+            JobNotFound => "Job not found",
+            DeviceNotFound => "Device not found",
+            PushNotConfigured => "Push is not configured for this provider",
+            MessageRejected => "The message was rejected",
+            HookUnavailable => "The before-send hook did not answer",
         }
     }
 
@@ -166,6 +194,14 @@ impl ErrorCode {
         ErrorCode::RateLimited,
         ErrorCode::DatabaseUnavailable,
         ErrorCode::Internal,
+        ErrorCode::UrlNotAllowed,
+        ErrorCode::WebhookNotFound,
+        ErrorCode::DeliveryNotFound,
+        ErrorCode::JobNotFound,
+        ErrorCode::DeviceNotFound,
+        ErrorCode::PushNotConfigured,
+        ErrorCode::MessageRejected,
+        ErrorCode::HookUnavailable,
     ];
 }
 

@@ -5,15 +5,21 @@
 pub mod auth;
 pub mod channels;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod entities;
 pub mod error;
+pub mod hooks;
 pub mod ids;
 pub mod messages;
+pub mod outbound;
+pub mod outbox;
 pub mod page;
+pub mod push;
 pub mod realtime;
 pub mod tenants;
 pub mod users;
+pub mod webhooks;
 
 mod context;
 

@@ -389,13 +389,13 @@ pub async fn send(
     let author = caller.acting_user(input.user_id.as_deref())?;
     let cid_s = cid.to_string();
     let tenant = caller.tenant_id();
-    let text =
+    let mut text =
         MessageText::parse(input.text, max_message_length(ctx, &caller.tenant))?.into_string();
     let attachments = parse_attachments(input.attachments)?;
     if text.trim().is_empty() && attachments.as_array().is_none_or(Vec::is_empty) {
         return Err(Error::invalid("a message needs `text` or `attachments`"));
     }
-    let custom = parse_custom(
+    let mut custom = parse_custom(
         "custom",
         input.custom.unwrap_or_else(|| serde_json::json!({})),
         ctx.config.limits.max_custom_bytes,
@@ -452,6 +452,38 @@ pub async fn send(
         quoted = Some(Message::bare(q));
     }
     let mentions = check_mentions(&ctx.db, tenant, &cid_s, &input.mentions).await?;
+    let verdict = crate::hooks::before_send(
+        ctx,
+        &caller.tenant,
+        &crate::hooks::Draft {
+            id: id.as_str(),
+            cid: &cid_s,
+            user_id: author.as_str(),
+            text: &text,
+            attachments: &attachments,
+            custom: &custom,
+            parent_id: parent.as_ref().map(|p| p.id.as_str()),
+        },
+    )
+    .await?;
+    match verdict {
+        crate::hooks::Verdict::Accept => {}
+        crate::hooks::Verdict::Reject(reason) => {
+            return Err(Error::new(ErrorCode::MessageRejected, reason));
+        }
+        crate::hooks::Verdict::Rewrite {
+            text: new_text,
+            custom: new_custom,
+        } => {
+            if let Some(t) = new_text {
+                text =
+                    MessageText::parse(t, max_message_length(ctx, &caller.tenant))?.into_string();
+            }
+            if let Some(c) = new_custom {
+                custom = parse_custom("custom", c, ctx.config.limits.max_custom_bytes)?;
+            }
+        }
+    }
     if caller.user_id().is_none() {
         // The tenant server may write as a user it has not created yet; create it only once
         // the request is known to succeed otherwise.

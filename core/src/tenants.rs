@@ -10,7 +10,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::{KeyKind, TenantCtx, generate_key, random_string};
-use crate::entities::{api_key, channel, channel_event, member, message, reaction, tenant, user};
+use crate::entities::{
+    api_key, channel, channel_event, device, member, message, outbox, outbox_attempt,
+    push_credential, reaction, tenant, user, user_mute, webhook,
+};
 use crate::ids::TenantId;
 use crate::page::{self, Page};
 use crate::{Error, ErrorCode, Parley, Result};
@@ -21,6 +24,9 @@ pub struct TenantSettings {
     /// Longest message text in characters; unset: the server default (5,000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_message_length: Option<usize>,
+    /// A URL called before each message is stored, which may accept, reject or rewrite it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_send: Option<crate::hooks::BeforeSendHook>,
 }
 
 /// A tenant as the operator sees it.
@@ -137,6 +143,9 @@ fn check_settings(ctx: &Parley, s: &TenantSettings) -> Result<()> {
             )));
         }
     }
+    if let Some(hook) = &s.before_send {
+        crate::hooks::check(ctx, hook)?;
+    }
     Ok(())
 }
 
@@ -179,6 +188,7 @@ pub async fn create(ctx: &Parley, input: NewTenant) -> Result<CreatedTenant> {
         signing_secret: Set(random_string(48)),
         signing_secret_prev: Set(None),
         signing_secret_prev_until: Set(None),
+        hook_secret: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -243,6 +253,7 @@ pub async fn get(ctx: &Parley, id: &str) -> Result<Tenant> {
 
 pub async fn update(ctx: &Parley, id: &str, patch: TenantPatch) -> Result<Tenant> {
     let model = find(ctx, id).await?;
+    let had_hook_secret = model.hook_secret.is_some();
     let mut am: tenant::ActiveModel = model.into();
     if let Some(name) = patch.name {
         am.name = Set(parse_name(&name)?);
@@ -252,6 +263,14 @@ pub async fn update(ctx: &Parley, id: &str, patch: TenantPatch) -> Result<Tenant
     }
     if let Some(settings) = patch.settings {
         check_settings(ctx, &settings)?;
+        if let Some(hook) = &settings.before_send {
+            ctx.outbound.check_url(&hook.url).await?;
+            if !had_hook_secret {
+                // The tenant reads it by rotating it (`PATCH /v1/app`).
+                let secret = crate::outbound::new_signing_secret();
+                am.hook_secret = Set(Some(ctx.secrets.seal(&secret)?));
+            }
+        }
         am.settings = Set(serde_json::to_value(&settings)?);
     }
     am.updated_at = Set(Utc::now());
@@ -288,6 +307,30 @@ pub async fn delete(ctx: &Parley, id: &str) -> Result<()> {
         .await?;
     api_key::Entity::delete_many()
         .filter(api_key::Column::TenantId.eq(id))
+        .exec(&txn)
+        .await?;
+    outbox_attempt::Entity::delete_many()
+        .filter(outbox_attempt::Column::TenantId.eq(id))
+        .exec(&txn)
+        .await?;
+    outbox::Entity::delete_many()
+        .filter(outbox::Column::TenantId.eq(id))
+        .exec(&txn)
+        .await?;
+    webhook::Entity::delete_many()
+        .filter(webhook::Column::TenantId.eq(id))
+        .exec(&txn)
+        .await?;
+    device::Entity::delete_many()
+        .filter(device::Column::TenantId.eq(id))
+        .exec(&txn)
+        .await?;
+    push_credential::Entity::delete_many()
+        .filter(push_credential::Column::TenantId.eq(id))
+        .exec(&txn)
+        .await?;
+    user_mute::Entity::delete_many()
+        .filter(user_mute::Column::TenantId.eq(id))
         .exec(&txn)
         .await?;
     tenant::Entity::delete_by_id(id.to_owned())
@@ -351,6 +394,10 @@ pub struct App {
     /// Present only in the answer to a rotation: the new secret, shown once.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signing_secret: Option<String>,
+    /// Present only when the before-send hook is first set or its secret rotated: the secret
+    /// (`whsec_…`) its calls are signed with, shown once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before_send_secret: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -362,6 +409,9 @@ pub struct AppPatch {
     /// expire (at most the longest token lifetime).
     #[serde(default)]
     pub rotate_signing_secret: bool,
+    /// Generate a new secret for signing the before-send hook's calls.
+    #[serde(default)]
+    pub rotate_before_send_secret: bool,
 }
 
 pub fn max_message_length(ctx: &Parley, tenant: &TenantCtx) -> usize {
@@ -371,7 +421,12 @@ pub fn max_message_length(ctx: &Parley, tenant: &TenantCtx) -> usize {
         .unwrap_or(ctx.config.limits.max_message_length)
 }
 
-fn app_view(ctx: &Parley, model: tenant::Model, signing_secret: Option<String>) -> App {
+fn app_view(
+    ctx: &Parley,
+    model: tenant::Model,
+    signing_secret: Option<String>,
+    before_send_secret: Option<String>,
+) -> App {
     let t = TenantCtx::from_model(model);
     App {
         max_message_length: max_message_length(ctx, &t),
@@ -383,22 +438,31 @@ fn app_view(ctx: &Parley, model: tenant::Model, signing_secret: Option<String>) 
             .signing_secret_prev_until
             .filter(|u| *u > Utc::now()),
         signing_secret,
+        before_send_secret,
     }
 }
 
 pub fn get_app(ctx: &Parley, tenant: &TenantCtx) -> App {
-    app_view(ctx, tenant.model.clone(), None)
+    app_view(ctx, tenant.model.clone(), None, None)
 }
 
 pub async fn patch_app(ctx: &Parley, tenant: &TenantCtx, patch: AppPatch) -> Result<App> {
     let model = find(ctx, tenant.id.as_str()).await?;
     let old_secret = model.signing_secret.clone();
+    let had_hook_secret = model.hook_secret.is_some();
     let mut am: tenant::ActiveModel = model.into();
     if let Some(name) = patch.name {
         am.name = Set(parse_name(&name)?);
     }
+    let mut hook_secret = None;
     if let Some(settings) = patch.settings {
         check_settings(ctx, &settings)?;
+        if let Some(hook) = &settings.before_send {
+            ctx.outbound.check_url(&hook.url).await?;
+            if !had_hook_secret {
+                hook_secret = Some(crate::outbound::new_signing_secret());
+            }
+        }
         am.settings = Set(serde_json::to_value(&settings)?);
     }
     let mut new_secret = None;
@@ -410,7 +474,13 @@ pub async fn patch_app(ctx: &Parley, tenant: &TenantCtx, patch: AppPatch) -> Res
         am.signing_secret_prev_until = Set(Some(Utc::now() + chrono::Duration::seconds(grace)));
         new_secret = Some(secret);
     }
+    if patch.rotate_before_send_secret {
+        hook_secret = Some(crate::outbound::new_signing_secret());
+    }
+    if let Some(s) = &hook_secret {
+        am.hook_secret = Set(Some(ctx.secrets.seal(s)?));
+    }
     am.updated_at = Set(Utc::now());
     let model = am.update(&ctx.db).await?;
-    Ok(app_view(ctx, model, new_secret))
+    Ok(app_view(ctx, model, new_secret, hook_secret))
 }

@@ -11,6 +11,7 @@ pub struct Model {
     pub user_id: String,
     pub role: String,
     pub last_read_seq: i64,
+    pub muted: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -3,8 +3,14 @@
 pub mod api_key;
 pub mod channel;
 pub mod channel_event;
+pub mod device;
 pub mod member;
 pub mod message;
+pub mod outbox;
+pub mod outbox_attempt;
+pub mod push_credential;
 pub mod reaction;
 pub mod tenant;
 pub mod user;
+pub mod user_mute;
+pub mod webhook;

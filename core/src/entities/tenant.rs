@@ -12,6 +12,8 @@ pub struct Model {
     pub signing_secret: String,
     pub signing_secret_prev: Option<String>,
     pub signing_secret_prev_until: Option<DateTimeUtc>,
+    /// Signs calls to the before-send hook; encrypted with the master key.
+    pub hook_secret: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

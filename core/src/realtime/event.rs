@@ -236,6 +236,7 @@ pub(crate) async fn record_at<C: ConnectionTrait>(
     })
     .exec_without_returning(db)
     .await?;
+    crate::outbox::event(db, tenant, cid, kind, now, &json).await?;
     Ok(Event {
         tenant: tenant.into(),
         kind,

@@ -34,6 +34,8 @@ pub struct Realtime {
     pub prefix: String,
     redis: AsyncMutex<Option<redis::aio::ConnectionManager>>,
     shutting_down: AtomicBool,
+    /// Signalled after a commit that wrote outbox jobs, so the in-process worker runs them now.
+    pub outbox_wake: tokio::sync::Notify,
 }
 
 impl Realtime {
@@ -54,6 +56,7 @@ impl Realtime {
             typing: Typing::default(),
             redis: AsyncMutex::new(None),
             shutting_down: AtomicBool::new(false),
+            outbox_wake: tokio::sync::Notify::new(),
         }))
     }
 
@@ -69,6 +72,10 @@ impl Realtime {
 
     /// Delivers to this node's connections now, and hands the event to the other nodes.
     pub fn publish(&self, ev: Event) {
+        if ev.seq.is_some() {
+            // A recorded event is also an outbox job.
+            self.outbox_wake.notify_one();
+        }
         self.bus.publish(&self.node_id, &ev);
         self.hub.deliver(&Arc::new(ev));
     }

@@ -114,6 +114,24 @@ impl Presence {
         });
     }
 
+    /// Whether the user holds a live connection here or (with Redis) on any live node.
+    pub async fn is_online(&self, ctx: &Parley, tenant: &str, user: &str) -> bool {
+        let here = self.local.lock().is_ok_and(|map| {
+            map.get(&(tenant.to_owned(), user.to_owned()))
+                .is_some_and(|e| e.conns > 0)
+        });
+        if here {
+            return true;
+        }
+        let rt = &ctx.realtime;
+        match rt.redis().await {
+            Some(mut con) => live_nodes(&mut con, &rt.prefix, tenant, user)
+                .await
+                .is_ok_and(|nodes| !nodes.is_empty()),
+            None => false,
+        }
+    }
+
     /// Users this node currently announces online (for the Redis heartbeat).
     fn local_users(&self) -> Vec<(String, String)> {
         self.local
@@ -271,15 +289,14 @@ pub(crate) fn spawn_heartbeat(ctx: Parley) {
         return;
     }
     let weak = Arc::downgrade(&ctx.realtime);
-    let db = ctx.db.clone();
-    let config = Arc::clone(&ctx.config);
+    let base = ctx.detach();
     drop(ctx);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(HEARTBEAT);
         loop {
             tick.tick().await;
             let Some(rt) = weak.upgrade() else { return };
-            let ctx = Parley::from_parts(db.clone(), Arc::clone(&config), Arc::clone(&rt));
+            let ctx = base.attach(Arc::clone(&rt));
             let Some(mut con) = rt.redis().await else {
                 continue;
             };

@@ -1,0 +1,116 @@
+//! Secrets at rest: webhook signing secrets and push credentials are sealed with the server's
+//! master key (AES-256-GCM, a fresh nonce per value), so a copy of the database alone reveals
+//! none of them.
+
+use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng};
+use aes_gcm::{Aes256Gcm, Nonce};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use secrecy::ExposeSecret;
+
+use crate::config::Config;
+use crate::{Error, Result};
+
+const PREFIX: &str = "v1:";
+
+/// The key every sealed value is encrypted with.
+pub struct MasterKey {
+    cipher: Aes256Gcm,
+}
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey(..)")
+    }
+}
+
+impl MasterKey {
+    /// The configured key (`PARLEY_MASTER_KEY`, 32 bytes in base64), or the one in
+    /// `master-key` in the data dir, generated there on first start.
+    pub fn load(config: &Config) -> Result<Self> {
+        let encoded = match &config.master_key {
+            Some(k) => k.expose_secret().trim().to_owned(),
+            None => {
+                let path = config.data_dir.join("master-key");
+                match std::fs::read_to_string(&path) {
+                    Ok(existing) if !existing.trim().is_empty() => existing.trim().to_owned(),
+                    _ => {
+                        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+                            Error::invalid(format!(
+                                "cannot create data dir {}: {e}",
+                                config.data_dir.display()
+                            ))
+                        })?;
+                        let key = B64.encode(Aes256Gcm::generate_key(OsRng));
+                        crate::auth::write_private(&path, &key).map_err(|e| {
+                            Error::invalid(format!("cannot write {}: {e}", path.display()))
+                        })?;
+                        key
+                    }
+                }
+            }
+        };
+        Self::from_base64(&encoded)
+    }
+
+    pub fn from_base64(encoded: &str) -> Result<Self> {
+        let bad = || {
+            Error::invalid(
+                "config key `master_key` (PARLEY_MASTER_KEY): must be 32 bytes in base64",
+            )
+        };
+        let bytes = B64.decode(encoded).map_err(|_| bad())?;
+        Ok(Self {
+            cipher: Aes256Gcm::new_from_slice(&bytes).map_err(|_| bad())?,
+        })
+    }
+
+    /// Encrypts `plain` into a printable value for a text column.
+    pub fn seal(&self, plain: &str) -> Result<String> {
+        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        let sealed = self
+            .cipher
+            .encrypt(&nonce, plain.as_bytes())
+            .map_err(|_| Error::internal("encryption failed"))?;
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&sealed);
+        Ok(format!("{PREFIX}{}", B64.encode(out)))
+    }
+
+    /// Decrypts a value made by [`seal`](Self::seal) with this key.
+    pub fn open(&self, sealed: &str) -> Result<String> {
+        let fail = || {
+            Error::internal(
+                "a stored secret cannot be decrypted: is this node's master key (PARLEY_MASTER_KEY) the one it was sealed with?",
+            )
+        };
+        let raw = sealed
+            .strip_prefix(PREFIX)
+            .and_then(|b| B64.decode(b).ok())
+            .filter(|r| r.len() > 12)
+            .ok_or_else(fail)?;
+        let (nonce, body) = raw.split_at(12);
+        let nonce: [u8; 12] = nonce.try_into().map_err(|_| fail())?;
+        let plain = self
+            .cipher
+            .decrypt(&Nonce::from(nonce), body)
+            .map_err(|_| fail())?;
+        String::from_utf8(plain).map_err(|_| fail())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seal_then_open_and_tamper_fails() {
+        let key = MasterKey::from_base64(&B64.encode([7u8; 32])).unwrap();
+        let sealed = key.seal("p8 key").unwrap();
+        assert!(!sealed.contains("p8 key"));
+        assert_eq!(key.open(&sealed).unwrap(), "p8 key");
+        assert_ne!(key.seal("p8 key").unwrap(), sealed, "fresh nonce per value");
+        let other = MasterKey::from_base64(&B64.encode([8u8; 32])).unwrap();
+        assert!(other.open(&sealed).is_err());
+    }
+}

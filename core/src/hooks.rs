@@ -1,0 +1,192 @@
+//! The before-send hook: a tenant's URL Parley calls synchronously before storing a message,
+//! which may accept, reject (with a reason shown to the sender) or rewrite it. Calls are
+//! signed like webhooks (with the app's hook secret) and time-limited; when the hook cannot be
+//! reached the tenant's `fail_open` setting decides.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::TenantCtx;
+use crate::{Error, ErrorCode, Parley, Result};
+
+/// Longest time limit a tenant may give its hook.
+pub const MAX_TIMEOUT_MS: u64 = 10_000;
+
+/// Settings of the before-send hook (`settings.before_send` of the app).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BeforeSendHook {
+    /// Called with a POST for every new message.
+    pub url: String,
+    /// Time limit of the call, in milliseconds (default 2,000; at most 10,000).
+    #[serde(default = "default_timeout")]
+    pub timeout_ms: u64,
+    /// When the hook fails or times out: true stores the message anyway (default), false
+    /// refuses it with 503.
+    #[serde(default = "default_fail_open")]
+    pub fail_open: bool,
+}
+
+fn default_timeout() -> u64 {
+    2_000
+}
+
+fn default_fail_open() -> bool {
+    true
+}
+
+/// What the hook decided.
+#[derive(Debug, PartialEq)]
+pub enum Verdict {
+    Accept,
+    Reject(String),
+    /// New values for the fields given.
+    Rewrite {
+        text: Option<String>,
+        custom: Option<serde_json::Value>,
+    },
+}
+
+/// The message as the hook sees it.
+#[derive(Debug, Serialize)]
+pub struct Draft<'a> {
+    pub id: &'a str,
+    pub cid: &'a str,
+    pub user_id: &'a str,
+    pub text: &'a str,
+    pub attachments: &'a serde_json::Value,
+    pub custom: &'a serde_json::Value,
+    pub parent_id: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Action {
+    Accept,
+    Reject,
+    Rewrite,
+}
+
+#[derive(Deserialize)]
+struct Answer {
+    action: Action,
+    reason: Option<String>,
+    message: Option<Rewritten>,
+}
+
+#[derive(Deserialize)]
+struct Rewritten {
+    text: Option<String>,
+    custom: Option<serde_json::Value>,
+}
+
+/// Checks the settings a tenant saves.
+pub fn check(ctx: &Parley, hook: &BeforeSendHook) -> Result<()> {
+    ctx.outbound.check_syntax(&hook.url)?;
+    if hook.timeout_ms == 0 || hook.timeout_ms > MAX_TIMEOUT_MS {
+        return Err(Error::invalid(format!(
+            "`settings.before_send.timeout_ms` must be between 1 and {MAX_TIMEOUT_MS}"
+        )));
+    }
+    Ok(())
+}
+
+/// Asks the tenant's hook about a message; `Accept` when no hook is set.
+pub async fn before_send(ctx: &Parley, tenant: &TenantCtx, draft: &Draft<'_>) -> Result<Verdict> {
+    let Some(hook) = &tenant.settings.before_send else {
+        return Ok(Verdict::Accept);
+    };
+    match call(ctx, tenant, hook, draft).await {
+        Ok(v) => Ok(v),
+        Err(why) => {
+            tracing::info!(tenant = %tenant.id.as_str(), %why, "before-send hook failed");
+            if hook.fail_open {
+                Ok(Verdict::Accept)
+            } else {
+                Err(Error::new(
+                    ErrorCode::HookUnavailable,
+                    format!("the app's before-send hook failed ({why}); try again"),
+                )
+                .with_retry_after(1))
+            }
+        }
+    }
+}
+
+async fn call(
+    ctx: &Parley,
+    tenant: &TenantCtx,
+    hook: &BeforeSendHook,
+    draft: &Draft<'_>,
+) -> std::result::Result<Verdict, String> {
+    let url = ctx.outbound.check_syntax(&hook.url).map_err(|e| e.detail)?;
+    let id = format!("hook_{}", uuid::Uuid::now_v7().simple());
+    let body = serde_json::json!({
+        "id": id,
+        "type": "message.before_send",
+        "created_at": Utc::now(),
+        "tenant_id": tenant.id.as_str(),
+        "data": { "message": draft },
+    })
+    .to_string();
+    let ts = Utc::now().timestamp();
+    let mut req = ctx
+        .outbound
+        .client
+        .post(url)
+        .timeout(Duration::from_millis(hook.timeout_ms))
+        .header("content-type", "application/json")
+        .header("webhook-id", &id)
+        .header("webhook-timestamp", ts.to_string());
+    if let Some(sealed) = &tenant.model.hook_secret {
+        let secret = ctx.secrets.open(sealed).map_err(|e| e.detail)?;
+        let sig = crate::outbound::sign(&secret, &id, ts, &body).map_err(|e| e.detail)?;
+        req = req.header("webhook-signature", sig);
+    }
+    let resp = req.body(body).send().await.map_err(|e| describe(&e))?;
+    let status = resp.status();
+    if !status.is_success() {
+        return Err(format!("it answered {status}"));
+    }
+    let bytes = resp.bytes().await.map_err(|e| describe(&e))?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Verdict::Accept);
+    }
+    let answer: Answer =
+        serde_json::from_slice(&bytes).map_err(|e| format!("its answer is not valid: {e}"))?;
+    Ok(match answer.action {
+        Action::Accept => Verdict::Accept,
+        Action::Reject => Verdict::Reject(
+            answer
+                .reason
+                .unwrap_or_else(|| "the message was rejected by the app".into()),
+        ),
+        Action::Rewrite => {
+            let m = answer
+                .message
+                .ok_or("a rewrite without `message`".to_owned())?;
+            Verdict::Rewrite {
+                text: m.text,
+                custom: m.custom,
+            }
+        }
+    })
+}
+
+/// A short reason for a failed call (reqwest's errors nest the useful part).
+pub fn describe(e: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    if e.is_timeout() {
+        return "timed out".into();
+    }
+    let mut msg = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        msg = format!("{msg}: {s}");
+        src = s.source();
+    }
+    msg
+}
