@@ -1,4 +1,4 @@
-//! The `parley` command line: `serve`, `migrate`, `openapi`, `tenant create`.
+//! The `parley` command line: `serve`, `worker`, `migrate`, `openapi`, `tenant create`.
 
 use std::path::PathBuf;
 
@@ -38,8 +38,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the API server (migrates the database first).
+    /// Run the API server (migrates the database first); it runs the worker too unless
+    /// `PARLEY_WORKER_IN_PROCESS=false`.
     Serve,
+    /// Run a worker alone: webhook deliveries and push notifications from the outbox. Any
+    /// number may run against one PostgreSQL database.
+    Worker,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Print the OpenAPI document.
@@ -123,6 +127,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await?;
             println!("{}", serde_json::to_string_pretty(&created)?);
+            Ok(())
+        }
+        Command::Worker => {
+            let config = cli.load_config()?;
+            let conn = db::connect(&config).await?;
+            db::migrate(&conn).await?;
+            let realtime = parley_core::realtime::Realtime::new(&config)?;
+            let ctx = Parley::new(conn, config, realtime)?;
+            let services = parley_worker::Services::new(&ctx)?;
+            let grace = std::time::Duration::from_millis(ctx.config.worker.webhook_timeout_ms);
+            let worker = parley_worker::spawn(ctx, services);
+            println!("parley worker running");
+            shutdown_signal().await;
+            println!("shutting down: finishing or releasing running jobs");
+            worker.shutdown(grace).await;
             Ok(())
         }
         Command::Serve => {

@@ -18,12 +18,14 @@ use crate::error::Problem;
     modifiers(&SecuritySchemes),
     components(schemas(Problem)),
     tags(
-        (name = "operator", description = "The operator's API: tenants and keys (operator token)."),
+        (name = "operator", description = "The operator's API: tenants, keys and the worker's jobs (operator token)."),
         (name = "app", description = "A tenant's app settings and user tokens (secret key)."),
         (name = "users", description = "Users of a tenant."),
         (name = "me", description = "The calling user."),
         (name = "channels", description = "Channels, members, read state."),
         (name = "messages", description = "Messages, threads, reactions, pins."),
+        (name = "webhooks", description = "Webhook endpoints (Standard Webhooks signatures) and their delivery log."),
+        (name = "push", description = "Push devices, APNs and FCM credentials, test sends."),
         (name = "realtime", description = "WebSocket and Server-Sent Events; the protocol is described in openapi/asyncapi.yaml."),
         (name = "ops", description = "Health probes."),
     )

@@ -26,6 +26,8 @@ pub struct Running {
     pub ctx: Parley,
     pub handle: ServerHandle,
     pub server: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The in-process worker, unless `worker.in_process` is off.
+    pub worker: Option<parley_worker::WorkerHandle>,
 }
 
 /// Options that differ between the `parley serve` process and in-process test servers.
@@ -67,10 +69,17 @@ pub async fn spawn(config: Config, opts: ServeOptions) -> anyhow::Result<Running
     let realtime = Realtime::new(&config)?;
     let ctx = Parley::new(conn, config, realtime)?;
     Realtime::start(&ctx);
+    let services = parley_worker::Services::new(&ctx)?;
+    let worker = ctx
+        .config
+        .worker
+        .in_process
+        .then(|| parley_worker::spawn(ctx.clone(), std::sync::Arc::clone(&services)));
 
     let app_ctx = web::Data::new(ctx.clone());
     let app_admin = web::Data::new(AdminToken(admin_token.clone()));
     let app_limits = web::Data::new(limits);
+    let app_services = web::Data::new(services);
     let mut server = HttpServer::new(move || {
         App::new()
             .into_utoipa_app()
@@ -78,6 +87,7 @@ pub async fn spawn(config: Config, opts: ServeOptions) -> anyhow::Result<Running
             .app_data(app_ctx.clone())
             .app_data(app_admin.clone())
             .app_data(app_limits.clone())
+            .app_data(app_services.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(max_body)
@@ -118,13 +128,19 @@ pub async fn spawn(config: Config, opts: ServeOptions) -> anyhow::Result<Running
         ctx,
         handle,
         server,
+        worker,
     })
 }
 
 impl Running {
-    /// Stops accepting, lets in-flight requests finish, and waits.
-    pub async fn stop(self) {
+    /// Stops accepting, lets in-flight requests finish, stops the worker, and waits.
+    pub async fn stop(mut self) {
         self.handle.stop(true).await;
+        if let Some(w) = self.worker.take() {
+            let grace =
+                std::time::Duration::from_millis(self.ctx.config.worker.webhook_timeout_ms);
+            w.shutdown(grace).await;
+        }
         let _ = self.server.await;
     }
 
@@ -142,7 +158,10 @@ impl Running {
     }
 
     /// Kills the server at once, as a crash would (for tests): connections drop without a close frame.
-    pub async fn abort(self) {
+    pub async fn abort(mut self) {
+        if let Some(w) = self.worker.take() {
+            w.abort();
+        }
         self.handle.stop(false).await;
         self.server.abort();
     }

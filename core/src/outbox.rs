@@ -255,6 +255,14 @@ pub async fn list(
     })
 }
 
+pub async fn get(ctx: &Parley, id: i64) -> Result<Job> {
+    outbox::Entity::find_by_id(id)
+        .one(&ctx.db)
+        .await?
+        .map(Job::from)
+        .ok_or_else(|| Error::new(ErrorCode::JobNotFound, format!("no job {id}")))
+}
+
 /// Puts a dead or finished job back in the queue with a fresh set of attempts.
 pub async fn retry(ctx: &Parley, id: i64, tenant: Option<&str>) -> Result<Job> {
     let mut q = outbox::Entity::find_by_id(id);

@@ -340,6 +340,20 @@ pub async fn delete(
         update = crate::messages::tombstone_columns(update, now);
     }
     update.exec(&txn).await?;
+    crate::entities::device::Entity::delete_many()
+        .filter(crate::entities::device::Column::TenantId.eq(tenant))
+        .filter(crate::entities::device::Column::UserId.eq(id))
+        .exec(&txn)
+        .await?;
+    crate::entities::user_mute::Entity::delete_many()
+        .filter(crate::entities::user_mute::Column::TenantId.eq(tenant))
+        .filter(
+            sea_orm::Condition::any()
+                .add(crate::entities::user_mute::Column::UserId.eq(id))
+                .add(crate::entities::user_mute::Column::TargetId.eq(id)),
+        )
+        .exec(&txn)
+        .await?;
     user::Entity::delete_by_id((tenant.to_owned(), id.to_owned()))
         .exec(&txn)
         .await?;

@@ -56,6 +56,11 @@ pub struct WorkerHandle {
 }
 
 impl WorkerHandle {
+    /// Stops at once, as a crash would: claimed jobs stay claimed until their lease ends.
+    pub fn abort(self) {
+        self.task.abort();
+    }
+
     /// Stops claiming, lets running jobs finish within `grace`, and gives back the rest.
     pub async fn shutdown(self, grace: Duration) {
         let _ = self.stop.send(true);

@@ -1,4 +1,4 @@
-//! The operator API: tenants and their keys.
+//! The operator API: tenants and their keys, and the worker's jobs.
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use parley_core::Parley;
@@ -6,8 +6,9 @@ use parley_core::page::Page;
 use parley_core::tenants::{
     self, ApiKey, CreatedKey, CreatedTenant, NewKey, NewTenant, Tenant, TenantPatch,
 };
-use serde::Deserialize;
-use utoipa::IntoParams;
+use parley_core::outbox::{self, Attempt, Job, JobStatus};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::OperatorAuth;
@@ -22,7 +23,78 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(delete_tenant)
         .service(create_key)
         .service(list_keys)
-        .service(revoke_key);
+        .service(revoke_key)
+        .service(list_jobs)
+        .service(get_job)
+        .service(retry_job);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct JobQuery {
+    /// `pending`, `running`, `done` or `dead`.
+    pub status: Option<JobStatus>,
+    pub tenant_id: Option<String>,
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+/// The worker's jobs, newest first: `?status=dead` lists those out of attempts.
+#[utoipa::path(tag = "operator", security(("admin_token" = [])), params(JobQuery),
+    responses((status = 200, body = Page<Job>), (status = "4XX", body = Problem)))]
+#[get("/admin/v1/jobs")]
+async fn list_jobs(
+    _: OperatorAuth,
+    ctx: web::Data<Parley>,
+    q: web::Query<JobQuery>,
+) -> ApiResult<web::Json<Page<Job>>> {
+    let q = q.into_inner();
+    Ok(web::Json(
+        outbox::list(
+            &ctx,
+            q.status,
+            q.tenant_id.as_deref(),
+            q.limit,
+            q.cursor.as_deref(),
+        )
+        .await?,
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobDetail {
+    #[serde(flatten)]
+    pub job: Job,
+    pub attempt_log: Vec<Attempt>,
+}
+
+/// A job with every attempt.
+#[utoipa::path(tag = "operator", security(("admin_token" = [])),
+    responses((status = 200, body = JobDetail), (status = "4XX", body = Problem)))]
+#[get("/admin/v1/jobs/{job_id}")]
+async fn get_job(
+    _: OperatorAuth,
+    ctx: web::Data<Parley>,
+    path: web::Path<i64>,
+) -> ApiResult<web::Json<JobDetail>> {
+    let id = path.into_inner();
+    let job = outbox::get(&ctx, id).await?;
+    let attempt_log = outbox::attempts(&ctx, id).await?;
+    Ok(web::Json(JobDetail { job, attempt_log }))
+}
+
+/// Put a dead (or finished) job back in the queue with a fresh set of attempts.
+#[utoipa::path(tag = "operator", security(("admin_token" = [])),
+    responses((status = 202, body = Job), (status = "4XX", body = Problem)))]
+#[post("/admin/v1/jobs/{job_id}/retry")]
+async fn retry_job(
+    _: OperatorAuth,
+    ctx: web::Data<Parley>,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let job = outbox::retry(&ctx, path.into_inner(), None).await?;
+    Ok(HttpResponse::Accepted().json(job))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

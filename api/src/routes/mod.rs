@@ -10,7 +10,9 @@ pub mod app;
 pub mod channels;
 pub mod messages;
 pub mod ops;
+pub mod push;
 pub mod users;
+pub mod webhooks;
 
 /// Registers every route (and so every OpenAPI path).
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -20,6 +22,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     users::configure(cfg);
     channels::configure(cfg);
     messages::configure(cfg);
+    webhooks::configure(cfg);
+    push::configure(cfg);
     crate::realtime::configure(cfg);
 }
 
