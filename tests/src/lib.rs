@@ -9,6 +9,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 pub mod realtime;
+pub mod standins;
 
 use std::net::SocketAddr;
 

@@ -9,5 +9,6 @@ mod isolation;
 mod messages;
 mod openapi;
 mod operator;
+mod push_clients;
 mod realtime;
 mod users;

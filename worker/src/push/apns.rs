@@ -63,8 +63,11 @@ impl fmt::Debug for ApnsCredentials {
 pub struct ApnsClient {
     http: reqwest::Client,
     base_url: Option<String>,
-    tokens: Mutex<HashMap<(String, String), ProviderToken>>,
+    tokens: Mutex<HashMap<TokenKey, ProviderToken>>,
 }
+
+/// Team id, key id and a digest of the key itself.
+type TokenKey = (String, String, [u8; 32]);
 
 #[derive(Clone)]
 struct ProviderToken {
@@ -210,7 +213,11 @@ impl ApnsClient {
         creds: &ApnsCredentials,
         rejected: Option<&str>,
     ) -> Result<String, String> {
-        let key = (creds.team_id.clone(), creds.key_id.clone());
+        let key = (
+            creds.team_id.clone(),
+            creds.key_id.clone(),
+            Sha256::digest(creds.key_p8.as_bytes()).into(),
+        );
         let mut tokens = self
             .tokens
             .lock()
