@@ -137,8 +137,7 @@ impl Running {
     pub async fn stop(mut self) {
         self.handle.stop(true).await;
         if let Some(w) = self.worker.take() {
-            let grace =
-                std::time::Duration::from_millis(self.ctx.config.worker.webhook_timeout_ms);
+            let grace = std::time::Duration::from_millis(self.ctx.config.worker.webhook_timeout_ms);
             w.shutdown(grace).await;
         }
         let _ = self.server.await;

@@ -787,17 +787,25 @@ pub async fn delete(ctx: &Parley, caller: &Caller, cid: &Cid) -> Result<()> {
     channel::Entity::delete_by_id((tenant.to_owned(), cid.clone()))
         .exec(&txn)
         .await?;
-    txn.commit().await?;
     let payload = Payload {
         channel: Some(ChannelInfo::from(&access.channel)),
         ..Default::default()
     };
-    ctx.realtime.publish(Event::ephemeral(
+    let event = Event::ephemeral(tenant, EventKind::ChannelDeleted, &cid, &payload)?;
+    // Live clients get it without a seq (the channel's log is gone); webhooks get it through
+    // the outbox like every recorded event.
+    crate::outbox::event(
+        &txn,
         tenant,
-        EventKind::ChannelDeleted,
         &cid,
-        &payload,
-    )?);
+        EventKind::ChannelDeleted,
+        chrono::Utc::now(),
+        &event.json,
+    )
+    .await?;
+    txn.commit().await?;
+    ctx.realtime.outbox_wake.notify_one();
+    ctx.realtime.publish(event);
     Ok(())
 }
 

@@ -10,6 +10,7 @@
 
 pub mod realtime;
 pub mod standins;
+pub mod webhooks;
 
 use std::net::SocketAddr;
 

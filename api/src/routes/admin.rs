@@ -2,11 +2,11 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use parley_core::Parley;
+use parley_core::outbox::{self, Attempt, Job, JobStatus};
 use parley_core::page::Page;
 use parley_core::tenants::{
     self, ApiKey, CreatedKey, CreatedTenant, NewKey, NewTenant, Tenant, TenantPatch,
 };
-use parley_core::outbox::{self, Attempt, Job, JobStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -193,7 +193,9 @@ async fn mute_user(
     ctx: web::Data<Parley>,
     path: web::Path<String>,
 ) -> ApiResult<web::Json<Mute>> {
-    Ok(web::Json(push::mute_user(&ctx, &caller, &path, None).await?))
+    Ok(web::Json(
+        push::mute_user(&ctx, &caller, &path, None).await?,
+    ))
 }
 
 /// Unmute a user.

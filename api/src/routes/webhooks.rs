@@ -57,7 +57,9 @@ async fn get_webhook(
     ctx: web::Data<Parley>,
     path: web::Path<String>,
 ) -> ApiResult<web::Json<Webhook>> {
-    Ok(web::Json(webhooks::get(&ctx, caller.tenant_id(), &path).await?))
+    Ok(web::Json(
+        webhooks::get(&ctx, caller.tenant_id(), &path).await?,
+    ))
 }
 
 /// Change a webhook endpoint: URL, event types, enabled, or rotate its secret.

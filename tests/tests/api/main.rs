@@ -12,3 +12,4 @@ mod operator;
 mod push_clients;
 mod realtime;
 mod users;
+mod webhooks;

@@ -1,0 +1,721 @@
+//! Webhooks end to end: a real receiver on loopback verifies every Standard Webhooks
+//! signature with its own verifier; events arrive for every type, in per-channel order, and
+//! none is lost while the receiver is down; 410 and persistent failure disable an endpoint;
+//! dead deliveries are listed and retried; private addresses are refused; two separate
+//! `parley worker` processes on PostgreSQL deliver each job once; the before-send hook accepts,
+//! rejects and rewrites.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use parley_tests::webhooks::{Received, Receiver};
+use parley_tests::*;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+async fn hook(t: &Tenant, url: &str, types: Value) -> (String, String) {
+    let (status, body) = send(
+        t.server(Method::POST, "/v1/webhooks")
+            .json(&json!({"url": url, "event_types": types})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let secret = body["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"));
+    (body["id"].as_str().unwrap().to_owned(), secret)
+}
+
+async fn receiver_for(t: &Tenant, types: Value) -> (Arc<Receiver>, String) {
+    let r = Receiver::start().await;
+    let (id, secret) = hook(t, &r.url(), types).await;
+    r.set_secret(&secret);
+    (r, id)
+}
+
+async fn say(t: &Tenant, cid_path: &str, user: &str, text: &str) -> Value {
+    let (status, m) = send(
+        t.server(Method::POST, &format!("/v1/channels/{cid_path}/messages"))
+            .json(&json!({"text": text, "user_id": user})),
+    )
+    .await;
+    assert_eq!(status, 201, "{m}");
+    m
+}
+
+fn types(got: &[Received]) -> HashSet<String> {
+    got.iter().map(|r| r.event_type().to_owned()).collect()
+}
+
+async fn every_event_type_arrives_signed(app: TestApp) {
+    let t = app.tenant("Acme").await;
+    let (r, hook_id) = receiver_for(&t, json!([])).await;
+    // The secret is shown once: reading the endpoint does not return it.
+    let (_, got) = send(t.server(Method::GET, &format!("/v1/webhooks/{hook_id}"))).await;
+    assert!(got.get("secret").is_none(), "{got}");
+    assert_eq!(got["enabled"], true);
+    for u in ["alice", "bob", "eve"] {
+        t.create_user(u).await;
+    }
+    let alice = t.user("alice").await;
+    let bob = t.user("bob").await;
+    send(
+        t.server(Method::POST, "/v1/channels")
+            .json(&json!({"type": "messaging", "id": "room", "members": ["alice", "bob"]})),
+    )
+    .await;
+    let m = say(&t, "messaging/room", "alice", "hello").await;
+    let id = m["id"].as_str().unwrap();
+    send(
+        alice
+            .request(Method::PATCH, &format!("/v1/messages/{id}"))
+            .json(&json!({"text": "hello!"})),
+    )
+    .await;
+    send(
+        bob.request(Method::POST, &format!("/v1/messages/{id}/reactions"))
+            .json(&json!({"type": "like"})),
+    )
+    .await;
+    send(bob.request(Method::DELETE, &format!("/v1/messages/{id}/reactions/like"))).await;
+    send(
+        t.server(Method::PATCH, "/v1/channels/messaging/room")
+            .json(&json!({"name": "Room"})),
+    )
+    .await;
+    send(bob.request(Method::POST, "/v1/channels/messaging/room/read")).await;
+    send(
+        t.server(Method::PATCH, "/v1/channels/messaging/room/members/bob")
+            .json(&json!({"role": "moderator"})),
+    )
+    .await;
+    send(
+        t.server(Method::POST, "/v1/channels/messaging/room/members")
+            .json(&json!({"user_ids": ["eve"]})),
+    )
+    .await;
+    send(t.server(Method::DELETE, "/v1/channels/messaging/room/members/eve")).await;
+    send(alice.request(Method::DELETE, &format!("/v1/messages/{id}"))).await;
+    send(t.server(Method::DELETE, "/v1/channels/messaging/room")).await;
+
+    let all = [
+        "channel.created",
+        "message.new",
+        "message.updated",
+        "reaction.new",
+        "reaction.deleted",
+        "channel.updated",
+        "read.updated",
+        "member.updated",
+        "member.added",
+        "member.removed",
+        "message.deleted",
+        "channel.deleted",
+    ];
+    let got = r
+        .wait_for(WAIT, |got| {
+            let seen = types(got);
+            all.iter().all(|t| seen.contains(*t))
+        })
+        .await;
+    assert!(r.rejected().is_empty(), "{:?}", r.rejected());
+    // In order: the channel's events as they happened.
+    let order: Vec<&str> = got.iter().map(Received::event_type).collect();
+    assert_eq!(order, all, "{order:?}");
+    for rec in &got {
+        let b = &rec.body;
+        assert_eq!(b["id"], rec.id, "webhook-id is the envelope's id");
+        assert_eq!(b["tenant_id"], t.id);
+        assert!(b["created_at"].is_string());
+        assert_eq!(b["data"]["type"], b["type"]);
+        assert_eq!(b["data"]["cid"], "messaging:room");
+    }
+    let new = got
+        .iter()
+        .find(|r| r.event_type() == "message.new")
+        .unwrap();
+    assert_eq!(new.body["data"]["message"]["text"], "hello");
+    assert_eq!(new.body["data"]["message"]["user_id"], "alice");
+
+    // The delivery log: every delivery succeeded with a 200, with its attempt.
+    let (_, log) = send(t.server(
+        Method::GET,
+        &format!("/v1/webhooks/{hook_id}/deliveries?limit=100"),
+    ))
+    .await;
+    let items = log["items"].as_array().unwrap();
+    assert_eq!(items.len(), all.len(), "{log}");
+    for d in items {
+        assert_eq!(d["status"], "succeeded", "{d}");
+        assert_eq!(d["attempts"], 1);
+        assert_eq!(d["attempt_log"][0]["status_code"], 200);
+        assert!(d["attempt_log"][0]["duration_ms"].is_number());
+        assert_eq!(d["attempt_log"][0]["response"], "{\"ok\":true}");
+    }
+}
+
+async fn filters_test_event_and_secret_rotation(app: TestApp) {
+    let t = app.tenant("Acme").await;
+    let (r, hook_id) = receiver_for(&t, json!(["message.*"])).await;
+    t.create_user("alice").await;
+    send(
+        t.server(Method::POST, "/v1/channels")
+            .json(&json!({"type": "messaging", "id": "room", "members": ["alice"]})),
+    )
+    .await;
+    say(&t, "messaging/room", "alice", "one").await;
+    // A test event, whatever the filter.
+    let (status, d) = send(t.server(Method::POST, &format!("/v1/webhooks/{hook_id}/test"))).await;
+    assert_eq!(status, 202, "{d}");
+    let got = r
+        .wait_for(WAIT, |g| types(g).contains("webhook.test") && g.len() >= 2)
+        .await;
+    assert_eq!(
+        types(&got),
+        HashSet::from(["message.new".to_owned(), "webhook.test".to_owned()])
+    );
+
+    // Unknown event types are refused by name.
+    let p = expect_problem(
+        t.server(Method::PATCH, &format!("/v1/webhooks/{hook_id}"))
+            .json(&json!({"event_types": ["message.nope"]})),
+        400,
+        "invalid_request",
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("message.nope"));
+
+    // Rotation: the new secret is returned once and signs what follows.
+    let (_, rotated) = send(
+        t.server(Method::PATCH, &format!("/v1/webhooks/{hook_id}"))
+            .json(&json!({"rotate_secret": true})),
+    )
+    .await;
+    let secret = rotated["secret"].as_str().unwrap();
+    r.set_secret(secret);
+    say(&t, "messaging/room", "alice", "two").await;
+    r.wait_for(WAIT, |g| {
+        g.iter().any(|x| x.body["data"]["message"]["text"] == "two")
+    })
+    .await;
+    assert!(r.rejected().is_empty(), "{:?}", r.rejected());
+
+    // Another tenant cannot see or touch the endpoint.
+    let other = app.tenant("Globex").await;
+    expect_problem(
+        other.server(Method::GET, &format!("/v1/webhooks/{hook_id}")),
+        404,
+        "webhook_not_found",
+    )
+    .await;
+    expect_problem(
+        other.server(Method::POST, &format!("/v1/webhooks/{hook_id}/test")),
+        404,
+        "webhook_not_found",
+    )
+    .await;
+    let (_, list) = send(other.server(Method::GET, "/v1/webhooks")).await;
+    assert_eq!(list["items"], json!([]));
+}
+
+/// The receiver is down while messages flow in two channels; when it is back, every event
+/// arrives exactly once, each channel's in order.
+async fn receiver_down_then_up_loses_nothing(app: TestApp) {
+    let t = app.tenant("Acme").await;
+    let (r, hook_id) = receiver_for(&t, json!(["message.new"])).await;
+    t.create_user("alice").await;
+    for id in ["a", "b"] {
+        send(
+            t.server(Method::POST, "/v1/channels")
+                .json(&json!({"type": "messaging", "id": id, "members": ["alice"]})),
+        )
+        .await;
+    }
+    say(&t, "messaging/a", "alice", "before").await;
+    r.wait_for(WAIT, |g| g.len() == 1).await;
+
+    r.stop();
+    for i in 0..25 {
+        say(&t, "messaging/a", "alice", &format!("a{i}")).await;
+        say(&t, "messaging/b", "alice", &format!("b{i}")).await;
+    }
+    // Attempts fail meanwhile, and the log says why.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let (_, log) = send(t.server(
+            Method::GET,
+            &format!("/v1/webhooks/{hook_id}/deliveries?status=pending&limit=100"),
+        ))
+        .await;
+        let failed = log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["attempts"].as_i64() >= Some(2) && d["last_error"].is_string());
+        if failed {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no failed attempt logged: {log}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    r.restart().await;
+    let got = r.wait_for(WAIT, |g| g.len() >= 51).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let got = if r.received().len() > got.len() {
+        r.received()
+    } else {
+        got
+    };
+    assert_eq!(got.len(), 51, "each event exactly once");
+    let ids: HashSet<&str> = got.iter().map(|g| g.id.as_str()).collect();
+    assert_eq!(ids.len(), 51);
+    let mut per_channel: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for g in &got {
+        per_channel
+            .entry(g.body["data"]["cid"].as_str().unwrap().to_owned())
+            .or_default()
+            .push(g.body["data"]["message"]["seq"].as_i64().unwrap());
+    }
+    assert_eq!(per_channel["messaging:a"], (1..=26).collect::<Vec<_>>());
+    assert_eq!(per_channel["messaging:b"], (1..=25).collect::<Vec<_>>());
+    // The endpoint recovered: no longer marked failing.
+    let (_, h) = send(t.server(Method::GET, &format!("/v1/webhooks/{hook_id}"))).await;
+    assert!(h["failing_since"].is_null(), "{h}");
+    assert_eq!(h["enabled"], true);
+}
+
+/// 410 disables at once; a receiver that keeps failing is disabled after the configured time;
+/// dead deliveries are listed (tenant and operator) and can be retried once it works again.
+async fn gone_and_failing_endpoints_are_disabled(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |c| {
+        c.worker.webhook_disable_after_s = 1;
+        c.worker.max_attempts = 50;
+    })
+    .await;
+    let t = app.tenant("Acme").await;
+    t.create_user("alice").await;
+    send(
+        t.server(Method::POST, "/v1/channels")
+            .json(&json!({"type": "messaging", "id": "room", "members": ["alice"]})),
+    )
+    .await;
+    let (gone, gone_id) = receiver_for(&t, json!(["message.new"])).await;
+    gone.set_status(410);
+    let (failing, failing_id) = receiver_for(&t, json!(["message.new"])).await;
+    failing.set_status(500);
+    say(&t, "messaging/room", "alice", "hello").await;
+
+    let wait_disabled = |id: String| {
+        let t = t.clone();
+        async move {
+            let deadline = tokio::time::Instant::now() + WAIT;
+            loop {
+                let (_, h) = send(t.server(Method::GET, &format!("/v1/webhooks/{id}"))).await;
+                if h["enabled"] == false {
+                    return h;
+                }
+                assert!(tokio::time::Instant::now() < deadline, "not disabled: {h}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    let h = wait_disabled(gone_id.clone()).await;
+    assert!(
+        h["disabled_reason"].as_str().unwrap().contains("410"),
+        "{h}"
+    );
+    let h = wait_disabled(failing_id.clone()).await;
+    let reason = h["disabled_reason"].as_str().unwrap();
+    assert!(reason.contains("no successful delivery since"), "{h}");
+    assert!(reason.contains("500"), "{h}");
+
+    // The failed delivery is in the tenant's log and the operator's dead jobs.
+    let (_, log) = send(t.server(
+        Method::GET,
+        &format!("/v1/webhooks/{failing_id}/deliveries?status=failed"),
+    ))
+    .await;
+    let d = &log["items"][0];
+    assert_eq!(d["status"], "failed", "{log}");
+    assert!(d["attempts"].as_i64().unwrap() >= 2);
+    let delivery_id = d["id"].as_i64().unwrap();
+    let (_, one) = send(t.server(
+        Method::GET,
+        &format!("/v1/webhooks/{failing_id}/deliveries/{delivery_id}"),
+    ))
+    .await;
+    let attempts = one["attempt_log"].as_array().unwrap();
+    assert_eq!(attempts.len() as i64, one["attempts"].as_i64().unwrap());
+    assert!(
+        attempts
+            .iter()
+            .all(|a| a["status_code"] == 500 && a["ok"] == false)
+    );
+    let (_, dead) = send(app.admin(
+        Method::GET,
+        &format!("/admin/v1/jobs?status=dead&tenant_id={}", t.id),
+    ))
+    .await;
+    let dead_ids: Vec<i64> = dead["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_i64().unwrap())
+        .collect();
+    assert!(dead_ids.contains(&delivery_id), "{dead}");
+
+    // Fixed and re-enabled, a retry delivers it.
+    failing.set_status(200);
+    send(
+        t.server(Method::PATCH, &format!("/v1/webhooks/{failing_id}"))
+            .json(&json!({"enabled": true})),
+    )
+    .await;
+    let (status, _) = send(t.server(
+        Method::POST,
+        &format!("/v1/webhooks/{failing_id}/deliveries/{delivery_id}/retry"),
+    ))
+    .await;
+    assert_eq!(status, 202);
+    let got = failing.wait_for(WAIT, |g| g.len() == 1).await;
+    assert_eq!(got[0].body["data"]["message"]["text"], "hello");
+    // The operator can retry a dead job too.
+    send(
+        t.server(Method::PATCH, &format!("/v1/webhooks/{gone_id}"))
+            .json(&json!({"enabled": true})),
+    )
+    .await;
+    gone.set_status(200);
+    let gone_job = dead["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["webhook_id"] == gone_id.as_str())
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (status, _) =
+        send(app.admin(Method::POST, &format!("/admin/v1/jobs/{gone_job}/retry"))).await;
+    assert_eq!(status, 202);
+    gone.wait_for(WAIT, |g| g.len() == 1).await;
+    let (status, j) = send(app.admin(Method::GET, &format!("/admin/v1/jobs/{gone_job}"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(j["status"], "done", "{j}");
+    assert!(j["attempt_log"].as_array().unwrap().len() >= 2);
+}
+
+/// Private, loopback and link-local destinations are refused when saved and when delivered.
+async fn private_addresses_are_refused(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |c| c.worker.allow_private_urls = false).await;
+    let t = app.tenant("Acme").await;
+    let r = Receiver::start().await;
+    for url in [
+        r.url(),
+        "http://localhost:9/x".into(),
+        "http://localhost.:9/x".into(),
+        "http://vm:9/x".into(),
+        "http://[::1]:9/x".into(),
+        "http://169.254.169.254/latest/meta-data".into(),
+        "http://10.0.0.1/x".into(),
+        "http://192.168.1.1/x".into(),
+        "http://0.0.0.0:9/x".into(),
+        "http://[::ffff:127.0.0.1]:9/x".into(),
+    ] {
+        let p = expect_problem(
+            t.server(Method::POST, "/v1/webhooks")
+                .json(&json!({"url": url})),
+            400,
+            "url_not_allowed",
+        )
+        .await;
+        assert!(p["detail"].is_string(), "{url}: {p}");
+    }
+    expect_problem(
+        t.server(Method::POST, "/v1/webhooks")
+            .json(&json!({"url": "file:///etc/passwd"})),
+        400,
+        "url_not_allowed",
+    )
+    .await;
+    expect_problem(
+        t.server(Method::PATCH, "/v1/app")
+            .json(&json!({"settings": {"before_send": {"url": r.url()}}})),
+        400,
+        "url_not_allowed",
+    )
+    .await;
+
+    // A name that passed the check but now resolves to loopback (DNS rebinding) is refused at
+    // delivery time: simulate it by pointing a saved endpoint at such a name.
+    let db = sea_orm::Database::connect(&app.running.as_ref().unwrap().ctx.config.database_url)
+        .await
+        .unwrap();
+    let (id, secret) = {
+        // Saved while the name was "public": write the row as the API would have.
+        let ctx = &app.running.as_ref().unwrap().ctx;
+        let id = "wh_rebound".to_owned();
+        let secret = parley_core::outbound::new_signing_secret();
+        use sea_orm::{ActiveModelTrait, Set};
+        parley_core::entities::webhook::ActiveModel {
+            id: Set(id.clone()),
+            tenant_id: Set(t.id.clone()),
+            url: Set(format!("http://vm:{}/hook", r.addr.port())),
+            description: Set(None),
+            event_types: Set("[]".into()),
+            enabled: Set(true),
+            disabled_reason: Set(None),
+            secret: Set(ctx.secrets.seal(&secret).unwrap()),
+            failing_since: Set(None),
+            created_at: Set(chrono::Utc::now()),
+            updated_at: Set(chrono::Utc::now()),
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+        (id, secret)
+    };
+    r.set_secret(&secret);
+    t.create_user("alice").await;
+    send(
+        t.server(Method::POST, "/v1/channels")
+            .json(&json!({"type": "messaging", "id": "room", "members": ["alice"]})),
+    )
+    .await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let (_, log) = send(t.server(Method::GET, &format!("/v1/webhooks/{id}/deliveries"))).await;
+        let err = log["items"][0]["attempt_log"][0]["error"]
+            .as_str()
+            .unwrap_or("");
+        if err.contains("refused") {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "not refused: {log}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        r.received().is_empty(),
+        "nothing reached the private address"
+    );
+}
+
+/// Two `parley worker` processes share one PostgreSQL outbox: 1,000 messages, each delivered
+/// once, each channel's in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_workers_deliver_each_job_once() {
+    let (pg, url) = PgDatabase::create().await;
+    let master_key = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode([42u8; 32])
+    };
+    let mk = master_key.clone();
+    let app = TestApp::spawn_on(Some(url.clone()), move |c| {
+        c.worker.in_process = false;
+        c.master_key = Some(mk.into());
+    })
+    .await;
+    let t = app.tenant("Acme").await;
+    let (r, _) = receiver_for(&t, json!(["message.new"])).await;
+    t.create_user("alice").await;
+    let channels: Vec<String> = (0..10).map(|i| format!("c{i}")).collect();
+    for c in &channels {
+        send(
+            t.server(Method::POST, "/v1/channels")
+                .json(&json!({"type": "messaging", "id": c, "members": ["alice"]})),
+        )
+        .await;
+    }
+    // Messages first, workers after: the backlog is shared out between them.
+    let mut tasks = tokio::task::JoinSet::new();
+    for c in channels.clone() {
+        let t = t.clone();
+        tasks.spawn(async move {
+            for i in 0..100 {
+                say(&t, &format!("messaging/{c}"), "alice", &format!("{c}-{i}")).await;
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut workers = Vec::new();
+    for n in 0..2 {
+        let log = std::fs::File::create(dir.path().join(format!("worker{n}.log"))).unwrap();
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley-node"))
+            .arg("worker")
+            .env("PARLEY_DATA_DIR", dir.path())
+            .env("PARLEY_DATABASE_URL", &url)
+            .env("PARLEY_MASTER_KEY", &master_key)
+            .env("PARLEY_ALLOW_PRIVATE_URLS", "true")
+            .env("PARLEY_LOG", "info,parley_worker=debug")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start parley-node worker");
+        workers.push(child);
+    }
+    let got = r
+        .wait_for(Duration::from_secs(120), |g| g.len() >= 1000)
+        .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let got = r
+        .received()
+        .into_iter()
+        .chain(got.into_iter().take(0))
+        .collect::<Vec<_>>();
+    assert!(r.rejected().is_empty(), "{:?}", r.rejected());
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for g in &got {
+        *seen.entry(g.id.as_str()).or_default() += 1;
+    }
+    assert_eq!(seen.len(), 1000, "every event delivered");
+    assert!(seen.values().all(|n| *n == 1), "no event delivered twice");
+    let mut per_channel: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for g in &got {
+        per_channel
+            .entry(g.body["data"]["cid"].as_str().unwrap().to_owned())
+            .or_default()
+            .push(g.body["data"]["message"]["seq"].as_i64().unwrap());
+    }
+    for (cid, seqs) in &per_channel {
+        assert_eq!(seqs, &(1..=100).collect::<Vec<_>>(), "{cid} in order");
+    }
+    // Both workers took part.
+    for n in 0..2 {
+        let log = std::fs::read_to_string(dir.path().join(format!("worker{n}.log"))).unwrap();
+        assert!(log.contains("worker started"), "worker {n}: {log}");
+    }
+    for mut w in workers {
+        let _ = w.kill().await;
+    }
+    drop(app);
+    drop(pg);
+}
+
+/// The before-send hook sees each message first: accept, reject with a reason, rewrite; a slow
+/// hook times out and the tenant's fail-open/closed setting decides.
+async fn before_send_hook_decides(app: TestApp) {
+    let t = app.tenant("Acme").await;
+    let r = Receiver::start().await;
+    r.respond_with(|body| {
+        let text = body["data"]["message"]["text"].as_str().unwrap_or("");
+        if text.contains("spam") {
+            (200, json!({"action": "reject", "reason": "no spam here"}).to_string())
+        } else if text.contains("darn") {
+            (
+                200,
+                json!({"action": "rewrite", "message": {"text": text.replace("darn", "****"), "custom": {"moderated": true}}})
+                    .to_string(),
+            )
+        } else if text.contains("broken") {
+            (500, String::new())
+        } else {
+            (200, json!({"action": "accept"}).to_string())
+        }
+    });
+    let (status, appv) = send(t.server(Method::PATCH, "/v1/app").json(
+        &json!({"settings": {"before_send": {
+            "url": r.url(), "timeout_ms": 500, "fail_open": false
+        }}}),
+    ))
+    .await;
+    assert_eq!(status, 200, "{appv}");
+    let secret = appv["before_send_secret"].as_str().unwrap();
+    r.set_secret(secret);
+    let (_, again) = send(t.server(Method::GET, "/v1/app")).await;
+    assert!(again.get("before_send_secret").is_none(), "shown once");
+    assert_eq!(again["settings"]["before_send"]["fail_open"], false);
+
+    t.create_user("alice").await;
+    send(
+        t.server(Method::POST, "/v1/channels")
+            .json(&json!({"type": "messaging", "id": "room", "members": ["alice"]})),
+    )
+    .await;
+    let alice = t.user("alice").await;
+    let post = |text: &str| {
+        alice
+            .request(Method::POST, "/v1/channels/messaging/room/messages")
+            .json(&json!({"text": text}))
+    };
+    let (status, m) = send(post("hello")).await;
+    assert_eq!(status, 201, "{m}");
+    assert_eq!(m["text"], "hello");
+    let p = expect_problem(post("buy spam now"), 422, "message_rejected").await;
+    assert_eq!(p["detail"], "no spam here");
+    let (status, m) = send(post("darn it")).await;
+    assert_eq!(status, 201, "{m}");
+    assert_eq!(m["text"], "**** it");
+    assert_eq!(m["custom"]["moderated"], true);
+    // The hook saw the message with its author and channel, signed.
+    let seen = r.received();
+    assert!(r.rejected().is_empty(), "{:?}", r.rejected());
+    assert_eq!(seen[0].body["type"], "message.before_send");
+    assert_eq!(seen[0].body["data"]["message"]["user_id"], "alice");
+    assert_eq!(seen[0].body["data"]["message"]["cid"], "messaging:room");
+
+    // Fail-closed: a failing or slow hook refuses the message with 503 and Retry-After.
+    let res = post("broken").send().await.unwrap();
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().get("retry-after").is_some());
+    r.set_delay(Duration::from_millis(1_500));
+    expect_problem(post("slow"), 503, "hook_unavailable").await;
+    // Fail-open: the same slow hook lets messages through.
+    send(
+        t.server(Method::PATCH, "/v1/app")
+            .json(&json!({"settings": {"before_send": {
+                "url": r.url(), "timeout_ms": 200, "fail_open": true
+            }}})),
+    )
+    .await;
+    let (status, m) = send(post("slow but fine")).await;
+    assert_eq!(status, 201, "{m}");
+    // Nothing rejected was stored.
+    let (_, history) =
+        send(alice.request(Method::GET, "/v1/channels/messaging/room/messages")).await;
+    let texts: Vec<&str> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["hello", "**** it", "slow but fine"]);
+}
+
+on_both_backends!(
+    every_event_type_arrives_signed,
+    filters_test_event_and_secret_rotation,
+    receiver_down_then_up_loses_nothing,
+    before_send_hook_decides,
+);
+
+mod configured {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn gone_and_failing_endpoints_are_disabled_sqlite() {
+        gone_and_failing_endpoints_are_disabled(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn gone_and_failing_endpoints_are_disabled_postgres() {
+        gone_and_failing_endpoints_are_disabled(Backend::Postgres).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn private_addresses_are_refused_sqlite() {
+        private_addresses_are_refused(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn private_addresses_are_refused_postgres() {
+        private_addresses_are_refused(Backend::Postgres).await;
+    }
+}
