@@ -9,6 +9,7 @@ mod isolation;
 mod messages;
 mod openapi;
 mod operator;
+mod push;
 mod push_clients;
 mod realtime;
 mod users;
