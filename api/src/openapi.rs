@@ -24,6 +24,7 @@ use crate::error::Problem;
         (name = "me", description = "The calling user."),
         (name = "channels", description = "Channels, members, read state."),
         (name = "messages", description = "Messages, threads, reactions, pins."),
+        (name = "uploads", description = "Media uploads: create, PUT the bytes to the signed URL, complete, attach to a message."),
         (name = "realtime", description = "WebSocket and Server-Sent Events; the protocol is described in openapi/asyncapi.yaml."),
         (name = "ops", description = "Health probes."),
     )
@@ -64,6 +65,13 @@ impl Modify for SecuritySchemes {
                 "A user token (HS256 JWT), together with the publishable key.",
                 "JWT",
             ),
+        );
+        components.add_security_scheme(
+            "signed_url",
+            SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::with_description(
+                "signature",
+                "A signed media URL as Parley handed it out (`put_url`, `url`, `thumb_url`); it expires.",
+            ))),
         );
         components.add_security_scheme(
             "publishable_key",

@@ -112,6 +112,7 @@ pub struct Config {
     pub admin_token: Option<SecretString>,
     pub limits: Limits,
     pub realtime: RealtimeConfig,
+    pub media: crate::media::config::MediaConfig,
 }
 
 /// The file form of the configuration; every field optional.
@@ -126,6 +127,7 @@ pub struct FileConfig {
     pub admin_token: Option<String>,
     pub limits: Option<Limits>,
     pub realtime: Option<RealtimeConfig>,
+    pub media: Option<crate::media::config::MediaConfig>,
 }
 
 /// Values given on the command line; they win over everything.
@@ -135,6 +137,7 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
     pub redis_url: Option<String>,
+    pub media: crate::media::config::MediaOverrides,
 }
 
 impl Config {
@@ -212,6 +215,7 @@ impl Config {
                 "config key `limits.max_message_length`: must be between 1 and `limits.max_message_length_cap`",
             ));
         }
+        let media = from_file.media.unwrap_or_default().layer(&env, cli.media)?;
         Ok(Self {
             bind,
             data_dir,
@@ -221,6 +225,7 @@ impl Config {
             admin_token,
             limits,
             realtime: from_file.realtime.unwrap_or_default(),
+            media,
         })
     }
 
@@ -243,6 +248,7 @@ impl Config {
                 presence_offline_delay_ms: 300,
                 ..RealtimeConfig::default()
             },
+            media: Default::default(),
         }
     }
 

@@ -39,6 +39,17 @@ pub enum ErrorCode {
     RateLimited,
     DatabaseUnavailable,
     Internal,
+    // Media uploads.
+    UploadNotFound,
+    UploadTooLarge,
+    ContentTypeNotAllowed,
+    UploadNotReceived,
+    UploadSizeMismatch,
+    ContentTypeMismatch,
+    UploadAlreadyAttached,
+    InvalidSignature,
+    UrlExpired,
+    StorageUnavailable,
 }
 
 impl ErrorCode {
@@ -60,6 +71,13 @@ impl ErrorCode {
             RateLimited => 429,
             Internal => 500,
             DatabaseUnavailable => 503,
+            UploadNotFound => 404,
+            UploadTooLarge => 413,
+            ContentTypeNotAllowed => 415,
+            UploadNotReceived | UploadAlreadyAttached => 409,
+            UploadSizeMismatch | ContentTypeMismatch => 422,
+            InvalidSignature | UrlExpired => 403,
+            StorageUnavailable => 503,
         }
     }
 
@@ -96,6 +114,16 @@ impl ErrorCode {
             RateLimited => "rate_limited",
             DatabaseUnavailable => "database_unavailable",
             Internal => "internal_error",
+            UploadNotFound => "upload_not_found",
+            UploadTooLarge => "upload_too_large",
+            ContentTypeNotAllowed => "content_type_not_allowed",
+            UploadNotReceived => "upload_not_received",
+            UploadSizeMismatch => "upload_size_mismatch",
+            ContentTypeMismatch => "content_type_mismatch",
+            UploadAlreadyAttached => "upload_already_attached",
+            InvalidSignature => "invalid_signature",
+            UrlExpired => "url_expired",
+            StorageUnavailable => "storage_unavailable",
         }
     }
 
@@ -132,6 +160,16 @@ impl ErrorCode {
             RateLimited => "Too many requests",
             DatabaseUnavailable => "The database is unavailable",
             Internal => "Internal error",
+            UploadNotFound => "Upload not found",
+            UploadTooLarge => "The file is too large",
+            ContentTypeNotAllowed => "This content type may not be uploaded",
+            UploadNotReceived => "The upload's bytes have not arrived",
+            UploadSizeMismatch => "The uploaded size differs from the declared size",
+            ContentTypeMismatch => "The file's content does not match its declared type",
+            UploadAlreadyAttached => "The upload is attached to another message",
+            InvalidSignature => "The URL's signature is not valid",
+            UrlExpired => "The URL has expired",
+            StorageUnavailable => "The media store is unavailable",
         }
     }
 
@@ -166,6 +204,16 @@ impl ErrorCode {
         ErrorCode::RateLimited,
         ErrorCode::DatabaseUnavailable,
         ErrorCode::Internal,
+        ErrorCode::UploadNotFound,
+        ErrorCode::UploadTooLarge,
+        ErrorCode::ContentTypeNotAllowed,
+        ErrorCode::UploadNotReceived,
+        ErrorCode::UploadSizeMismatch,
+        ErrorCode::ContentTypeMismatch,
+        ErrorCode::UploadAlreadyAttached,
+        ErrorCode::InvalidSignature,
+        ErrorCode::UrlExpired,
+        ErrorCode::StorageUnavailable,
     ];
 }
 

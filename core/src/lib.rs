@@ -9,6 +9,7 @@ pub mod db;
 pub mod entities;
 pub mod error;
 pub mod ids;
+pub mod media;
 pub mod messages;
 pub mod page;
 pub mod realtime;

@@ -21,6 +21,13 @@ pub struct TenantSettings {
     /// Longest message text in characters; unset: the server default (5,000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_message_length: Option<usize>,
+    /// Largest upload in bytes; unset: the server default (100 MiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_upload_bytes: Option<u64>,
+    /// Content types that may be uploaded, exact (`image/png`) or by family (`image/*`);
+    /// unset: any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_content_types: Option<Vec<String>>,
 }
 
 /// A tenant as the operator sees it.
@@ -137,6 +144,7 @@ fn check_settings(ctx: &Parley, s: &TenantSettings) -> Result<()> {
             )));
         }
     }
+    crate::media::check_settings(s)?;
     Ok(())
 }
 
@@ -262,6 +270,7 @@ pub async fn update(ctx: &Parley, id: &str, patch: TenantPatch) -> Result<Tenant
 pub async fn delete(ctx: &Parley, id: &str) -> Result<()> {
     find(ctx, id).await?;
     let txn = ctx.db.begin().await?;
+    let objects = crate::media::remove_uploads(&txn, id, crate::media::UploadsOf::Tenant).await?;
     reaction::Entity::delete_many()
         .filter(reaction::Column::TenantId.eq(id))
         .exec(&txn)
@@ -294,6 +303,7 @@ pub async fn delete(ctx: &Parley, id: &str) -> Result<()> {
         .exec(&txn)
         .await?;
     txn.commit().await?;
+    crate::media::schedule_object_delete(ctx, objects);
     Ok(())
 }
 

@@ -8,8 +8,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub mod admin;
 pub mod app;
 pub mod channels;
+pub mod media;
 pub mod messages;
 pub mod ops;
+pub mod uploads;
+pub mod usage;
 pub mod users;
 
 /// Registers every route (and so every OpenAPI path).
@@ -20,6 +23,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
     users::configure(cfg);
     channels::configure(cfg);
     messages::configure(cfg);
+    uploads::configure(cfg);
+    media::configure(cfg);
+    usage::configure(cfg);
     crate::realtime::configure(cfg);
 }
 

@@ -7,4 +7,5 @@ pub mod member;
 pub mod message;
 pub mod reaction;
 pub mod tenant;
+pub mod upload;
 pub mod user;

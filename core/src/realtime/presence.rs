@@ -273,13 +273,19 @@ pub(crate) fn spawn_heartbeat(ctx: Parley) {
     let weak = Arc::downgrade(&ctx.realtime);
     let db = ctx.db.clone();
     let config = Arc::clone(&ctx.config);
+    let media = Arc::clone(&ctx.media);
     drop(ctx);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(HEARTBEAT);
         loop {
             tick.tick().await;
             let Some(rt) = weak.upgrade() else { return };
-            let ctx = Parley::from_parts(db.clone(), Arc::clone(&config), Arc::clone(&rt));
+            let ctx = Parley::from_parts(
+                db.clone(),
+                Arc::clone(&config),
+                Arc::clone(&rt),
+                Arc::clone(&media),
+            );
             let Some(mut con) = rt.redis().await else {
                 continue;
             };
