@@ -172,6 +172,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "parley listening on http://{} ({backend}); docs at http://{}/docs/",
                 running.addr, running.addr
             );
+            println!("media: {}", running.ctx.media.describe());
             shutdown_signal().await;
             println!("shutting down: closing connections");
             running.shutdown().await;

@@ -131,6 +131,14 @@ impl MediaStore {
         }
     }
 
+    /// Where files go, for the start-up banner (no secrets).
+    pub fn describe(&self) -> String {
+        match &self.engine {
+            Engine::Local(l) => format!("local directory {}", l.dir.display()),
+            Engine::S3(s) => format!("S3 bucket {}", s.bucket),
+        }
+    }
+
     /// The local engine, which serves its own signed URLs; `None` with S3.
     pub fn local(&self) -> Option<&LocalEngine> {
         match &self.engine {
