@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use parley_core::config::{Config, Overrides};
+use parley_core::media::config::MediaOverrides;
 use parley_core::tenants::{self, NewTenant};
 use parley_core::{Parley, db};
 use secrecy::ExposeSecret;
@@ -32,6 +33,15 @@ pub struct Cli {
     /// Redis URL for cross-node fan-out [env: PARLEY_REDIS_URL].
     #[arg(long, global = true)]
     pub redis_url: Option<String>,
+    /// S3 bucket for media; unset: a local directory [env: PARLEY_S3_BUCKET].
+    #[arg(long, global = true)]
+    pub s3_bucket: Option<String>,
+    /// S3-compatible endpoint, e.g. http://127.0.0.1:9000 [env: PARLEY_S3_ENDPOINT].
+    #[arg(long, global = true)]
+    pub s3_endpoint: Option<String>,
+    /// Base URL clients reach this server at, for local media URLs [env: PARLEY_PUBLIC_URL].
+    #[arg(long, global = true)]
+    pub public_url: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -72,6 +82,11 @@ impl Cli {
             data_dir: self.data_dir.clone(),
             database_url: self.database_url.clone(),
             redis_url: self.redis_url.clone(),
+            media: MediaOverrides {
+                s3_bucket: self.s3_bucket.clone(),
+                s3_endpoint: self.s3_endpoint.clone(),
+                public_url: self.public_url.clone(),
+            },
         };
         Ok(Config::load(
             self.config.as_deref(),
@@ -79,6 +94,13 @@ impl Cli {
             overrides,
         )?)
     }
+}
+
+/// Picks the TLS crypto provider for the whole process. The S3 client brings aws-lc and
+/// the other clients bring ring; with both compiled in, rustls cannot choose by itself and
+/// would panic on the first TLS connection. Call first thing; calling again is harmless.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 /// Logs to stderr (stdout carries command output), filtered by `PARLEY_LOG` (default `info`).
@@ -169,6 +191,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "parley listening on http://{} ({backend}); docs at http://{}/docs/",
                 running.addr, running.addr
             );
+            println!("media: {}", running.ctx.media.describe());
             shutdown_signal().await;
             println!("shutting down: closing connections");
             running.shutdown().await;

@@ -26,6 +26,7 @@ use crate::error::Problem;
         (name = "messages", description = "Messages, threads, reactions, pins."),
         (name = "webhooks", description = "Webhook endpoints (Standard Webhooks signatures) and their delivery log."),
         (name = "push", description = "Push devices, APNs and FCM credentials, test sends."),
+        (name = "uploads", description = "Media uploads: create, PUT the bytes to the signed URL, complete, attach to a message."),
         (name = "realtime", description = "WebSocket and Server-Sent Events; the protocol is described in openapi/asyncapi.yaml."),
         (name = "ops", description = "Health probes."),
     )
@@ -66,6 +67,13 @@ impl Modify for SecuritySchemes {
                 "A user token (HS256 JWT), together with the publishable key.",
                 "JWT",
             ),
+        );
+        components.add_security_scheme(
+            "signed_url",
+            SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::with_description(
+                "signature",
+                "A signed media URL as Parley handed it out (`put_url`, `url`, `thumb_url`); it expires.",
+            ))),
         );
         components.add_security_scheme(
             "publishable_key",

@@ -52,7 +52,7 @@ impl Default for ServeOptions {
 }
 
 /// Connects, migrates and starts serving on `config.bind` (port 0 picks a free port).
-pub async fn spawn(config: Config, opts: ServeOptions) -> anyhow::Result<Running> {
+pub async fn spawn(mut config: Config, opts: ServeOptions) -> anyhow::Result<Running> {
     let conn = db::connect(&config).await?;
     db::migrate(&conn).await?;
     let (admin_token, admin_token_path) = auth::ensure_admin_token(&config)?;
@@ -63,6 +63,7 @@ pub async fn spawn(config: Config, opts: ServeOptions) -> anyhow::Result<Running
         )
     })?;
     let addr = listener.local_addr()?;
+    parley_core::media::prepare_local(&mut config, addr)?;
     let limits = RateLimits::new(&config.limits);
     limits.spawn_housekeeping();
     let max_body = config.limits.max_body_bytes;
@@ -75,6 +76,7 @@ pub async fn spawn(config: Config, opts: ServeOptions) -> anyhow::Result<Running
         .worker
         .in_process
         .then(|| parley_worker::spawn(ctx.clone(), std::sync::Arc::clone(&services)));
+    parley_core::media::spawn_sweeper(&ctx);
 
     let app_ctx = web::Data::new(ctx.clone());
     let app_admin = web::Data::new(AdminToken(admin_token.clone()));

@@ -573,7 +573,7 @@ pub(crate) async fn view(ctx: &Parley, caller: &Caller, access: Access) -> Resul
         .one(&ctx.db)
         .await?;
     let last_message = match last {
-        Some(m) => crate::messages::enrich(&ctx.db, tenant, caller.user_id(), vec![m])
+        Some(m) => crate::messages::enrich(&ctx.db, &ctx.media, tenant, caller.user_id(), vec![m])
             .await?
             .pop(),
         None => None,

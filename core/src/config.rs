@@ -171,6 +171,7 @@ pub struct Config {
     pub limits: Limits,
     pub realtime: RealtimeConfig,
     pub worker: WorkerConfig,
+    pub media: crate::media::config::MediaConfig,
 }
 
 /// The file form of the configuration; every field optional.
@@ -187,6 +188,7 @@ pub struct FileConfig {
     pub limits: Option<Limits>,
     pub realtime: Option<RealtimeConfig>,
     pub worker: Option<WorkerConfig>,
+    pub media: Option<crate::media::config::MediaConfig>,
 }
 
 /// Values given on the command line; they win over everything.
@@ -196,6 +198,7 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
     pub redis_url: Option<String>,
+    pub media: crate::media::config::MediaOverrides,
 }
 
 impl Config {
@@ -308,6 +311,7 @@ impl Config {
                 "config key `limits.max_message_length`: must be between 1 and `limits.max_message_length_cap`",
             ));
         }
+        let media = from_file.media.unwrap_or_default().layer(&env, cli.media)?;
         Ok(Self {
             bind,
             data_dir,
@@ -319,6 +323,7 @@ impl Config {
             limits,
             realtime: from_file.realtime.unwrap_or_default(),
             worker,
+            media,
         })
     }
 
@@ -351,6 +356,7 @@ impl Config {
                 allow_private_urls: true,
                 ..WorkerConfig::default()
             },
+            media: Default::default(),
         }
     }
 

@@ -1,5 +1,6 @@
 //! The handle every use case takes: the database, the validated configuration, the realtime
-//! state events are published through, the master key and the client for tenants' URLs.
+//! state events are published through, the media store, the master key and the client for
+//! tenants' URLs.
 
 use std::sync::Arc;
 
@@ -8,6 +9,7 @@ use sea_orm::DatabaseConnection;
 use crate::Result;
 use crate::config::Config;
 use crate::crypto::MasterKey;
+use crate::media::MediaStore;
 use crate::outbound::Outbound;
 use crate::realtime::Realtime;
 
@@ -18,6 +20,7 @@ pub struct Parley {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub realtime: Arc<Realtime>,
+    pub media: Arc<MediaStore>,
     pub(crate) key_usage: Arc<crate::auth::KeyUsage>,
     /// Seals secrets stored in the database.
     pub secrets: Arc<MasterKey>,
@@ -29,10 +32,12 @@ impl Parley {
     pub fn new(db: DatabaseConnection, config: Config, realtime: Arc<Realtime>) -> Result<Self> {
         let secrets = Arc::new(MasterKey::load(&config)?);
         let outbound = Outbound::new(config.worker.allow_private_urls)?;
+        let media = Arc::new(MediaStore::new(&config));
         Ok(Self {
             db,
             config: Arc::new(config),
             realtime,
+            media,
             key_usage: Arc::default(),
             secrets,
             outbound,
@@ -45,6 +50,7 @@ impl Parley {
         Detached {
             db: self.db.clone(),
             config: Arc::clone(&self.config),
+            media: Arc::clone(&self.media),
             key_usage: Arc::clone(&self.key_usage),
             secrets: Arc::clone(&self.secrets),
             outbound: self.outbound.clone(),
@@ -55,6 +61,7 @@ impl Parley {
 pub(crate) struct Detached {
     db: DatabaseConnection,
     config: Arc<Config>,
+    media: Arc<MediaStore>,
     key_usage: Arc<crate::auth::KeyUsage>,
     secrets: Arc<MasterKey>,
     outbound: Outbound,
@@ -66,6 +73,7 @@ impl Detached {
             db: self.db.clone(),
             config: Arc::clone(&self.config),
             realtime,
+            media: Arc::clone(&self.media),
             key_usage: Arc::clone(&self.key_usage),
             secrets: Arc::clone(&self.secrets),
             outbound: self.outbound.clone(),

@@ -47,6 +47,17 @@ pub enum ErrorCode {
     PushNotConfigured,
     MessageRejected,
     HookUnavailable,
+    // Media uploads.
+    UploadNotFound,
+    UploadTooLarge,
+    ContentTypeNotAllowed,
+    UploadNotReceived,
+    UploadSizeMismatch,
+    ContentTypeMismatch,
+    UploadAlreadyAttached,
+    InvalidSignature,
+    UrlExpired,
+    StorageUnavailable,
 }
 
 impl ErrorCode {
@@ -72,6 +83,13 @@ impl ErrorCode {
             RateLimited => 429,
             Internal => 500,
             DatabaseUnavailable | HookUnavailable => 503,
+            UploadNotFound => 404,
+            UploadTooLarge => 413,
+            ContentTypeNotAllowed => 415,
+            UploadNotReceived | UploadAlreadyAttached => 409,
+            UploadSizeMismatch | ContentTypeMismatch => 422,
+            InvalidSignature | UrlExpired => 403,
+            StorageUnavailable => 503,
         }
     }
 
@@ -116,6 +134,16 @@ impl ErrorCode {
             PushNotConfigured => "push_not_configured",
             MessageRejected => "message_rejected",
             HookUnavailable => "hook_unavailable",
+            UploadNotFound => "upload_not_found",
+            UploadTooLarge => "upload_too_large",
+            ContentTypeNotAllowed => "content_type_not_allowed",
+            UploadNotReceived => "upload_not_received",
+            UploadSizeMismatch => "upload_size_mismatch",
+            ContentTypeMismatch => "content_type_mismatch",
+            UploadAlreadyAttached => "upload_already_attached",
+            InvalidSignature => "invalid_signature",
+            UrlExpired => "url_expired",
+            StorageUnavailable => "storage_unavailable",
         }
     }
 
@@ -160,6 +188,16 @@ impl ErrorCode {
             PushNotConfigured => "Push is not configured for this provider",
             MessageRejected => "The message was rejected",
             HookUnavailable => "The before-send hook did not answer",
+            UploadNotFound => "Upload not found",
+            UploadTooLarge => "The file is too large",
+            ContentTypeNotAllowed => "This content type may not be uploaded",
+            UploadNotReceived => "The upload's bytes have not arrived",
+            UploadSizeMismatch => "The uploaded size differs from the declared size",
+            ContentTypeMismatch => "The file's content does not match its declared type",
+            UploadAlreadyAttached => "The upload is attached to another message",
+            InvalidSignature => "The URL's signature is not valid",
+            UrlExpired => "The URL has expired",
+            StorageUnavailable => "The media store is unavailable",
         }
     }
 
@@ -202,6 +240,16 @@ impl ErrorCode {
         ErrorCode::PushNotConfigured,
         ErrorCode::MessageRejected,
         ErrorCode::HookUnavailable,
+        ErrorCode::UploadNotFound,
+        ErrorCode::UploadTooLarge,
+        ErrorCode::ContentTypeNotAllowed,
+        ErrorCode::UploadNotReceived,
+        ErrorCode::UploadSizeMismatch,
+        ErrorCode::ContentTypeMismatch,
+        ErrorCode::UploadAlreadyAttached,
+        ErrorCode::InvalidSignature,
+        ErrorCode::UrlExpired,
+        ErrorCode::StorageUnavailable,
     ];
 }
 

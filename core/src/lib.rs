@@ -11,6 +11,7 @@ pub mod entities;
 pub mod error;
 pub mod hooks;
 pub mod ids;
+pub mod media;
 pub mod messages;
 pub mod outbound;
 pub mod outbox;

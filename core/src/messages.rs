@@ -16,6 +16,7 @@ use crate::auth::Caller;
 use crate::channels::{self, Access};
 use crate::entities::{member, message, reaction};
 use crate::ids::{Cid, MessageId, MessageText, UserId, parse_custom, parse_reaction_type};
+use crate::media::{self, MediaStore};
 use crate::page::{self, Page};
 use crate::realtime::event::{self as events, EventKind, Payload};
 use crate::tenants::max_message_length;
@@ -232,6 +233,7 @@ async fn find<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> Result<mess
 /// Adds reaction counts, the viewer's own reactions and quoted messages to stored rows.
 pub(crate) async fn enrich<C: ConnectionTrait>(
     db: &C,
+    store: &MediaStore,
     tenant: &str,
     viewer: Option<&UserId>,
     rows: Vec<message::Model>,
@@ -285,7 +287,7 @@ pub(crate) async fn enrich<C: ConnectionTrait>(
             quoted.insert(q.id.clone(), Message::bare(q));
         }
     }
-    Ok(rows
+    let mut views: Vec<Message> = rows
         .into_iter()
         .map(|m| {
             let mut view = Message::bare(m);
@@ -298,16 +300,19 @@ pub(crate) async fn enrich<C: ConnectionTrait>(
                 .map(Box::new);
             view
         })
-        .collect())
+        .collect();
+    media::present(db, store, tenant, &mut views).await?;
+    Ok(views)
 }
 
 /// The message as events show it (no viewer, so `own_reactions` is empty), read inside `db`.
 async fn event_view<C: ConnectionTrait>(
     db: &C,
+    store: &MediaStore,
     tenant: &str,
     m: message::Model,
 ) -> Result<Message> {
-    enrich(db, tenant, None, vec![m])
+    enrich(db, store, tenant, None, vec![m])
         .await?
         .pop()
         .ok_or_else(|| Error::internal("enrich returned nothing"))
@@ -338,7 +343,7 @@ async fn save_and_publish(
     let tenant = caller.tenant_id();
     let txn = ctx.db.begin().await?;
     let stored = am.update(&txn).await?;
-    let view = event_view(&txn, tenant, stored.clone()).await?;
+    let view = event_view(&txn, &ctx.media, tenant, stored.clone()).await?;
     let ev = record_message(&txn, tenant, EventKind::MessageUpdated, &view).await?;
     txn.commit().await?;
     ctx.realtime.publish(ev);
@@ -347,6 +352,7 @@ async fn save_and_publish(
 
 async fn record_reaction<C: ConnectionTrait>(
     db: &C,
+    store: &MediaStore,
     tenant: &str,
     kind: EventKind,
     m: message::Model,
@@ -354,7 +360,7 @@ async fn record_reaction<C: ConnectionTrait>(
 ) -> Result<events::Event> {
     let cid = m.cid.clone();
     let payload = Payload {
-        message: Some(event_view(db, tenant, m).await?),
+        message: Some(event_view(db, store, tenant, m).await?),
         reaction: Some(reaction),
         ..Default::default()
     };
@@ -369,6 +375,7 @@ async fn one_view(
 ) -> Result<Message> {
     enrich(
         &ctx.db,
+        &ctx.media,
         caller.tenant_id(),
         viewer.or(caller.user_id()),
         vec![m],
@@ -452,6 +459,8 @@ pub async fn send(
         quoted = Some(Message::bare(q));
     }
     let mentions = check_mentions(&ctx.db, tenant, &cid_s, &input.mentions).await?;
+    let (attachments, upload_ids) =
+        media::resolve_attachments(ctx, caller, Some(&author), id.as_str(), attachments).await?;
     let verdict = crate::hooks::before_send(
         ctx,
         &caller.tenant,
@@ -553,6 +562,7 @@ pub async fn send(
         }
         Err(e) => return Err(e.into()),
     };
+    media::bind_to_message(&txn, tenant, id.as_str(), &upload_ids).await?;
     if let Some(p) = &parent {
         message::Entity::update_many()
             .col_expr(
@@ -566,6 +576,7 @@ pub async fn send(
     }
     let mut view = Message::bare(stored);
     view.quoted_message = quoted.map(Box::new);
+    media::present(&txn, &ctx.media, tenant, std::slice::from_mut(&mut view)).await?;
     let payload = Payload {
         message: Some(view),
         ..Default::default()
@@ -664,7 +675,7 @@ pub async fn history(
             .map(|m| page::encode_cursor(&format!("b:{}", m.seq))),
     };
     Ok(Page {
-        items: enrich(&ctx.db, tenant, caller.user_id(), rows).await?,
+        items: enrich(&ctx.db, &ctx.media, tenant, caller.user_id(), rows).await?,
         next_cursor,
     })
 }
@@ -730,7 +741,16 @@ pub async fn edit(ctx: &Parley, caller: &Caller, id: &str, patch: MessagePatch) 
             Set(MessageText::parse(text, max_message_length(ctx, &caller.tenant))?.into_string());
     }
     if patch.attachments.is_some() {
-        am.attachments = Set(parse_attachments(patch.attachments)?);
+        let (attachments, upload_ids) = media::resolve_attachments(
+            ctx,
+            caller,
+            who.as_ref(),
+            &m.id,
+            parse_attachments(patch.attachments)?,
+        )
+        .await?;
+        media::bind_to_message(&ctx.db, tenant, &m.id, &upload_ids).await?;
+        am.attachments = Set(attachments);
     }
     if let Some(mentions) = patch.mentions {
         am.mentions = Set(serde_json::to_value(
@@ -771,34 +791,47 @@ pub(crate) fn tombstone_columns(
         .col_expr(message::Column::UpdatedAt, Expr::value(now))
 }
 
-/// Soft-deletes: the message stays in history as a tombstone with its `seq`.
+/// Deletes a message: it stays in history as a tombstone with its `seq`. `hard` also erases
+/// its uploaded files (and thumbnails) from the media store, for good; a soft delete keeps
+/// them until the message is deleted hard or its author is.
 pub async fn delete(
     ctx: &Parley,
     caller: &Caller,
     id: &str,
     user_id: Option<&str>,
+    hard: bool,
 ) -> Result<Message> {
     let who = editor(caller, user_id)?;
     let (m, access) = load(ctx, caller, id, who.as_ref()).await?;
     require_author_or_moderator(caller, &access, &m, who.as_ref())?;
     let tenant = caller.tenant_id();
-    if m.deleted_at.is_none() {
+    let mut objects = Vec::new();
+    if m.deleted_at.is_none() || hard {
         let txn = ctx.db.begin().await?;
-        tombstone_columns(message::Entity::update_many(), Utc::now())
-            .filter(message::Column::TenantId.eq(tenant))
-            .filter(message::Column::Id.eq(&m.id))
-            .exec(&txn)
-            .await?;
-        reaction::Entity::delete_many()
-            .filter(reaction::Column::TenantId.eq(tenant))
-            .filter(reaction::Column::MessageId.eq(&m.id))
-            .exec(&txn)
-            .await?;
-        let view = event_view(&txn, tenant, find(&txn, tenant, id).await?).await?;
-        let ev = record_message(&txn, tenant, EventKind::MessageDeleted, &view).await?;
+        let mut ev = None;
+        if m.deleted_at.is_none() {
+            tombstone_columns(message::Entity::update_many(), Utc::now())
+                .filter(message::Column::TenantId.eq(tenant))
+                .filter(message::Column::Id.eq(&m.id))
+                .exec(&txn)
+                .await?;
+            reaction::Entity::delete_many()
+                .filter(reaction::Column::TenantId.eq(tenant))
+                .filter(reaction::Column::MessageId.eq(&m.id))
+                .exec(&txn)
+                .await?;
+            let view = event_view(&txn, &ctx.media, tenant, find(&txn, tenant, id).await?).await?;
+            ev = Some(record_message(&txn, tenant, EventKind::MessageDeleted, &view).await?);
+        }
+        if hard {
+            objects = media::remove_uploads(&txn, tenant, media::UploadsOf::Message(&m.id)).await?;
+        }
         txn.commit().await?;
-        ctx.realtime.publish(ev);
+        if let Some(ev) = ev {
+            ctx.realtime.publish(ev);
+        }
     }
+    media::objects_queued(ctx, &objects);
     let stored = find(&ctx.db, tenant, id).await?;
     one_view(ctx, caller, who.as_ref(), stored).await
 }
@@ -827,7 +860,7 @@ pub async fn replies(
     let mut rows = query.limit(limit + 1).all(&ctx.db).await?;
     let next = crate::tenants::next_cursor(&mut rows, limit, |m| m.seq.to_string());
     Ok(Page {
-        items: enrich(&ctx.db, tenant, caller.user_id(), rows).await?,
+        items: enrich(&ctx.db, &ctx.media, tenant, caller.user_id(), rows).await?,
         next_cursor: next,
     })
 }
@@ -867,7 +900,17 @@ pub async fn react(
             user_id: user.as_str().to_owned(),
             created_at: now,
         };
-        Some(record_reaction(&txn, tenant, EventKind::ReactionNew, m.clone(), reaction).await?)
+        Some(
+            record_reaction(
+                &txn,
+                &ctx.media,
+                tenant,
+                EventKind::ReactionNew,
+                m.clone(),
+                reaction,
+            )
+            .await?,
+        )
     } else {
         None
     };
@@ -910,6 +953,7 @@ pub async fn unreact(
     };
     let ev = record_reaction(
         &txn,
+        &ctx.media,
         tenant,
         EventKind::ReactionDeleted,
         m.clone(),

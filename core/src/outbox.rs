@@ -24,6 +24,10 @@ pub mod kind {
     pub const WEBHOOK: &str = "webhook";
     /// Push notifications for one new message.
     pub const PUSH: &str = "push";
+    /// The thumbnail of an uploaded image.
+    pub const THUMBNAIL: &str = "thumbnail";
+    /// Media objects to delete from the store.
+    pub const OBJECT_DELETE: &str = "object_delete";
 }
 
 /// Where a job is in its life.

@@ -27,6 +27,13 @@ pub struct TenantSettings {
     /// A URL called before each message is stored, which may accept, reject or rewrite it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_send: Option<crate::hooks::BeforeSendHook>,
+    /// Largest upload in bytes; unset: the server default (100 MiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_upload_bytes: Option<u64>,
+    /// Content types that may be uploaded, exact (`image/png`) or by family (`image/*`);
+    /// unset: any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_content_types: Option<Vec<String>>,
 }
 
 /// A tenant as the operator sees it.
@@ -146,6 +153,7 @@ fn check_settings(ctx: &Parley, s: &TenantSettings) -> Result<()> {
     if let Some(hook) = &s.before_send {
         crate::hooks::check(ctx, hook)?;
     }
+    crate::media::check_settings(s)?;
     Ok(())
 }
 
@@ -281,6 +289,7 @@ pub async fn update(ctx: &Parley, id: &str, patch: TenantPatch) -> Result<Tenant
 pub async fn delete(ctx: &Parley, id: &str) -> Result<()> {
     find(ctx, id).await?;
     let txn = ctx.db.begin().await?;
+    let objects = crate::media::remove_uploads(&txn, id, crate::media::UploadsOf::Tenant).await?;
     reaction::Entity::delete_many()
         .filter(reaction::Column::TenantId.eq(id))
         .exec(&txn)
@@ -313,8 +322,10 @@ pub async fn delete(ctx: &Parley, id: &str) -> Result<()> {
         .filter(outbox_attempt::Column::TenantId.eq(id))
         .exec(&txn)
         .await?;
+    // Pending deliveries go with the tenant; the deletion of its media objects stays queued.
     outbox::Entity::delete_many()
         .filter(outbox::Column::TenantId.eq(id))
+        .filter(outbox::Column::Kind.ne(crate::outbox::kind::OBJECT_DELETE))
         .exec(&txn)
         .await?;
     webhook::Entity::delete_many()
@@ -337,6 +348,7 @@ pub async fn delete(ctx: &Parley, id: &str) -> Result<()> {
         .exec(&txn)
         .await?;
     txn.commit().await?;
+    crate::media::objects_queued(ctx, &objects);
     Ok(())
 }
 

@@ -65,7 +65,7 @@ pub enum DeleteMode {
     /// Deactivate: the user can no longer connect; everything is kept.
     #[default]
     Soft,
-    /// Remove the user, their memberships and reactions.
+    /// Remove the user, their memberships, reactions and uploaded files.
     Hard,
 }
 
@@ -307,6 +307,16 @@ pub async fn delete(
         return Ok(());
     }
     let txn = ctx.db.begin().await?;
+    // Before the messages lose their author: their files go too when they are deleted.
+    let objects = crate::media::remove_uploads(
+        &txn,
+        tenant,
+        crate::media::UploadsOf::User {
+            user_id: id,
+            with_messages: messages == DeletedUserMessages::Delete,
+        },
+    )
+    .await?;
     reaction::Entity::delete_many()
         .filter(reaction::Column::TenantId.eq(tenant))
         .filter(reaction::Column::UserId.eq(id))
@@ -358,5 +368,6 @@ pub async fn delete(
         .exec(&txn)
         .await?;
     txn.commit().await?;
+    crate::media::objects_queued(ctx, &objects);
     Ok(())
 }

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_core;
 mod m20261123_000002_realtime;
 mod m20261123_000003_worker;
+mod m20261123_000004_media;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_core::Migration),
             Box::new(m20261123_000002_realtime::Migration),
             Box::new(m20261123_000003_worker::Migration),
+            Box::new(m20261123_000004_media::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 pub mod realtime;
+pub mod s3;
 pub mod standins;
 pub mod webhooks;
 
@@ -124,6 +125,7 @@ impl TestApp {
             Backend::Sqlite
         };
         let pg = None;
+        parley_api::cli::install_crypto_provider();
         let data_dir = tempfile::tempdir().expect("temp dir");
         let mut config = Config::for_tests(data_dir.path().to_path_buf(), database_url);
         tweak(&mut config);

@@ -3,6 +3,7 @@
 //! runs it in-process; `parley worker` runs it alone, as many times as wanted on PostgreSQL.
 
 pub mod dispatch;
+pub mod media;
 pub mod notify;
 pub mod push;
 pub mod queue;
@@ -191,6 +192,8 @@ async fn process(ctx: &Parley, services: &Services, worker: &str, job: Claimed) 
         },
         kind::WEBHOOK => webhooks::deliver(ctx, &job).await,
         kind::PUSH => notify::run(ctx, services, &job).await,
+        kind::THUMBNAIL => media::thumbnail(ctx, &job).await,
+        kind::OBJECT_DELETE => media::delete_objects(ctx, &job).await,
         other => Ok(Finish::Dead {
             error: format!("unknown job kind `{other}`"),
         }),

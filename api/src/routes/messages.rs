@@ -93,18 +93,29 @@ pub struct ActAsQuery {
     pub user_id: Option<String>,
 }
 
-/// Delete a message; a tombstone keeps its `seq` in history.
-#[utoipa::path(tag = "messages", security(("secret_key" = []), ("publishable_key" = [], "user_token" = [])), params(ActAsQuery),
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteQuery {
+    /// With the secret key: the user who acts.
+    pub user_id: Option<String>,
+    /// Also erase the message's uploaded files from the media store, for good.
+    #[serde(default)]
+    pub hard: bool,
+}
+
+/// Delete a message; a tombstone keeps its `seq` in history. `hard=true` also erases its files.
+#[utoipa::path(tag = "messages", security(("secret_key" = []), ("publishable_key" = [], "user_token" = [])), params(DeleteQuery),
     responses((status = 200, body = Message), (status = "4XX", body = Problem)))]
 #[delete("/v1/messages/{message_id}")]
 async fn delete_message(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
     path: web::Path<String>,
-    q: web::Query<ActAsQuery>,
+    q: web::Query<DeleteQuery>,
 ) -> ApiResult<web::Json<Message>> {
     Ok(web::Json(
-        messages::delete(&ctx, &caller, &path, q.user_id.as_deref()).await?,
+        messages::delete(&ctx, &caller, &path, q.user_id.as_deref(), q.hard).await?,
     ))
 }
 

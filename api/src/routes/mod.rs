@@ -8,9 +8,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub mod admin;
 pub mod app;
 pub mod channels;
+pub mod media;
 pub mod messages;
 pub mod ops;
 pub mod push;
+pub mod uploads;
+pub mod usage;
 pub mod users;
 pub mod webhooks;
 
@@ -24,6 +27,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
     messages::configure(cfg);
     webhooks::configure(cfg);
     push::configure(cfg);
+    uploads::configure(cfg);
+    media::configure(cfg);
+    usage::configure(cfg);
     crate::realtime::configure(cfg);
 }
 

@@ -11,6 +11,7 @@ pub mod outbox_attempt;
 pub mod push_credential;
 pub mod reaction;
 pub mod tenant;
+pub mod upload;
 pub mod user;
 pub mod user_mute;
 pub mod webhook;

@@ -6,6 +6,7 @@ mod channels;
 mod cluster;
 mod conventions;
 mod isolation;
+mod media;
 mod messages;
 mod openapi;
 mod operator;

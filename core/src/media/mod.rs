@@ -1,0 +1,288 @@
+//! Media: uploads straight from the client to the store (local directory or S3), checked on
+//! completion (size, sniffed type), attached to messages, shown with short-lived signed URLs,
+//! thumbnailed in the background, deleted with their message, user or tenant, and swept
+//! when abandoned. Storage usage per tenant is summed from the upload rows.
+
+pub mod config;
+pub mod sniff;
+pub mod store;
+mod thumbnail;
+mod uploads;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::config::Config;
+use crate::ids::TenantId;
+use crate::tenants::TenantSettings;
+use crate::{Error, Parley, Result};
+
+pub use store::MediaStore;
+pub use thumbnail::make_thumbnail;
+pub(crate) use uploads::{
+    UploadsOf, bind_to_message, present, remove_uploads, resolve_attachments,
+};
+pub use uploads::{complete, create, get, storage_usage};
+
+/// Longest side of a thumbnail, in pixels.
+pub const THUMBNAIL_SIZE: u32 = 320;
+
+/// The body of `POST /v1/uploads`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUpload {
+    /// The file's name, shown to other users (a path is cut to its last part).
+    pub filename: String,
+    /// The media type the client will send as `Content-Type`, e.g. `image/png`.
+    pub content_type: String,
+    /// The exact size in bytes.
+    pub size: u64,
+    /// With the secret key: the user who uploads (unset: the tenant server itself).
+    pub user_id: Option<String>,
+}
+
+/// Where and how to send the bytes: `PUT put_url` with exactly `headers`, before `expires_at`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedUpload {
+    pub upload_id: String,
+    pub put_url: String,
+    /// Headers the PUT must carry exactly (the URL's signature covers them).
+    pub headers: std::collections::BTreeMap<String, String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A completed upload as messages carry it in `attachments`. URLs are signed and short-lived;
+/// fetch the message or `GET /v1/uploads/{upload_id}` again for fresh ones.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Attachment {
+    pub upload_id: String,
+    /// `image`, `video`, `audio` or `file`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub content_type: String,
+    pub filename: String,
+    pub size: u64,
+    /// Signed download URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// When `url` and `thumb_url` stop working.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url_expires_at: Option<DateTime<Utc>>,
+    /// Images: pixels, after applying the EXIF orientation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// Images: a signed URL of a thumbnail at most 320 pixels on its long side.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thumb_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thumb_width: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thumb_height: Option<u32>,
+    /// Images: `pending`, `done` or `failed` (the file could not be decoded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thumbnail_status: Option<String>,
+}
+
+/// An upload as its owner sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Upload {
+    #[serde(flatten)]
+    pub attachment: Attachment,
+    /// `pending` until `POST /v1/uploads/{upload_id}/complete` succeeds, then `complete`.
+    pub status: String,
+    /// A fresh signed download URL (complete uploads).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub get_url: Option<String>,
+    /// The message it is attached to.
+    pub message_id: Option<String>,
+    pub user_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// Bytes and objects a tenant keeps in the media store (completed uploads and thumbnails).
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct StorageUsage {
+    pub bytes: u64,
+    pub objects: u64,
+}
+
+/// The largest upload a tenant accepts.
+pub fn max_upload_bytes(ctx: &Parley, settings: &TenantSettings) -> u64 {
+    settings
+        .max_upload_bytes
+        .unwrap_or(ctx.config.media.max_upload_bytes)
+}
+
+/// Checks the media part of a tenant's settings.
+pub(crate) fn check_settings(s: &TenantSettings) -> Result<()> {
+    if let Some(n) = s.max_upload_bytes
+        && (n == 0 || n > config::MAX_UPLOAD_BYTES_CAP)
+    {
+        return Err(Error::invalid(format!(
+            "`settings.max_upload_bytes` must be between 1 and {}",
+            config::MAX_UPLOAD_BYTES_CAP
+        )));
+    }
+    if let Some(types) = &s.allowed_content_types {
+        for t in types {
+            let ok = t == "*/*"
+                || t.strip_suffix("/*")
+                    .is_some_and(|top| sniff::parse_content_type(&format!("{top}/x")).is_ok())
+                || sniff::parse_content_type(t).is_ok_and(|p| &p == t);
+            if !ok {
+                return Err(Error::invalid(format!(
+                    "`settings.allowed_content_types`: `{t}` is not a lowercase media type such as `image/png` or `image/*`"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn type_allowed(settings: &TenantSettings, content_type: &str) -> bool {
+    let Some(types) = &settings.allowed_content_types else {
+        return true;
+    };
+    types.iter().any(|t| {
+        t == "*/*"
+            || t == content_type
+            || t.strip_suffix("/*")
+                .is_some_and(|top| content_type.split('/').next() == Some(top))
+    })
+}
+
+/// Fills in what the local engine needs and was not configured: its URL signing key
+/// (generated once into `media-key` in the data dir, mode 0600, so URLs survive restarts)
+/// and the base URL (`http://{addr}` of the bound listener).
+pub fn prepare_local(config: &mut Config, addr: std::net::SocketAddr) -> Result<()> {
+    if config.media.s3_bucket.is_some() {
+        return Ok(());
+    }
+    if config.media.public_url.is_none() {
+        config.media.public_url = Some(format!("http://{addr}"));
+    }
+    if config.media.signing_key.is_none() {
+        config.media.signing_key = Some(ensure_signing_key(&config.data_dir)?);
+    }
+    Ok(())
+}
+
+fn ensure_signing_key(data_dir: &std::path::Path) -> Result<SecretString> {
+    let path: PathBuf = data_dir.join("media-key");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim().to_owned();
+        if !existing.is_empty() {
+            return Ok(SecretString::from(existing));
+        }
+    }
+    std::fs::create_dir_all(data_dir).map_err(|e| {
+        Error::invalid(format!(
+            "cannot create data dir {}: {e}",
+            data_dir.display()
+        ))
+    })?;
+    let key = crate::auth::random_string(48);
+    write_private(&path, &key)
+        .map_err(|e| Error::invalid(format!("cannot write {}: {e}", path.display())))?;
+    Ok(SecretString::from(key))
+}
+
+fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut file = opts.open(path)?;
+    file.write_all(content.as_bytes())?;
+    file.write_all(b"\n")
+}
+
+/// Queues the thumbnail of an upload as an outbox job, in the caller's transaction: the worker
+/// makes it (and retries it if the store is briefly unavailable).
+pub(crate) async fn schedule_thumbnail<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    tenant: &TenantId,
+    upload_id: &str,
+) -> Result<()> {
+    crate::outbox::enqueue(
+        db,
+        crate::outbox::NewJob {
+            tenant_id: tenant.as_str().to_owned(),
+            kind: crate::outbox::kind::THUMBNAIL,
+            payload: serde_json::json!({ "upload_id": upload_id }).to_string(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Queues the deletion of store objects as an outbox job, in the transaction that removes
+/// their rows, so objects are deleted exactly when their rows are.
+pub(crate) async fn schedule_object_delete<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    keys: Vec<String>,
+) -> Result<()> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    crate::outbox::enqueue(
+        db,
+        crate::outbox::NewJob {
+            tenant_id: tenant.to_owned(),
+            kind: crate::outbox::kind::OBJECT_DELETE,
+            payload: serde_json::json!({ "keys": keys }).to_string(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Wakes the in-process worker after a commit that queued object deletions.
+pub(crate) fn objects_queued(ctx: &Parley, keys: &[String]) {
+    if !keys.is_empty() {
+        ctx.realtime.outbox_wake.notify_one();
+    }
+}
+
+/// Deletes uploads that were never completed, with whatever bytes reached the store; runs
+/// every `media.sweep_interval_s` on every node (idempotent).
+pub fn spawn_sweeper(ctx: &Parley) {
+    let base = ctx.detach();
+    let realtime = Arc::downgrade(&ctx.realtime);
+    let every = Duration::from_secs(ctx.config.media.sweep_interval_s);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            // Weak handles: the loop ends with the node (tests start many in one process).
+            let Some(realtime) = realtime.upgrade() else {
+                return;
+            };
+            let ctx = base.attach(realtime);
+            match uploads::sweep_abandoned(&ctx).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(uploads = n, "swept abandoned uploads"),
+                Err(e) => {
+                    tracing::warn!(error = %e, cause = e.source.as_deref().unwrap_or(""), "sweeping abandoned uploads failed")
+                }
+            }
+        }
+    });
+}
