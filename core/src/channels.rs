@@ -794,7 +794,8 @@ pub async fn delete(ctx: &Parley, caller: &Caller, cid: &Cid) -> Result<()> {
     let event = Event::ephemeral(tenant, EventKind::ChannelDeleted, &cid, &payload)?;
     // Live clients get it without a seq (the channel's log is gone); webhooks get it through
     // the outbox like every recorded event.
-    crate::outbox::event(
+    let mut event = event;
+    event.queued = crate::outbox::event(
         &txn,
         tenant,
         &cid,
@@ -804,7 +805,6 @@ pub async fn delete(ctx: &Parley, caller: &Caller, cid: &Cid) -> Result<()> {
     )
     .await?;
     txn.commit().await?;
-    ctx.realtime.outbox_wake.notify_one();
     ctx.realtime.publish(event);
     Ok(())
 }

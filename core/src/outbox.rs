@@ -134,8 +134,37 @@ pub fn new_event_id() -> String {
     format!("evt_{}", uuid::Uuid::now_v7().simple())
 }
 
-/// Puts a recorded channel event in the outbox, in the transaction that recorded it. Events
-/// of one channel are dispatched in order.
+/// Whether an event of `kind` has anywhere to go: an enabled webhook, or push credentials
+/// for a new message. Read in the recording transaction, so a webhook created before the
+/// event committed is seen; tenants without integrations pay one indexed read, not a job.
+async fn has_side_effects<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    kind: EventKind,
+) -> Result<bool> {
+    let mut sql =
+        String::from("SELECT (SELECT COUNT(*) FROM webhooks WHERE tenant_id = ? AND enabled = ?)");
+    let mut values: Vec<sea_orm::Value> = vec![tenant.into(), true.into()];
+    if kind == EventKind::MessageNew {
+        sql.push_str(" + (SELECT COUNT(*) FROM push_credentials WHERE tenant_id = ?)");
+        values.push(tenant.into());
+    }
+    let row = db
+        .query_one_raw(crate::db::statement(
+            db.get_database_backend(),
+            &sql,
+            values,
+        ))
+        .await?;
+    let n: i64 = match row {
+        Some(r) => r.try_get_by_index(0)?,
+        None => 0,
+    };
+    Ok(n > 0)
+}
+
+/// Puts a recorded channel event in the outbox, in the transaction that recorded it, when it
+/// has somewhere to go. Events of one channel are dispatched in order.
 pub(crate) async fn event<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -143,7 +172,10 @@ pub(crate) async fn event<C: ConnectionTrait>(
     kind: EventKind,
     created_at: DateTime<Utc>,
     json: &str,
-) -> Result<()> {
+) -> Result<bool> {
+    if !has_side_effects(db, tenant, kind).await? {
+        return Ok(false);
+    }
     let event_id = new_event_id();
     let body = envelope(&event_id, kind.as_str(), created_at, tenant, json)?;
     enqueue(
@@ -159,7 +191,7 @@ pub(crate) async fn event<C: ConnectionTrait>(
         },
     )
     .await?;
-    Ok(())
+    Ok(true)
 }
 
 /// One attempt at a job.
@@ -175,6 +207,8 @@ pub struct Attempt {
     pub error: Option<String>,
     /// The start of the receiver's answer.
     pub response: Option<String>,
+    /// Which worker made the attempt.
+    pub worker: Option<String>,
 }
 
 impl From<outbox_attempt::Model> for Attempt {
@@ -187,6 +221,7 @@ impl From<outbox_attempt::Model> for Attempt {
             status_code: a.status_code,
             error: a.error,
             response: a.response,
+            worker: a.worker,
         }
     }
 }

@@ -60,6 +60,7 @@ impl MigrationTrait for Migration {
                 .col(integer_null(OutboxAttempts::StatusCode))
                 .col(text_null(OutboxAttempts::Error))
                 .col(text_null(OutboxAttempts::Response))
+                .col(string_null(OutboxAttempts::Worker))
                 .to_owned(),
         )
         .await?;
@@ -233,6 +234,7 @@ enum OutboxAttempts {
     StatusCode,
     Error,
     Response,
+    Worker,
 }
 
 #[derive(DeriveIden)]

@@ -16,6 +16,8 @@ use sea_orm::{ConnectionTrait, DatabaseBackend, TransactionTrait};
 #[derive(Debug, Clone)]
 pub struct Claimed {
     pub id: i64,
+    /// The worker holding it.
+    pub worker: String,
     pub tenant_id: String,
     pub kind: String,
     pub queue_key: Option<String>,
@@ -70,6 +72,7 @@ pub async fn claim(
     for r in rows {
         out.push(Claimed {
             id: r.try_get_by_index(0)?,
+            worker: worker.to_owned(),
             tenant_id: r.try_get_by_index(1)?,
             kind: r.try_get_by_index(2)?,
             queue_key: r.try_get_by_index(3)?,
@@ -234,6 +237,7 @@ pub async fn record_attempt(ctx: &Parley, job: &Claimed, a: AttemptRecord) -> Re
         status_code: Set(a.status_code),
         error: Set(a.error),
         response: Set(a.response),
+        worker: Set(Some(job.worker.clone())),
         ..Default::default()
     })
     .exec_without_returning(&ctx.db)

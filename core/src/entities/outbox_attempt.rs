@@ -15,6 +15,8 @@ pub struct Model {
     pub status_code: Option<i32>,
     pub error: Option<String>,
     pub response: Option<String>,
+    /// The worker that made the attempt (process id and a unique suffix).
+    pub worker: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -123,6 +123,9 @@ pub struct Event {
     /// The JSON sent to clients.
     #[serde(with = "bytestring_serde")]
     pub json: ByteString,
+    /// An outbox job was written with it: the local worker is woken when it is published.
+    #[serde(skip)]
+    pub queued: bool,
 }
 
 mod bytestring_serde {
@@ -165,6 +168,7 @@ impl Event {
             users: Vec::new(),
             subject: None,
             json: encode(kind, Some(cid), None, Utc::now(), payload)?,
+            queued: false,
         })
     }
 
@@ -184,6 +188,7 @@ impl Event {
             users: users.into_iter().map(Into::into).collect(),
             subject: None,
             json: encode(kind, cid, None, Utc::now(), payload)?,
+            queued: false,
         })
     }
 
@@ -236,7 +241,7 @@ pub(crate) async fn record_at<C: ConnectionTrait>(
     })
     .exec_without_returning(db)
     .await?;
-    crate::outbox::event(db, tenant, cid, kind, now, &json).await?;
+    let queued = crate::outbox::event(db, tenant, cid, kind, now, &json).await?;
     Ok(Event {
         tenant: tenant.into(),
         kind,
@@ -245,5 +250,6 @@ pub(crate) async fn record_at<C: ConnectionTrait>(
         users: Vec::new(),
         subject: None,
         json,
+        queued,
     })
 }

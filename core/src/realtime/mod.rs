@@ -72,8 +72,7 @@ impl Realtime {
 
     /// Delivers to this node's connections now, and hands the event to the other nodes.
     pub fn publish(&self, ev: Event) {
-        if ev.seq.is_some() {
-            // A recorded event is also an outbox job.
+        if ev.queued {
             self.outbox_wake.notify_one();
         }
         self.bus.publish(&self.node_id, &ev);

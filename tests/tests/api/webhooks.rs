@@ -13,6 +13,7 @@ use std::time::Duration;
 use parley_tests::webhooks::{Received, Receiver};
 use parley_tests::*;
 use reqwest::Method;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -531,7 +532,42 @@ async fn two_workers_deliver_each_job_once() {
         )
         .await;
     }
-    // Messages first, workers after: the backlog is shared out between them.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("parley.toml");
+    std::fs::write(&config, "[worker]\npoll_interval_ms = 50\n").unwrap();
+    let mut workers = Vec::new();
+    for n in 0..2 {
+        let log = std::fs::File::create(dir.path().join(format!("worker{n}.log"))).unwrap();
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley-node"))
+            .arg("--config")
+            .arg(&config)
+            .arg("worker")
+            .env("PARLEY_DATA_DIR", dir.path())
+            .env("PARLEY_DATABASE_URL", &url)
+            .env("PARLEY_MASTER_KEY", &master_key)
+            .env("PARLEY_ALLOW_PRIVATE_URLS", "true")
+            .env("PARLEY_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start parley-node worker");
+        workers.push(child);
+    }
+    for n in 0..2 {
+        let path = dir.path().join(format!("worker{n}.log"));
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while !std::fs::read_to_string(&path)
+            .unwrap_or_default()
+            .contains("worker started")
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "worker {n} did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
     let mut tasks = tokio::task::JoinSet::new();
     for c in channels.clone() {
         let t = t.clone();
@@ -543,24 +579,6 @@ async fn two_workers_deliver_each_job_once() {
     }
     while tasks.join_next().await.is_some() {}
 
-    let dir = tempfile::tempdir().unwrap();
-    let mut workers = Vec::new();
-    for n in 0..2 {
-        let log = std::fs::File::create(dir.path().join(format!("worker{n}.log"))).unwrap();
-        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley-node"))
-            .arg("worker")
-            .env("PARLEY_DATA_DIR", dir.path())
-            .env("PARLEY_DATABASE_URL", &url)
-            .env("PARLEY_MASTER_KEY", &master_key)
-            .env("PARLEY_ALLOW_PRIVATE_URLS", "true")
-            .env("PARLEY_LOG", "info,parley_worker=debug")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start parley-node worker");
-        workers.push(child);
-    }
     let got = r
         .wait_for(Duration::from_secs(120), |g| g.len() >= 1000)
         .await;
@@ -588,10 +606,18 @@ async fn two_workers_deliver_each_job_once() {
         assert_eq!(seqs, &(1..=100).collect::<Vec<_>>(), "{cid} in order");
     }
     // Both workers took part.
-    for n in 0..2 {
-        let log = std::fs::read_to_string(dir.path().join(format!("worker{n}.log"))).unwrap();
-        assert!(log.contains("worker started"), "worker {n}: {log}");
-    }
+    let db = sea_orm::Database::connect(&url).await.unwrap();
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT COUNT(DISTINCT worker) FROM outbox_attempts",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let n: i64 = row.try_get_by_index(0).unwrap();
+    assert_eq!(n, 2, "both workers delivered");
+    let _ = db.close().await;
     for mut w in workers {
         let _ = w.kill().await;
     }
