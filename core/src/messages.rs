@@ -332,6 +332,24 @@ async fn record_message<C: ConnectionTrait>(
     events::record(db, tenant, &message.cid, kind, &payload).await
 }
 
+/// Records and publishes `message.updated` for a message whose derived data changed (a
+/// thumbnail was made for one of its attachments). A deleted or missing message is left alone.
+pub(crate) async fn republish(ctx: &Parley, tenant: &str, id: &str) -> Result<()> {
+    let txn = ctx.db.begin().await?;
+    let Some(m) = message::Entity::find_by_id((tenant.to_owned(), id.to_owned()))
+        .one(&txn)
+        .await?
+        .filter(|m| m.deleted_at.is_none())
+    else {
+        return Ok(());
+    };
+    let view = event_view(&txn, &ctx.media, tenant, m).await?;
+    let ev = record_message(&txn, tenant, EventKind::MessageUpdated, &view).await?;
+    txn.commit().await?;
+    ctx.realtime.publish(ev);
+    Ok(())
+}
+
 /// Saves a changed message, records `message.updated`, publishes it after commit, and
 /// returns the message as the caller sees it.
 async fn save_and_publish(

@@ -70,7 +70,7 @@ pub async fn make_thumbnail(ctx: &Parley, tenant: &TenantId, upload_id: &str) ->
                 .col_expr(upload::Column::ThumbnailStatus, Expr::value("failed"))
                 .exec(&ctx.db)
                 .await?;
-            return Ok(());
+            return announce(ctx, tenant, upload_id).await;
         }
     };
     let thumb_key = format!("{}.thumb.{}", row.object_key, made.thumb_ext);
@@ -102,8 +102,22 @@ pub async fn make_thumbnail(ctx: &Parley, tenant: &TenantId, upload_id: &str) ->
     if res.rows_affected == 0 {
         // Deleted while we worked: do not leave the thumbnail behind.
         super::schedule_object_delete(&ctx.db, tenant.as_str(), vec![thumb_key]).await?;
+        return Ok(());
     }
-    Ok(())
+    announce(ctx, tenant, upload_id).await
+}
+
+/// A message already sent with the image is shown again with its thumbnail (or its
+/// `failed` state): `message.updated` to the channel.
+async fn announce(ctx: &Parley, tenant: &TenantId, upload_id: &str) -> Result<()> {
+    let message_id = upload::Entity::find_by_id((tenant.as_str().to_owned(), upload_id.to_owned()))
+        .one(&ctx.db)
+        .await?
+        .and_then(|u| u.message_id);
+    match message_id {
+        Some(id) => crate::messages::republish(ctx, tenant.as_str(), &id).await,
+        None => Ok(()),
+    }
 }
 
 fn render(bytes: &[u8]) -> std::result::Result<Made, String> {

@@ -95,6 +95,7 @@ on_every_store!(
     signed_urls_expire,
     uploads_stay_in_their_tenant_and_with_their_owner,
     images_get_thumbnails,
+    late_thumbnails_update_the_message,
     hard_deletes_remove_the_files,
     abandoned_uploads_are_swept,
     storage_usage_is_counted,
@@ -181,6 +182,43 @@ async fn fetch(url: &Value) -> (StatusCode, String, Vec<u8>) {
         .unwrap_or("")
         .to_owned();
     (status, ctype, res.bytes().await.unwrap().to_vec())
+}
+
+/// A message sent before its image's thumbnail exists is updated when the worker makes it.
+async fn late_thumbnails_update_the_message(backend: Backend, store: Store) {
+    // No worker yet: the thumbnail job waits in the outbox.
+    let env = Env::start(backend, store, |c| c.worker.in_process = false).await;
+    let (_, alice, bob) = room(&env.app).await;
+    let att = upload(
+        &alice,
+        "wide.png",
+        "image/png",
+        png(DynamicImage::ImageRgb8(gradient(1000, 500))),
+    )
+    .await;
+    let mut ws = bob.connect().await;
+    let (status, sent) = say_with(&alice, json!([{"upload_id": att["upload_id"]}])).await;
+    assert_eq!(status, 201, "{sent}");
+    let new = ws.expect("message.new").await;
+    let first = &new["message"]["attachments"][0];
+    assert!(first["url"].is_string(), "{new}");
+    assert!(first["thumb_url"].is_null(), "no thumbnail yet: {new}");
+
+    let ctx = env.ctx().clone();
+    let services = parley_worker::Services::new(&ctx).unwrap();
+    let worker = parley_worker::spawn(ctx, services);
+    let updated = ws.expect("message.updated").await;
+    let a = &updated["message"]["attachments"][0];
+    assert_eq!(updated["message"]["id"], sent["id"]);
+    assert_eq!(
+        (a["thumb_width"].as_u64(), a["thumb_height"].as_u64()),
+        (Some(320), Some(160)),
+        "{updated}"
+    );
+    let (status, _, thumb) = fetch(&a["thumb_url"]).await;
+    assert_eq!(status, 200);
+    assert!(!thumb.is_empty());
+    worker.shutdown(std::time::Duration::from_secs(1)).await;
 }
 
 /// Polls an upload until its thumbnail is no longer pending.
