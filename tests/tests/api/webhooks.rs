@@ -745,3 +745,59 @@ mod configured {
         private_addresses_are_refused(Backend::Postgres).await;
     }
 }
+
+/// A node stopped while a delivery is in flight lets it finish before it exits: the receiver
+/// has it and the job is done, not left claimed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_finishes_in_flight_deliveries() {
+    let mut app = TestApp::spawn(Backend::Sqlite).await;
+    let t = app.tenant("Acme").await;
+    let (r, hook_id) = receiver_for(&t, json!(["message.new"])).await;
+    r.set_delay(Duration::from_millis(1_000));
+    t.create_user("alice").await;
+    send(
+        t.server(Method::POST, "/v1/channels")
+            .json(&json!({"type": "messaging", "id": "room", "members": ["alice"]})),
+    )
+    .await;
+    say(&t, "messaging/room", "alice", "in flight").await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let (_, log) = send(t.server(
+            Method::GET,
+            &format!("/v1/webhooks/{hook_id}/deliveries?status=sending"),
+        ))
+        .await;
+        if !log["items"].as_array().unwrap().is_empty() {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never sending");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let url = app
+        .running
+        .as_ref()
+        .unwrap()
+        .ctx
+        .config
+        .database_url
+        .clone();
+    app.stop().await;
+    assert_eq!(
+        r.received().len(),
+        1,
+        "the delivery finished before the node stopped"
+    );
+    let db = sea_orm::Database::connect(&url).await.unwrap();
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Sqlite,
+            "SELECT status, locked_by FROM outbox WHERE kind = 'webhook'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let status: String = row.try_get_by_index(0).unwrap();
+    let locked: Option<String> = row.try_get_by_index(1).unwrap();
+    assert_eq!((status.as_str(), locked), ("done", None));
+}
