@@ -140,6 +140,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             db::migrate(&conn).await?;
             let realtime = parley_core::realtime::Realtime::new(&config)?;
             let ctx = Parley::new(conn, config, realtime)?;
+            ctx.secrets.verify(&ctx.db).await?;
             let created = tenants::create(
                 &ctx,
                 NewTenant {
@@ -157,6 +158,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             db::migrate(&conn).await?;
             let realtime = parley_core::realtime::Realtime::new(&config)?;
             let ctx = Parley::new(conn, config, realtime)?;
+            ctx.secrets.verify(&ctx.db).await?;
             let services = parley_worker::Services::new(&ctx)?;
             let grace = std::time::Duration::from_millis(ctx.config.worker.webhook_timeout_ms);
             let worker = parley_worker::spawn(ctx, services);

@@ -69,6 +69,7 @@ pub async fn spawn(mut config: Config, opts: ServeOptions) -> anyhow::Result<Run
     let max_body = config.limits.max_body_bytes;
     let realtime = Realtime::new(&config)?;
     let ctx = Parley::new(conn, config, realtime)?;
+    ctx.secrets.verify(&ctx.db).await?;
     Realtime::start(&ctx);
     let services = parley_worker::Services::new(&ctx)?;
     let worker = ctx

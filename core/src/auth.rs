@@ -241,6 +241,12 @@ pub async fn authenticate_key(ctx: &Parley, raw: &str, expected: KeyKind) -> Res
             tracing::warn!(error = %e, "could not record key usage");
         }
     }
+    // The token signing secrets are sealed at rest; the request works with them in clear.
+    let mut tenant = tenant;
+    tenant.signing_secret = ctx.secrets.open_or_plain(&tenant.signing_secret)?;
+    if let Some(prev) = &tenant.signing_secret_prev {
+        tenant.signing_secret_prev = Some(ctx.secrets.open_or_plain(prev)?);
+    }
     Ok(TenantCtx::from_model(tenant))
 }
 

@@ -99,6 +99,64 @@ impl MasterKey {
     }
 }
 
+/// The row of `server_settings` holding a value sealed with the installation's master key.
+const CHECK_KEY: &str = "master_key_check";
+const CHECK_TEXT: &str = "parley master key check";
+
+impl MasterKey {
+    /// Makes sure this key is the one the database's secrets are sealed with: the first node
+    /// to start stores a check value; every later one must be able to open it. A node given
+    /// another key (each generated its own, say) stops here with a clear message instead of
+    /// failing on every sealed value later.
+    pub async fn verify(&self, db: &sea_orm::DatabaseConnection) -> Result<()> {
+        use sea_orm::ConnectionTrait;
+        let backend = db.get_database_backend();
+        let read = || async {
+            let row = db
+                .query_one_raw(crate::db::statement(
+                    backend,
+                    "SELECT value FROM server_settings WHERE key = ?",
+                    vec![CHECK_KEY.into()],
+                ))
+                .await?;
+            Ok::<_, crate::Error>(match row {
+                Some(r) => Some(r.try_get_by_index::<String>(0)?),
+                None => None,
+            })
+        };
+        let stored = match read().await? {
+            Some(v) => v,
+            None => {
+                db.execute_raw(crate::db::statement(
+                    backend,
+                    "INSERT INTO server_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                    vec![CHECK_KEY.into(), self.seal(CHECK_TEXT)?.into()],
+                ))
+                .await?;
+                read()
+                    .await?
+                    .ok_or_else(|| Error::internal("the master key check was not stored"))?
+            }
+        };
+        match self.open(&stored) {
+            Ok(text) if text == CHECK_TEXT => Ok(()),
+            _ => Err(Error::invalid(
+                "config key `master_key` (PARLEY_MASTER_KEY): this is not the key the database's secrets are sealed with; every node and worker of one database needs the same key",
+            )),
+        }
+    }
+
+    /// Like [`open`](Self::open), for columns that may still hold values written before they
+    /// were sealed: those are returned as they are (and sealed when next written).
+    pub fn open_or_plain(&self, stored: &str) -> Result<String> {
+        if stored.starts_with(PREFIX) {
+            self.open(stored)
+        } else {
+            Ok(stored.to_owned())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -187,13 +187,14 @@ pub async fn create(ctx: &Parley, input: NewTenant) -> Result<CreatedTenant> {
     let settings = input.settings.unwrap_or_default();
     check_settings(ctx, &settings)?;
     let now = Utc::now();
+    let signing_secret = random_string(48);
     let txn = ctx.db.begin().await?;
     let model = tenant::ActiveModel {
         id: Set(TenantId::generate().into_string()),
         name: Set(name),
         disabled: Set(false),
         settings: Set(serde_json::to_value(&settings)?),
-        signing_secret: Set(random_string(48)),
+        signing_secret: Set(ctx.secrets.seal(&signing_secret)?),
         signing_secret_prev: Set(None),
         signing_secret_prev_until: Set(None),
         hook_secret: Set(None),
@@ -212,7 +213,7 @@ pub async fn create(ctx: &Parley, input: NewTenant) -> Result<CreatedTenant> {
     let sk = insert_key(&txn, &model.id, KeyKind::Secret, Some("default".into())).await?;
     txn.commit().await?;
     Ok(CreatedTenant {
-        signing_secret: model.signing_secret.clone(),
+        signing_secret,
         tenant: model.into(),
         publishable_key: pk.key,
         secret_key: sk.key,
@@ -481,7 +482,7 @@ pub async fn patch_app(ctx: &Parley, tenant: &TenantCtx, patch: AppPatch) -> Res
     if patch.rotate_signing_secret {
         let secret = random_string(48);
         let grace = i64::try_from(ctx.config.limits.max_token_ttl_s).unwrap_or(i64::MAX / 2);
-        am.signing_secret = Set(secret.clone());
+        am.signing_secret = Set(ctx.secrets.seal(&secret)?);
         am.signing_secret_prev = Set(Some(old_secret));
         am.signing_secret_prev_until = Set(Some(Utc::now() + chrono::Duration::seconds(grace)));
         new_secret = Some(secret);

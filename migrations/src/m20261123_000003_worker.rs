@@ -155,6 +155,15 @@ impl MigrationTrait for Migration {
         )
         .await?;
 
+        m.create_table(
+            Table::create()
+                .table(ServerSettings::Table)
+                .col(string(ServerSettings::Key).primary_key())
+                .col(text(ServerSettings::Value))
+                .to_owned(),
+        )
+        .await?;
+
         m.alter_table(
             Table::alter()
                 .table(Members::Table)
@@ -187,6 +196,7 @@ impl MigrationTrait for Migration {
         )
         .await?;
         for t in [
+            ServerSettings::Table.into_iden(),
             UserMutes::Table.into_iden(),
             PushCredentials::Table.into_iden(),
             Devices::Table.into_iden(),
@@ -280,6 +290,14 @@ enum UserMutes {
     UserId,
     TargetId,
     CreatedAt,
+}
+
+/// Settings of the installation itself, e.g. the check value of the master key.
+#[derive(DeriveIden)]
+enum ServerSettings {
+    Table,
+    Key,
+    Value,
 }
 
 #[derive(DeriveIden)]

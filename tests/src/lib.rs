@@ -22,6 +22,9 @@ use sea_orm::{ConnectionTrait, Database};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
+/// The master key of in-process test nodes (32 bytes, base64).
+pub const TEST_MASTER_KEY: &str = "dGVzdC1ub2Rlcy1zaGFyZS10aGlzLW1hc3Rlci1rZXk=";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -128,6 +131,8 @@ impl TestApp {
         parley_api::cli::install_crypto_provider();
         let data_dir = tempfile::tempdir().expect("temp dir");
         let mut config = Config::for_tests(data_dir.path().to_path_buf(), database_url);
+        // Nodes that share a database share the key its secrets are sealed with.
+        config.master_key = Some(TEST_MASTER_KEY.into());
         tweak(&mut config);
         let running = spawn(
             config,

@@ -36,6 +36,11 @@ fn node_command(db: &str, redis: &str, prefix: &str, dir: &std::path::Path) -> C
         .env("PARLEY_REDIS_URL", redis)
         .env("PARLEY_REDIS_PREFIX", prefix)
         .env("PARLEY_ADMIN_TOKEN", ADMIN)
+        // Nodes of one database share the key its secrets are sealed with.
+        .env(
+            "PARLEY_MASTER_KEY",
+            "Y2x1c3Rlci10ZXN0LW1hc3Rlci1rZXktMzItYnl0ZXM=",
+        )
         .env("PARLEY_LOG", "warn")
         .kill_on_drop(true);
     cmd

@@ -801,3 +801,67 @@ async fn shutdown_finishes_in_flight_deliveries() {
     let locked: Option<String> = row.try_get_by_index(1).unwrap();
     assert_eq!((status.as_str(), locked), ("done", None));
 }
+
+/// Secrets are sealed at rest with the master key (the tenant's token signing secret and a
+/// webhook's secret are not readable in the database), and a node given another key than the
+/// one the database was set up with refuses to start, saying why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_are_sealed_and_the_master_key_is_checked() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let t = app.tenant("Acme").await;
+    let (_, secret) = hook(&t, "http://127.0.0.1:9/hook", json!([])).await;
+    // Tokens signed with the secret shown at creation still work.
+    t.create_user("alice").await;
+    let alice = t.user("alice").await;
+    let (status, _) = send(alice.request(Method::GET, "/v1/me")).await;
+    assert_eq!(status, 200);
+
+    let url = app
+        .running
+        .as_ref()
+        .unwrap()
+        .ctx
+        .config
+        .database_url
+        .clone();
+    let db = sea_orm::Database::connect(&url).await.unwrap();
+    let read = |sql: &'static str| {
+        let db = db.clone();
+        async move {
+            let row = db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    sea_orm::DatabaseBackend::Sqlite,
+                    sql,
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get_by_index::<String>(0).unwrap()
+        }
+    };
+    let stored = read("SELECT signing_secret FROM tenants").await;
+    assert!(
+        stored.starts_with("v1:") && stored != t.signing_secret,
+        "{stored}"
+    );
+    let stored = read("SELECT secret FROM webhooks").await;
+    assert!(
+        stored.starts_with("v1:") && !stored.contains(&secret[6..]),
+        "{stored}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = parley_core::config::Config::for_tests(dir.path().to_path_buf(), Some(url));
+    config.master_key = Some("b3RoZXIta2V5LW90aGVyLWtleS1vdGhlci1rZXktMTI=".into());
+    let err = parley_api::startup::spawn(
+        config,
+        parley_api::startup::ServeOptions {
+            workers: 1,
+            handle_signals: false,
+        },
+    )
+    .await
+    .err()
+    .expect("a node with another master key must not start");
+    assert!(err.to_string().contains("PARLEY_MASTER_KEY"), "{err}");
+}
