@@ -3,6 +3,7 @@
 
 mod metrics;
 mod proto;
+mod receiver;
 mod scenarios;
 mod server;
 mod setup;
@@ -51,9 +52,9 @@ pub struct Common {
     /// Milliseconds to wait after a step for late deliveries.
     #[arg(long, default_value_t = 1000)]
     pub grace_ms: u64,
-    /// A step whose p99 exceeds this (ms) ends the run.
-    #[arg(long = "p99-bound", default_value_t = 50.0)]
-    pub p99_bound_ms: f64,
+    /// A step whose p99 exceeds this (ms) ends the run (default 50; webhooks: 1000).
+    #[arg(long = "p99-bound")]
+    pub p99_bound_ms: Option<f64>,
     /// Spread connections over 127.0.0.1 .. 127.0.0.N.
     #[arg(long, default_value_t = 16)]
     pub source_ips: usize,
@@ -123,6 +124,17 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         subscribers: usize,
         #[arg(long, default_value = "10,20,50,100,200,500,1000")]
+        rates: String,
+    },
+    /// Webhook deliveries through the worker: REST sends at increasing rates, spread over
+    /// channels, delivered to a receiver in this process.
+    Webhooks {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, default_value_t = 10)]
+        channels: usize,
+        /// Messages per second, one step each.
+        #[arg(long, default_value = "50,100,200,500,1000")]
         rates: String,
     },
     /// Runs Parley itself (used by the generator to start the server under test).
@@ -196,6 +208,7 @@ fn with_parley(mut c: Common) -> Common {
         database_url: c.database_url.clone(),
         redis_url: c.redis_url.clone(),
         redis_prefix: Some(format!("bench-{}", std::process::id())),
+        env: Vec::new(),
     };
     c
 }
@@ -270,6 +283,14 @@ fn main() -> anyhow::Result<()> {
                     scenarios::fanout(&c, subscribers, &rates(&r), nodes).await?,
                     c.json,
                 )
+            }
+            Command::Webhooks {
+                common,
+                channels,
+                rates: r,
+            } => {
+                let c = with_parley(common);
+                (scenarios::webhooks(&c, channels, &rates(&r)).await?, c.json)
             }
         };
         print(&report.0, report.1)

@@ -56,24 +56,26 @@ impl Recorder {
         format!("bench:{}:{}:{pad}", self.step(), self.now_us())
     }
 
-    /// Records a received frame if it carries a body of the current step.
-    pub fn record(&self, conn: usize, frame: &str) {
+    /// Records a received frame if it carries a body of the current step (and says whether it
+    /// did).
+    pub fn record(&self, conn: usize, frame: &str) -> bool {
         let Some(i) = frame.find("bench:") else {
-            return;
+            return false;
         };
         let mut parts = frame[i + 6..].splitn(3, ':');
         let (Some(step), Some(ts)) = (parts.next(), parts.next()) else {
-            return;
+            return false;
         };
         let (Ok(step), Ok(ts)) = (step.parse::<u64>(), ts.parse::<u64>()) else {
-            return;
+            return false;
         };
         if step != self.step() {
-            return;
+            return false;
         }
         let latency = self.now_us().saturating_sub(ts).max(1);
-        if let Ok(mut h) = self.shards[conn % SHARDS].lock() {
-            let _ = h.record(latency);
+        match self.shards[conn % SHARDS].lock() {
+            Ok(mut h) => h.record(latency).is_ok(),
+            Err(_) => false,
         }
     }
 

@@ -1,4 +1,4 @@
-//! The scenarios: fanout, rooms, idle, send, cluster. Each prints a progress line while it runs
+//! The scenarios: fanout, rooms, idle, send, cluster, webhooks. Each prints a progress line while it runs
 //! and returns a report for the summary table (or JSON).
 
 use std::io::Write;
@@ -11,16 +11,20 @@ use futures_util::stream::{SplitSink, StreamExt};
 use futures_util::{SinkExt, stream};
 use serde::Serialize;
 use serde_json::json;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, Semaphore};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::metrics::{Latency, Recorder};
 use crate::proto::{Proto, Socket, source_ip};
+use crate::receiver::Receiver;
 use crate::server::{ParleyOptions, ProcStats, Server};
 use crate::setup::{self, Tenant};
 use crate::{Common, Target};
 
 const PAD: &str = "lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor";
+
+/// The p99 (ms) a realtime step must stay within, unless `--p99-bound` says otherwise.
+const P99_BOUND_MS: f64 = 50.0;
 
 /// One measured step.
 #[derive(Debug, Clone, Serialize)]
@@ -275,7 +279,7 @@ async fn steps(
         let cpu = after.cpu_s - before.cpu_s;
         let complete = deliveries >= expected * 0.99;
         let ok = complete
-            && latency.p99_ms <= common.p99_bound_ms
+            && latency.p99_ms <= common.p99_bound_ms.unwrap_or(P99_BOUND_MS)
             && dropped.load(Ordering::Relaxed) == 0;
         let row = Row {
             label: label.to_owned(),
@@ -395,7 +399,7 @@ pub async fn fanout(
             "fanout".into()
         },
         target: common.target.name().into(),
-        params: json!({"subscribers": subscribers, "nodes": nodes, "duration_s": common.duration_s, "p99_bound_ms": common.p99_bound_ms}),
+        params: json!({"subscribers": subscribers, "nodes": nodes, "duration_s": common.duration_s, "p99_bound_ms": common.p99_bound_ms.unwrap_or(P99_BOUND_MS)}),
         rows,
         notes: Vec::new(),
     })
@@ -559,6 +563,20 @@ pub async fn idle(common: &Common, connections: usize) -> anyhow::Result<Report>
     })
 }
 
+/// The database Parley runs on: `postgres` or `sqlite`.
+fn backend(common: &Common) -> &'static str {
+    if common
+        .parley
+        .database_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("postgres"))
+    {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
 /// Persisted sends per second through REST or WebSocket `message.send`, `concurrency` senders
 /// each waiting for its answer before sending again.
 pub async fn send(common: &Common, via_ws: bool, concurrency: usize) -> anyhow::Result<Report> {
@@ -643,16 +661,7 @@ pub async fn send(common: &Common, via_ws: bool, concurrency: usize) -> anyhow::
     let latency = recorder.finish_step();
     progress("");
     let total = done.load(Ordering::Relaxed) as f64;
-    let backend = if common
-        .parley
-        .database_url
-        .as_deref()
-        .is_some_and(|u| u.starts_with("postgres"))
-    {
-        "postgres"
-    } else {
-        "sqlite"
-    };
+    let backend = backend(common);
     let label = format!(
         "send {} {backend} x{concurrency}",
         if via_ws { "ws" } else { "rest" }
@@ -682,5 +691,177 @@ pub async fn send(common: &Common, via_ws: bool, concurrency: usize) -> anyhow::
             latency,
         }],
         notes: Vec::new(),
+    })
+}
+
+/// The p99 (ms) a webhooks step must stay within, unless `--p99-bound` says otherwise.
+const WEBHOOK_P99_BOUND_MS: f64 = 1000.0;
+
+/// REST sends in flight at once in the webhooks scenario. Sends beyond it wait in the generator,
+/// their latency counting from when they were due, so a slow server cannot slow the offered rate.
+const WEBHOOK_SENDS_IN_FLIGHT: usize = 64;
+
+/// Sends one message over REST as `user`; Err says why it was not accepted.
+async fn send_rest(
+    t: Tenant,
+    in_flight: Arc<Semaphore>,
+    channel: String,
+    user: String,
+    text: String,
+) -> Result<(), String> {
+    let _permit = in_flight.acquire_owned().await.map_err(|e| e.to_string())?;
+    let res = t
+        .post(&format!("/v1/channels/messaging/{channel}/messages"))
+        .json(&json!({"text": text, "user_id": user}))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if res.status().as_u16() == 201 {
+        Ok(())
+    } else {
+        Err(format!("send answered {}", res.status()))
+    }
+}
+
+/// Webhook deliveries through the worker: messages sent over REST at each rate, round-robin
+/// over `channels` channels, each delivered by the worker to a receiver in this process. A step
+/// is ok when every accepted message arrived within the grace period and p99 is within the
+/// bound (default 1 s); throughput is the deliveries over the step's duration, or up to its
+/// last delivery when that came later.
+pub async fn webhooks(common: &Common, channels: usize, rates: &[f64]) -> anyhow::Result<Report> {
+    anyhow::ensure!(
+        common.target == Target::Parley,
+        "the webhooks scenario measures Parley's worker"
+    );
+    let channels = channels.max(1);
+    let mut opts = common.parley.clone();
+    // The receiver listens on loopback, which webhook URLs may not point to by default.
+    opts.env
+        .push(("PARLEY_ALLOW_PRIVATE_URLS".into(), "true".into()));
+    let (servers, _, tenant) = start(Target::Parley, &opts, 1).await?;
+    let t = tenant.context("tenant")?;
+    progress("creating users, channels and the webhook");
+    let senders: Vec<String> = (0..channels).map(|c| format!("s{c}")).collect();
+    t.users(&senders).await?;
+    let specs = senders
+        .iter()
+        .enumerate()
+        .map(|(c, s)| ("messaging".to_owned(), format!("wh{c}"), vec![s.clone()]))
+        .collect();
+    t.channels(specs).await?;
+    let recorder = Arc::new(Recorder::new());
+    let receiver = Receiver::start(Arc::clone(&recorder)).await?;
+    t.webhook(&receiver.url, &["message.new"]).await?;
+    settle(&servers).await;
+    let backend = backend(common);
+    let label = format!("webhooks {backend} x{channels}");
+    let bound = common.p99_bound_ms.unwrap_or(WEBHOOK_P99_BOUND_MS);
+    let duration = Duration::from_secs_f64(common.duration_s);
+    let grace = Duration::from_millis(common.grace_ms);
+    let in_flight = Arc::new(Semaphore::new(WEBHOOK_SENDS_IN_FLIGHT));
+    let mut rows = Vec::new();
+    let mut notes = Vec::new();
+    for &rate in rates {
+        recorder.finish_step();
+        receiver.new_step();
+        let before = servers.stats();
+        let gen_before = crate::server::proc_stats(std::process::id()).unwrap_or_default();
+        let t0_us = recorder.now_us();
+        let mut sends = Vec::new();
+        let send = |i: u64, body: String| -> futures_util::future::BoxFuture<'static, ()> {
+            let c = usize::try_from(i).unwrap_or(0) % channels;
+            sends.push(tokio::spawn(send_rest(
+                t.clone(),
+                Arc::clone(&in_flight),
+                format!("wh{c}"),
+                senders[c].clone(),
+                body,
+            )));
+            Box::pin(std::future::ready(()))
+        };
+        let sent = pace(rate, duration, &recorder, send).await;
+        // Sends still in flight and deliveries still on their way share the grace period.
+        let deadline = tokio::time::Instant::now() + grace;
+        let mut accepted = 0u64;
+        let mut failures: Vec<String> = Vec::new();
+        for s in sends {
+            match tokio::time::timeout_at(deadline, s).await {
+                Ok(Ok(Ok(()))) => accepted += 1,
+                Ok(Ok(Err(e))) => failures.push(e),
+                Ok(Err(e)) => failures.push(e.to_string()),
+                Err(_) => failures.push("no answer within the grace period".into()),
+            }
+        }
+        while recorder.count() < accepted && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let after = servers.stats();
+        let gen_after = crate::server::proc_stats(std::process::id()).unwrap_or_default();
+        let last_us = receiver.last_us();
+        let latency = recorder.finish_step();
+        let delivered = latency.count;
+        let missing = accepted.saturating_sub(delivered);
+        // Sending takes the step's duration; a backlog stretches it to the last delivery.
+        let elapsed = (last_us.saturating_sub(t0_us) as f64 / 1e6).max(duration.as_secs_f64());
+        let cpu = after.cpu_s - before.cpu_s;
+        let ok = failures.is_empty() && accepted > 0 && missing == 0 && latency.p99_ms <= bound;
+        if missing > 0 {
+            notes.push(format!(
+                "{label} at {rate}/s: {missing} of {accepted} messages not delivered within {} ms",
+                common.grace_ms
+            ));
+        }
+        if let Some(first) = failures.first() {
+            notes.push(format!(
+                "{label} at {rate}/s: {} of {sent} sends failed (first: {first})",
+                failures.len()
+            ));
+        }
+        let row = Row {
+            label: label.clone(),
+            rate,
+            deliveries_per_s: delivered as f64 / elapsed.max(0.001),
+            server_cpu_s: cpu,
+            server_cpu_us_per_delivery: if delivered > 0 {
+                cpu * 1e6 / delivered as f64
+            } else {
+                0.0
+            },
+            server_rss_mib: mib(after.rss_kib),
+            server_peak_rss_mib: mib(after.peak_rss_kib),
+            generator_cpu_s: gen_after.cpu_s - gen_before.cpu_s,
+            ok,
+            latency,
+        };
+        progress("");
+        eprintln!(
+            "{label} rate {rate}/s: {:.0} deliveries/s, p50 {:.1} ms, p99 {:.1} ms, {:.0} µs CPU/delivery, server {:.0}% / generator {:.0}% of a core, {delivered} of {accepted} delivered{}",
+            row.deliveries_per_s,
+            row.latency.p50_ms,
+            row.latency.p99_ms,
+            row.server_cpu_us_per_delivery,
+            row.server_cpu_s * 100.0 / elapsed.max(0.001),
+            row.generator_cpu_s * 100.0 / elapsed.max(0.001),
+            if ok { "" } else { " -> over the bound" }
+        );
+        rows.push(row);
+        if !ok {
+            break;
+        }
+    }
+    if receiver.duplicates() > 0 {
+        notes.push(format!(
+            "{} deliveries arrived twice (counted once)",
+            receiver.duplicates()
+        ));
+    }
+    drop(receiver);
+    servers.stop().await;
+    Ok(Report {
+        scenario: "webhooks".into(),
+        target: "parley".into(),
+        params: json!({"backend": backend, "channels": channels, "duration_s": common.duration_s, "grace_ms": common.grace_ms, "p99_bound_ms": bound}),
+        rows,
+        notes,
     })
 }

@@ -78,6 +78,8 @@ pub struct ParleyOptions {
     pub database_url: Option<String>,
     pub redis_url: Option<String>,
     pub redis_prefix: Option<String>,
+    /// More environment for the server: settings only one scenario needs.
+    pub env: Vec<(String, String)>,
 }
 
 async fn wait_listening(port: u16, child: &mut Child) -> anyhow::Result<()> {
@@ -133,6 +135,7 @@ impl Server {
                 if let Some(p) = &opts.redis_prefix {
                     cmd.env("PARLEY_REDIS_PREFIX", p);
                 }
+                cmd.envs(opts.env.iter().map(|(k, v)| (k, v)));
                 (
                     cmd.stdout(Stdio::null()).kill_on_drop(true).spawn()?,
                     Some(dir),

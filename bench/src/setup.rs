@@ -1,4 +1,4 @@
-//! Preparing Parley for a scenario through its own API: a tenant, users, channels.
+//! Preparing Parley for a scenario through its own API: a tenant, users, channels, webhooks.
 
 use anyhow::{Context, bail};
 use futures_util::StreamExt;
@@ -84,5 +84,15 @@ impl Tenant {
                 .collect()
                 .await;
         results.into_iter().collect()
+    }
+
+    /// Adds a webhook endpoint for these event types.
+    pub async fn webhook(&self, url: &str, event_types: &[&str]) -> anyhow::Result<()> {
+        call(
+            self.post("/v1/webhooks")
+                .json(&json!({"url": url, "event_types": event_types})),
+        )
+        .await?;
+        Ok(())
     }
 }

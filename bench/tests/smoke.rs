@@ -70,6 +70,13 @@ fn send_smoke_sqlite() {
     }
 }
 
+#[test]
+fn webhooks_smoke() {
+    let r = run(&["webhooks", "--channels", "2", "--rates", "5"]);
+    assert!(delivered(&r) > 0.0, "{r}");
+    assert_eq!(r["rows"][0]["ok"], true, "{r}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn send_and_cluster_smoke_postgres() {
     let (_db, url) = parley_tests::PgDatabase::create().await;
