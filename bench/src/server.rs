@@ -12,6 +12,10 @@ use crate::Target;
 
 pub const ADMIN_TOKEN: &str = "adm_bench";
 
+/// One master key (32 bytes, base64) for every node the generator starts: the nodes of a cluster
+/// share a database, and Parley refuses to start with a key other than the database's.
+const MASTER_KEY: &str = "YmVuY2gtbWFzdGVyLWtleS0wMTIzNDU2Nzg5YWJjZGU=";
+
 /// A running server process.
 pub struct Server {
     pub child: Child,
@@ -122,6 +126,7 @@ impl Server {
                     .env("PARLEY_BIND", format!("127.0.0.1:{port}"))
                     .env("PARLEY_DATA_DIR", dir.path())
                     .env("PARLEY_ADMIN_TOKEN", ADMIN_TOKEN)
+                    .env("PARLEY_MASTER_KEY", MASTER_KEY)
                     .env("PARLEY_LOG", "warn");
                 if let Ok(w) = std::env::var("PARLEY_WORKERS") {
                     cmd.env("PARLEY_WORKERS", w);
