@@ -18,8 +18,6 @@ use crate::{Error, ErrorCode, Parley, Result};
 
 /// What a job does.
 pub mod kind {
-    /// A recorded event, to fan out to the tenant's webhooks and to push.
-    pub const EVENT: &str = "event";
     /// One event to one webhook endpoint.
     pub const WEBHOOK: &str = "webhook";
     /// Push notifications for one new message.
@@ -64,6 +62,10 @@ impl JobStatus {
     }
 }
 
+/// `run_at` of a queued job waiting behind an earlier one of its queue: out of the claim's
+/// range until the job before it ends, so a long queue costs the claim nothing.
+pub const PARKED: i64 = i64::MAX;
+
 pub fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
 }
@@ -85,9 +87,27 @@ pub struct NewJob {
     pub event_type: Option<String>,
 }
 
-/// Writes a job (inside the caller's transaction when given one).
+/// Writes a job (inside the caller's transaction when given one). A job whose queue already
+/// has one pending or running is parked until that one ends.
 pub async fn enqueue<C: ConnectionTrait>(db: &C, job: NewJob) -> Result<i64> {
     let now = Utc::now();
+    let mut run_at = now.timestamp_millis();
+    if let Some(key) = &job.queue_key {
+        let busy = outbox::Entity::find()
+            .select_only()
+            .column(outbox::Column::Id)
+            .filter(outbox::Column::QueueKey.eq(key.as_str()))
+            .filter(
+                outbox::Column::Status
+                    .is_in([JobStatus::Pending.as_str(), JobStatus::Running.as_str()]),
+            )
+            .into_tuple::<i64>()
+            .one(db)
+            .await?;
+        if busy.is_some() {
+            run_at = PARKED;
+        }
+    }
     let res = outbox::Entity::insert(outbox::ActiveModel {
         tenant_id: Set(job.tenant_id),
         kind: Set(job.kind.to_owned()),
@@ -95,7 +115,7 @@ pub async fn enqueue<C: ConnectionTrait>(db: &C, job: NewJob) -> Result<i64> {
         status: Set(JobStatus::Pending.as_str().to_owned()),
         payload: Set(job.payload),
         attempts: Set(0),
-        run_at: Set(now.timestamp_millis()),
+        run_at: Set(run_at),
         locked_by: Set(None),
         locked_until: Set(None),
         last_error: Set(None),
@@ -134,37 +154,34 @@ pub fn new_event_id() -> String {
     format!("evt_{}", uuid::Uuid::now_v7().simple())
 }
 
-/// Whether an event of `kind` has anywhere to go: an enabled webhook, or push credentials
-/// for a new message. Read in the recording transaction, so a webhook created before the
-/// event committed is seen; tenants without integrations pay one indexed read, not a job.
-async fn has_side_effects<C: ConnectionTrait>(
-    db: &C,
-    tenant: &str,
-    kind: EventKind,
-) -> Result<bool> {
-    let mut sql =
-        String::from("SELECT (SELECT COUNT(*) FROM webhooks WHERE tenant_id = ? AND enabled = ?)");
-    let mut values: Vec<sea_orm::Value> = vec![tenant.into(), true.into()];
-    if kind == EventKind::MessageNew {
-        sql.push_str(" + (SELECT COUNT(*) FROM push_credentials WHERE tenant_id = ?)");
-        values.push(tenant.into());
-    }
-    let row = db
-        .query_one_raw(crate::db::statement(
-            db.get_database_backend(),
-            &sql,
-            values,
-        ))
-        .await?;
-    let n: i64 = match row {
-        Some(r) => r.try_get_by_index(0)?,
-        None => 0,
-    };
-    Ok(n > 0)
+/// What a push job carries.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PushJob {
+    pub cid: String,
+    pub message_id: String,
+    /// On a retry: the (user, device token) pairs still to send to; absent: everyone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Vec<(String, String)>>,
 }
 
-/// Puts a recorded channel event in the outbox, in the transaction that recorded it, when it
-/// has somewhere to go. Events of one channel are dispatched in order.
+#[derive(Deserialize)]
+struct EventData {
+    message: Option<MessageRef>,
+}
+
+#[derive(Deserialize)]
+struct MessageRef {
+    id: String,
+    #[serde(default)]
+    silent: bool,
+}
+
+/// Writes a recorded channel event's side effects as jobs, in the transaction that recorded
+/// it: one delivery per enabled webhook that wants the type, and a push job for a new message
+/// when the tenant has push credentials. The recording transaction holds the channel's row
+/// lock, so a channel's jobs get increasing ids in the order of its events, which is the order
+/// each endpoint receives them in. Tenants without integrations pay one indexed read. Answers
+/// whether any job was written.
 pub(crate) async fn event<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -173,25 +190,83 @@ pub(crate) async fn event<C: ConnectionTrait>(
     created_at: DateTime<Utc>,
     json: &str,
 ) -> Result<bool> {
-    if !has_side_effects(db, tenant, kind).await? {
+    let backend = db.get_database_backend();
+    let mut sql =
+        String::from("SELECT id, event_types FROM webhooks WHERE tenant_id = ? AND enabled = ?");
+    let mut values: Vec<sea_orm::Value> = vec![tenant.into(), true.into()];
+    if kind == EventKind::MessageNew {
+        sql.push_str(" UNION ALL SELECT '', provider FROM push_credentials WHERE tenant_id = ?");
+        values.push(tenant.into());
+    }
+    let rows = db
+        .query_all_raw(crate::db::statement(backend, &sql, values))
+        .await?;
+    if rows.is_empty() {
         return Ok(false);
     }
+    let event_type = kind.as_str();
     let event_id = new_event_id();
-    let body = envelope(&event_id, kind.as_str(), created_at, tenant, json)?;
-    enqueue(
-        db,
-        NewJob {
-            tenant_id: tenant.to_owned(),
-            kind: kind::EVENT,
-            queue_key: Some(format!("event:{tenant}:{cid}")),
-            payload: body,
-            webhook_id: None,
-            event_id: Some(event_id),
-            event_type: Some(kind.as_str().to_owned()),
-        },
-    )
-    .await?;
-    Ok(true)
+    let mut body: Option<String> = None;
+    let mut push = false;
+    let mut written = false;
+    for row in rows {
+        let id: String = row.try_get_by_index(0)?;
+        if id.is_empty() {
+            push = true;
+            continue;
+        }
+        let types: String = row.try_get_by_index(1)?;
+        let types: Vec<String> = serde_json::from_str(&types).unwrap_or_default();
+        if !crate::webhooks::wants(&types, event_type) {
+            continue;
+        }
+        let payload = match &body {
+            Some(b) => b.clone(),
+            None => {
+                let b = envelope(&event_id, event_type, created_at, tenant, json)?;
+                body = Some(b.clone());
+                b
+            }
+        };
+        enqueue(
+            db,
+            NewJob {
+                tenant_id: tenant.to_owned(),
+                kind: kind::WEBHOOK,
+                queue_key: Some(format!("webhook:{id}:{cid}")),
+                payload,
+                webhook_id: Some(id),
+                event_id: Some(event_id.clone()),
+                event_type: Some(event_type.to_owned()),
+            },
+        )
+        .await?;
+        written = true;
+    }
+    if push
+        && let Some(m) = serde_json::from_str::<EventData>(json)?.message
+        && !m.silent
+    {
+        enqueue(
+            db,
+            NewJob {
+                tenant_id: tenant.to_owned(),
+                kind: kind::PUSH,
+                queue_key: None,
+                payload: serde_json::to_string(&PushJob {
+                    cid: cid.to_owned(),
+                    message_id: m.id,
+                    targets: None,
+                })?,
+                webhook_id: None,
+                event_id: Some(event_id.clone()),
+                event_type: Some(event_type.to_owned()),
+            },
+        )
+        .await?;
+        written = true;
+    }
+    Ok(written)
 }
 
 /// One attempt at a job.
@@ -253,7 +328,8 @@ impl From<outbox::Model> for Job {
             kind: j.kind,
             status,
             attempts: j.attempts,
-            next_attempt_at: (status == JobStatus::Pending).then(|| from_ms(j.run_at)),
+            next_attempt_at: (status == JobStatus::Pending && j.run_at != PARKED)
+                .then(|| from_ms(j.run_at)),
             last_error: j.last_error,
             webhook_id: j.webhook_id,
             event_id: j.event_id,

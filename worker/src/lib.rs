@@ -2,7 +2,6 @@
 //! notifications at least once, retries with backoff and records every attempt. `parley serve`
 //! runs it in-process; `parley worker` runs it alone, as many times as wanted on PostgreSQL.
 
-pub mod dispatch;
 pub mod media;
 pub mod notify;
 pub mod push;
@@ -18,6 +17,22 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use queue::{Claimed, Finish};
+
+type InFlight = Arc<std::sync::Mutex<std::collections::HashSet<i64>>>;
+
+fn track(in_flight: &InFlight, job_id: i64, claimed: bool) {
+    if let Ok(mut set) = in_flight.lock() {
+        if claimed {
+            set.insert(job_id);
+        } else {
+            set.remove(&job_id);
+        }
+    }
+}
+
+/// How often queues stranded by crossing transactions are looked for (see
+/// [`queue::unpark_stranded`]); the longest such a queue waits.
+const UNPARK_EVERY: Duration = Duration::from_secs(2);
 
 /// How often finished deliveries older than the retention are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
@@ -88,19 +103,17 @@ async fn run(ctx: Parley, services: Arc<Services>, id: String, mut stopped: watc
     let lease_ms = i64::try_from(cfg.lease_s.saturating_mul(1000)).unwrap_or(60_000);
     let poll = Duration::from_millis(cfg.poll_interval_ms.max(10));
     let permits = Arc::new(Semaphore::new(cfg.concurrency));
-    let mut running: JoinSet<i64> = JoinSet::new();
-    let mut in_flight: std::collections::HashSet<i64> = Default::default();
+    let mut running: JoinSet<()> = JoinSet::new();
+    // Jobs claimed and not finished, released if the worker stops before they end.
+    let in_flight: InFlight = Arc::default();
     let mut last_prune = tokio::time::Instant::now();
+    let mut last_unpark = tokio::time::Instant::now();
     tracing::info!(worker = %id, "worker started");
     loop {
         if *stopped.borrow() {
             break;
         }
-        while let Some(done) = running.try_join_next() {
-            if let Ok(job_id) = done {
-                in_flight.remove(&job_id);
-            }
-        }
+        while running.try_join_next().is_some() {}
         let free = permits.available_permits();
         let mut claimed = 0;
         if free > 0 {
@@ -111,19 +124,25 @@ async fn run(ctx: Parley, services: Arc<Services>, id: String, mut stopped: watc
                         let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
                             break;
                         };
-                        in_flight.insert(job.id);
+                        track(&in_flight, job.id, true);
                         let (ctx, services, id) = (ctx.clone(), Arc::clone(&services), id.clone());
+                        let (stopped, in_flight) = (stopped.clone(), Arc::clone(&in_flight));
                         running.spawn(async move {
-                            let job_id = job.id;
-                            process(&ctx, &services, &id, job).await;
+                            run_queue(&ctx, &services, &id, job, lease_ms, &stopped, &in_flight)
+                                .await;
                             drop(permit);
-                            job_id
                         });
                     }
                 }
                 Err(e) => {
                     tracing::warn!(error = %e.detail, "worker: cannot claim jobs");
                 }
+            }
+        }
+        if last_unpark.elapsed() >= UNPARK_EVERY {
+            last_unpark = tokio::time::Instant::now();
+            if let Err(e) = queue::unpark_stranded(&ctx).await {
+                tracing::warn!(error = %e.detail, "worker: cannot unpark queues");
             }
         }
         if last_prune.elapsed() >= PRUNE_EVERY {
@@ -135,9 +154,7 @@ async fn run(ctx: Parley, services: Arc<Services>, id: String, mut stopped: watc
         if claimed > 0 && claimed == free {
             // More may be due: go again as soon as a slot frees up.
             tokio::select! {
-                Some(Ok(job_id)) = running.join_next(), if !running.is_empty() => {
-                    in_flight.remove(&job_id);
-                }
+                Some(_) = running.join_next(), if !running.is_empty() => {}
                 _ = stopped.changed() => {}
             }
             continue;
@@ -145,9 +162,7 @@ async fn run(ctx: Parley, services: Arc<Services>, id: String, mut stopped: watc
         tokio::select! {
             _ = ctx.realtime.outbox_wake.notified() => {}
             _ = tokio::time::sleep(poll) => {}
-            Some(Ok(job_id)) = running.join_next(), if !running.is_empty() => {
-                in_flight.remove(&job_id);
-            }
+            Some(_) = running.join_next(), if !running.is_empty() => {}
             _ = stopped.changed() => {}
         }
     }
@@ -157,15 +172,16 @@ async fn run(ctx: Parley, services: Arc<Services>, id: String, mut stopped: watc
     let deadline = tokio::time::Instant::now() + grace;
     while !running.is_empty() {
         match tokio::time::timeout_at(deadline, running.join_next()).await {
-            Ok(Some(Ok(job_id))) => {
-                in_flight.remove(&job_id);
-            }
-            Ok(Some(Err(_))) => {}
+            Ok(Some(_)) => {}
             Ok(None) | Err(_) => break,
         }
     }
     running.abort_all();
-    for job_id in in_flight {
+    let left: Vec<i64> = in_flight
+        .lock()
+        .map(|set| set.iter().copied().collect())
+        .unwrap_or_default();
+    for job_id in left {
         if let Err(e) = queue::release(&ctx, &id, job_id).await {
             tracing::warn!(job = job_id, error = %e.detail, "worker: cannot release a job");
         }
@@ -173,23 +189,43 @@ async fn run(ctx: Parley, services: Arc<Services>, id: String, mut stopped: watc
     tracing::info!(worker = %id, "worker stopped");
 }
 
-async fn process(ctx: &Parley, services: &Services, worker: &str, job: Claimed) {
-    let outcome: Result<Finish> = match job.kind.as_str() {
-        kind::EVENT => match dispatch::expand(ctx, &job).await {
-            Ok(new_jobs) => {
-                let any = !new_jobs.is_empty();
-                match queue::replace(ctx, worker, &job, new_jobs).await {
-                    Ok(_) => {
-                        if any {
-                            ctx.realtime.outbox_wake.notify_one();
-                        }
-                        return;
-                    }
-                    Err(e) => Err(e),
-                }
+/// Runs a job and, while it succeeds, the jobs after it in its queue (a channel's events to
+/// one endpoint), claiming each directly. Stops at a failure (the rest wait for its retry) or
+/// when the worker is stopping.
+async fn run_queue(
+    ctx: &Parley,
+    services: &Services,
+    worker: &str,
+    mut job: Claimed,
+    lease_ms: i64,
+    stopped: &watch::Receiver<bool>,
+    in_flight: &InFlight,
+) {
+    loop {
+        let key = job.queue_key.clone();
+        let job_id = job.id;
+        let ok = process(ctx, services, worker, job).await;
+        track(in_flight, job_id, false);
+        let Some(key) = key.filter(|_| ok && !*stopped.borrow()) else {
+            return;
+        };
+        match queue::claim_next(ctx, worker, &key, lease_ms).await {
+            Ok(Some(next)) => {
+                track(in_flight, next.id, true);
+                job = next;
             }
-            Err(e) => Err(e),
-        },
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(error = %e.detail, "worker: cannot claim the next job of a queue");
+                return;
+            }
+        }
+    }
+}
+
+/// Runs one job and records how it ended; answers whether it succeeded.
+async fn process(ctx: &Parley, services: &Services, worker: &str, job: Claimed) -> bool {
+    let outcome: Result<Finish> = match job.kind.as_str() {
         kind::WEBHOOK => webhooks::deliver(ctx, &job).await,
         kind::PUSH => notify::run(ctx, services, &job).await,
         kind::THUMBNAIL => media::thumbnail(ctx, &job).await,
@@ -206,7 +242,12 @@ async fn process(ctx: &Parley, services: &Services, worker: &str, job: Claimed) 
             payload: None,
         }
     });
-    if let Err(e) = queue::finish(ctx, worker, &job, how).await {
-        tracing::warn!(job = job.id, error = %e.detail, "worker: cannot record a job's end");
+    let ok = matches!(how, Finish::Done | Finish::Delete);
+    match queue::finish(ctx, worker, &job, how).await {
+        Ok(still_ours) => ok && still_ours,
+        Err(e) => {
+            tracing::warn!(job = job.id, error = %e.detail, "worker: cannot record a job's end");
+            false
+        }
     }
 }

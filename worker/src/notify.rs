@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 use parley_core::entities::{channel, device, member, message, user, user_mute};
+use parley_core::outbox::PushJob;
 use parley_core::push::{ApnsInfo, Provider};
 use parley_core::{Error, ErrorCode, Parley, Result};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -16,7 +17,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::Services;
-use crate::dispatch::PushJob;
 use crate::push::apns::ApnsCredentials;
 use crate::push::fcm::FcmCredentials;
 use crate::push::{Notification, Outcome};

@@ -7,10 +7,10 @@
 
 use chrono::Utc;
 use parley_core::db::statement;
-use parley_core::outbox::{JobStatus, now_ms};
+use parley_core::outbox::{JobStatus, PARKED, now_ms};
 use parley_core::{Parley, Result};
 use rand::Rng;
-use sea_orm::{ConnectionTrait, DatabaseBackend, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseBackend};
 
 /// A claimed job.
 #[derive(Debug, Clone)]
@@ -68,6 +68,43 @@ pub async fn claim(
             ],
         ))
         .await?;
+    rows_to_claimed(rows, worker)
+}
+
+/// Claims the job that comes after a finished one in its queue, if it is due: the worker that
+/// just finished a queue's head carries on with the queue without a scan of the whole table.
+pub async fn claim_next(
+    ctx: &Parley,
+    worker: &str,
+    queue_key: &str,
+    lease_ms: i64,
+) -> Result<Option<Claimed>> {
+    let backend = ctx.db.get_database_backend();
+    let now = now_ms();
+    let rows = ctx
+        .db
+        .query_all_raw(statement(
+            backend,
+            "UPDATE outbox SET status = 'running', locked_by = ?, locked_until = ?, \
+             attempts = attempts + 1, updated_at = ? \
+             WHERE id = (SELECT MIN(p.id) FROM outbox p \
+               WHERE p.queue_key = ? AND p.status IN ('pending', 'running')) \
+             AND status = 'pending' AND run_at <= ? \
+             RETURNING id, tenant_id, kind, queue_key, payload, attempts, webhook_id, event_id, event_type",
+            vec![
+                worker.into(),
+                (now + lease_ms).into(),
+                Utc::now().into(),
+                queue_key.into(),
+                now.into(),
+            ],
+        ))
+        .await?;
+    let mut claimed = rows_to_claimed(rows, worker)?;
+    Ok(claimed.pop())
+}
+
+fn rows_to_claimed(rows: Vec<sea_orm::QueryResult>, worker: &str) -> Result<Vec<Claimed>> {
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         out.push(Claimed {
@@ -122,6 +159,8 @@ pub async fn finish(ctx: &Parley, worker: &str, job: &Claimed, how: Finish) -> R
     let backend = ctx.db.get_database_backend();
     let cfg = &ctx.config.worker;
     let now = Utc::now();
+    // A retry keeps its place at the head of its queue; any other end lets the next one go.
+    let ended = !matches!(how, Finish::Retry { .. } if job.attempts < cfg.max_attempts);
     let (sql, values): (&str, Vec<sea_orm::Value>) = match how {
         Finish::Delete => (
             "DELETE FROM outbox WHERE id = ? AND locked_by = ?",
@@ -164,7 +203,41 @@ pub async fn finish(ctx: &Parley, worker: &str, job: &Claimed, how: Finish) -> R
         }
     };
     let res = ctx.db.execute_raw(statement(backend, sql, values)).await?;
+    if ended && let Some(key) = &job.queue_key {
+        unpark_next(ctx, key).await?;
+    }
     Ok(res.rows_affected() > 0)
+}
+
+/// Makes the next job of a queue claimable once the one before it has ended.
+async fn unpark_next(ctx: &Parley, queue_key: &str) -> Result<()> {
+    let backend = ctx.db.get_database_backend();
+    ctx.db
+        .execute_raw(statement(
+            backend,
+            "UPDATE outbox SET run_at = ? WHERE id = (SELECT MIN(p.id) FROM outbox p \
+             WHERE p.queue_key = ? AND p.status IN ('pending', 'running')) AND run_at = ?",
+            vec![now_ms().into(), queue_key.into(), PARKED.into()],
+        ))
+        .await?;
+    Ok(())
+}
+
+/// Unparks the heads of queues whose earlier job ended while the next one was being written
+/// (the two transactions crossed); run now and then, it bounds that delay.
+pub async fn unpark_stranded(ctx: &Parley) -> Result<u64> {
+    let backend = ctx.db.get_database_backend();
+    let res = ctx
+        .db
+        .execute_raw(statement(
+            backend,
+            "UPDATE outbox SET run_at = ? WHERE run_at = ? AND status = 'pending' \
+             AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.queue_key = outbox.queue_key \
+               AND p.id < outbox.id AND p.status IN ('pending', 'running'))",
+            vec![now_ms().into(), PARKED.into()],
+        ))
+        .await?;
+    Ok(res.rows_affected())
 }
 
 /// Gives a job back untouched (shutdown): pending again, this attempt not counted.
@@ -184,34 +257,6 @@ pub async fn release(ctx: &Parley, worker: &str, job_id: i64) -> Result<()> {
         ))
         .await?;
     Ok(())
-}
-
-/// Replaces a claimed job by others in one transaction (an event becomes its deliveries).
-/// Returns false, writing nothing, if the job was no longer ours.
-pub async fn replace(
-    ctx: &Parley,
-    worker: &str,
-    job: &Claimed,
-    new_jobs: Vec<parley_core::outbox::NewJob>,
-) -> Result<bool> {
-    let backend = ctx.db.get_database_backend();
-    let txn = ctx.db.begin().await?;
-    let res = txn
-        .execute_raw(statement(
-            backend,
-            "DELETE FROM outbox WHERE id = ? AND locked_by = ?",
-            vec![job.id.into(), worker.into()],
-        ))
-        .await?;
-    if res.rows_affected() == 0 {
-        txn.rollback().await?;
-        return Ok(false);
-    }
-    for j in new_jobs {
-        parley_core::outbox::enqueue(&txn, j).await?;
-    }
-    txn.commit().await?;
-    Ok(true)
 }
 
 /// One attempt, for the log.
