@@ -1,9 +1,10 @@
 //! Claiming and finishing outbox jobs. PostgreSQL: any number of workers claim with
 //! `FOR UPDATE SKIP LOCKED`; SQLite: one claimer (SQLite has a single writer anyway). A job
 //! with a queue key runs only when no earlier job of that key is pending or running, which
-//! keeps a channel's events in order per endpoint. Every change a worker makes to a job it
-//! claimed checks that it still holds it, so a worker whose lease ran out cannot clobber the
-//! one that took over.
+//! keeps a channel's events in order per endpoint; jobs waiting behind another are parked out
+//! of the claim's range until it ends, so long queues cost the claim nothing. Every change a
+//! worker makes to a job it claimed checks that it still holds it, so a worker whose lease ran
+//! out cannot clobber the one that took over.
 
 use chrono::Utc;
 use parley_core::db::statement;
