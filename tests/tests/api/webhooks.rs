@@ -680,6 +680,13 @@ async fn before_send_hook_decides(app: TestApp) {
     assert_eq!(status, 201, "{m}");
     assert_eq!(m["text"], "**** it");
     assert_eq!(m["custom"]["moderated"], true);
+    // Over the WebSocket the sender gets the reason in an error frame for its request.
+    let mut ws = alice.connect().await;
+    ws.send(json!({"type": "message.send", "req_id": "s1", "cid": "messaging:room", "message": {"text": "more spam"}})).await;
+    let err = ws.expect("error").await;
+    assert_eq!(err["req_id"], "s1", "{err}");
+    assert_eq!(err["code"], "message_rejected", "{err}");
+    assert!(err.to_string().contains("no spam here"), "{err}");
     // The hook saw the message with its author and channel, signed.
     let seen = r.received();
     assert!(r.rejected().is_empty(), "{:?}", r.rejected());
