@@ -41,6 +41,8 @@ pub struct MediaConfig {
     pub download_url_ttl_s: u64,
     /// A pending upload older than this is deleted, with whatever bytes reached the store.
     pub abandoned_upload_after_s: u64,
+    /// A completed upload no message has used for this long is deleted.
+    pub unattached_upload_after_s: u64,
     /// How often the sweeper looks for abandoned uploads.
     pub sweep_interval_s: u64,
 }
@@ -61,6 +63,7 @@ impl Default for MediaConfig {
             upload_url_ttl_s: 900,
             download_url_ttl_s: 3600,
             abandoned_upload_after_s: 24 * 3600,
+            unattached_upload_after_s: 7 * 24 * 3600,
             sweep_interval_s: 3600,
         }
     }

@@ -547,7 +547,8 @@ pub(crate) async fn remove_uploads<C: ConnectionTrait>(
     Ok(keys)
 }
 
-/// Deletes pending uploads older than `media.abandoned_upload_after_s`; returns how many.
+/// Deletes pending uploads older than `media.abandoned_upload_after_s`, and completed uploads
+/// no message used within `media.unattached_upload_after_s`; returns how many.
 pub(crate) async fn sweep_abandoned(ctx: &Parley) -> Result<usize> {
     let age = i64::try_from(ctx.config.media.abandoned_upload_after_s).unwrap_or(86_400);
     let cutoff = Utc::now() - chrono::Duration::seconds(age);
@@ -574,6 +575,39 @@ pub(crate) async fn sweep_abandoned(ctx: &Parley) -> Result<usize> {
             .await?;
         if res.rows_affected > 0 {
             schedule_object_delete(&txn, &tenant, vec![format!("{key}{INCOMING}"), key]).await?;
+            n += 1;
+        }
+        txn.commit().await?;
+    }
+    // Completed but never sent: after a week (by default) nobody will.
+    let age = i64::try_from(ctx.config.media.unattached_upload_after_s).unwrap_or(7 * 86_400);
+    let cutoff = Utc::now() - chrono::Duration::seconds(age);
+    let rows: Vec<(String, String, String, Option<String>)> = upload::Entity::find()
+        .select_only()
+        .column(upload::Column::TenantId)
+        .column(upload::Column::Id)
+        .column(upload::Column::ObjectKey)
+        .column(upload::Column::ThumbKey)
+        .filter(upload::Column::Status.eq(COMPLETE))
+        .filter(upload::Column::MessageId.is_null())
+        .filter(upload::Column::CompletedAt.lt(cutoff))
+        .limit(500)
+        .into_tuple()
+        .all(&ctx.db)
+        .await?;
+    for (tenant, id, key, thumb) in rows {
+        let txn = ctx.db.begin().await?;
+        // Only if still unattached: a message that took it meanwhile keeps it.
+        let res = upload::Entity::delete_many()
+            .filter(upload::Column::TenantId.eq(&tenant))
+            .filter(upload::Column::Id.eq(&id))
+            .filter(upload::Column::MessageId.is_null())
+            .exec(&txn)
+            .await?;
+        if res.rows_affected > 0 {
+            let mut keys = vec![key];
+            keys.extend(thumb);
+            schedule_object_delete(&txn, &tenant, keys).await?;
             n += 1;
         }
         txn.commit().await?;

@@ -98,6 +98,7 @@ on_every_store!(
     late_thumbnails_update_the_message,
     hard_deletes_remove_the_files,
     abandoned_uploads_are_swept,
+    unattached_uploads_are_swept,
     storage_usage_is_counted,
 );
 
@@ -793,6 +794,42 @@ async fn abandoned_uploads_are_swept(backend: Backend, store: Store) {
     .await;
     assert_eq!(status, 200, "{up}");
     assert_eq!(fetch(&up["get_url"]).await.2, b"done");
+}
+
+/// A completed upload that no message used is deleted after the configured time; one that was
+/// sent stays.
+async fn unattached_uploads_are_swept(backend: Backend, store: Store) {
+    let env = Env::start(backend, store, |c| {
+        c.media.unattached_upload_after_s = 1;
+        c.media.sweep_interval_s = 1;
+    })
+    .await;
+    let (t, alice, _) = room(&env.app).await;
+    let kept = upload(&alice, "kept.txt", "text/plain", b"kept".to_vec()).await;
+    let (status, _) = say_with(&alice, json!([{"upload_id": kept["upload_id"]}])).await;
+    assert_eq!(status, 201);
+    let unused = upload(&alice, "unused.txt", "text/plain", b"unused".to_vec()).await;
+    let id = unused["upload_id"].as_str().unwrap();
+    let key = format!("{}/{id}", t.id);
+    assert!(env.stored(&key).await);
+    let mut swept = false;
+    for _ in 0..100 {
+        let (status, _) = send(alice.request(Method::GET, &format!("/v1/uploads/{id}"))).await;
+        if status == 404 {
+            swept = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(swept, "the unattached upload is still there");
+    env.wait_gone(&key).await;
+    let (status, up) = send(alice.request(
+        Method::GET,
+        &format!("/v1/uploads/{}", kept["upload_id"].as_str().unwrap()),
+    ))
+    .await;
+    assert_eq!(status, 200, "{up}");
+    assert_eq!(fetch(&up["get_url"]).await.2, b"kept");
 }
 
 async fn storage_usage_is_counted(backend: Backend, store: Store) {
