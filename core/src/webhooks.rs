@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::entities::{outbox, outbox_attempt, webhook};
-use crate::outbox::{Attempt, JobStatus, NewJob, from_ms, kind};
+use crate::outbox::{Attempt, JobStatus, NewJob, kind};
 use crate::page::{self, Page};
 use crate::realtime::event::EventKind;
 use crate::{Error, ErrorCode, Parley, Result};
@@ -417,9 +417,4 @@ pub async fn send_test(ctx: &Parley, tenant: &str, webhook_id: &str) -> Result<D
     .await?;
     ctx.realtime.outbox_wake.notify_one();
     delivery(ctx, tenant, &hook.id, id).await
-}
-
-/// Time of a pending job's next run, for views that need it.
-pub fn next_run(j: &outbox::Model) -> Option<DateTime<Utc>> {
-    (j.status == JobStatus::Pending.as_str()).then(|| from_ms(j.run_at))
 }

@@ -103,8 +103,18 @@ async fn put_apns(
     ctx: web::Data<Parley>,
     body: Json<ApnsInput>,
 ) -> ApiResult<web::Json<PushConfig>> {
+    let input = body.into_inner();
+    // A key that parses but cannot sign a provider token would fail every push later.
+    parley_worker::push::apns::ApnsClient::validate(&parley_worker::push::apns::ApnsCredentials {
+        key_p8: input.p8_key.trim().to_owned(),
+        key_id: input.key_id.trim().to_owned(),
+        team_id: input.team_id.trim().to_owned(),
+        bundle_id: input.bundle_id.trim().to_owned(),
+        sandbox: input.sandbox,
+    })
+    .map_err(|why| parley_core::Error::invalid(format!("APNs credentials: {why}")))?;
     Ok(web::Json(
-        push::put_apns(&ctx, caller.tenant_id(), body.into_inner()).await?,
+        push::put_apns(&ctx, caller.tenant_id(), input).await?,
     ))
 }
 
