@@ -137,7 +137,7 @@ impl Default for WorkerConfig {
         Self {
             in_process: true,
             concurrency: 16,
-            poll_interval_ms: 1_000,
+            poll_interval_ms: 250,
             lease_s: 60,
             max_attempts: 14,
             retry_base_ms: 5_000,
