@@ -576,6 +576,29 @@ fn attempts(a: &SeededA, server: bool, privileged: bool) -> Vec<Attempt> {
             },
         ]);
     }
+    // Mutes: another tenant's channel or user is not found.
+    v.extend([
+        attempt(
+            Method::POST,
+            format!("{general}/mute{q}"),
+            None,
+            "channel_not_found",
+        ),
+        attempt(
+            Method::DELETE,
+            format!("{lobby}/mute{q}"),
+            None,
+            "channel_not_found",
+        ),
+    ]);
+    if !server {
+        v.push(attempt(
+            Method::POST,
+            "/v1/me/mutes/carol".into(),
+            None,
+            "user_not_found",
+        ));
+    }
     v
 }
 
