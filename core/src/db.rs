@@ -38,7 +38,18 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection> {
 
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
-    Migrator::up(db, None).await.map_err(Error::from)
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        return Migrator::up(db, None).await.map_err(Error::from);
+    }
+    // Nodes and workers starting together on a fresh database take turns: the first applies
+    // the migrations, the others wait for it and find nothing left to do.
+    let txn = db.begin().await?;
+    txn.execute_unprepared("SELECT pg_advisory_xact_lock(123563833845113)")
+        .await?;
+    Migrator::up(&txn, None).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// A raw statement written with `?` placeholders, numbered `$1, $2…` for PostgreSQL.

@@ -334,3 +334,21 @@ async fn redis_outage_keeps_local_delivery_and_heals() {
     );
     drop(n2);
 }
+
+/// Nodes starting together on a fresh PostgreSQL database take turns migrating it: both start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn nodes_starting_together_migrate_once() {
+    let (pg, url) = PgDatabase::create().await;
+    let (a, b, c) = tokio::join!(
+        TestApp::spawn_on(Some(url.clone()), |_| {}),
+        TestApp::spawn_on(Some(url.clone()), |_| {}),
+        TestApp::spawn_on(Some(url.clone()), |_| {}),
+    );
+    let t = a.tenant("Acme").await;
+    let (status, _) = send(b.on(&t).server(Method::GET, "/v1/app")).await;
+    assert_eq!(status, 200);
+    let (status, _) = send(c.on(&t).server(Method::GET, "/v1/app")).await;
+    assert_eq!(status, 200);
+    drop((a, b, c));
+    drop(pg);
+}
