@@ -132,21 +132,23 @@ async fn call(
         "data": { "message": draft },
     })
     .to_string();
-    let ts = Utc::now().timestamp();
-    let mut req = ctx
+    let secret = match &tenant.model.hook_secret {
+        Some(sealed) => Some(ctx.secrets.open(sealed).map_err(|e| e.detail)?),
+        None => None,
+    };
+    let resp = ctx
         .outbound
-        .client
-        .post(url)
-        .timeout(Duration::from_millis(hook.timeout_ms))
-        .header("content-type", "application/json")
-        .header("webhook-id", &id)
-        .header("webhook-timestamp", ts.to_string());
-    if let Some(sealed) = &tenant.model.hook_secret {
-        let secret = ctx.secrets.open(sealed).map_err(|e| e.detail)?;
-        let sig = crate::outbound::sign(&secret, &id, ts, &body).map_err(|e| e.detail)?;
-        req = req.header("webhook-signature", sig);
-    }
-    let resp = req.body(body).send().await.map_err(|e| describe(&e))?;
+        .signed_post(
+            url,
+            &id,
+            secret.as_deref(),
+            body,
+            Duration::from_millis(hook.timeout_ms),
+        )
+        .map_err(|e| e.detail)?
+        .send()
+        .await
+        .map_err(|e| describe(&e))?;
     let status = resp.status();
     if !status.is_success() {
         return Err(format!("it answered {status}"));

@@ -52,22 +52,16 @@ pub async fn deliver(ctx: &Parley, job: &Claimed) -> Result<Finish> {
         .event_id
         .clone()
         .unwrap_or_else(|| format!("job_{}", job.id));
-    let ts = Utc::now().timestamp();
-    let signature = parley_core::outbound::sign(&secret, &msg_id, ts, &job.payload)?;
+    let request = ctx.outbound.signed_post(
+        url,
+        &msg_id,
+        Some(&secret),
+        job.payload.clone(),
+        Duration::from_millis(ctx.config.worker.webhook_timeout_ms),
+    )?;
     let started_at = Utc::now();
     let clock = Instant::now();
-    let sent = ctx
-        .outbound
-        .client
-        .post(url)
-        .timeout(Duration::from_millis(ctx.config.worker.webhook_timeout_ms))
-        .header("content-type", "application/json")
-        .header("webhook-id", &msg_id)
-        .header("webhook-timestamp", ts.to_string())
-        .header("webhook-signature", signature)
-        .body(job.payload.clone())
-        .send()
-        .await;
+    let sent = request.send().await;
     let (status, response, error) = match sent {
         Ok(resp) => {
             let status = resp.status().as_u16();
