@@ -10,10 +10,11 @@ use parley_core::push::{self, ApnsInput, Device, FcmInput, Mute, NewDevice, Prov
 use parley_worker::Services;
 use parley_worker::notify::DeviceResult;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::created_or_ok;
+use super::messages::ActAsQuery;
 use crate::auth::{AnyAuth, ServerAuth, UserAuth};
 use crate::error::{ApiResult, Problem};
 use crate::extract::Json;
@@ -34,14 +35,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(unmute_channel);
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct ActAs {
-    /// With the secret key: the user to act for.
-    pub user_id: Option<String>,
-}
-
 /// Register a device for push (a token already known moves to this user).
 #[utoipa::path(tag = "push", security(("secret_key" = []), ("publishable_key" = [], "user_token" = [])),
     responses((status = 201, body = Device), (status = 200, body = Device), (status = "4XX", body = Problem)))]
@@ -57,12 +50,12 @@ async fn register_device(
 
 /// The devices of the calling user (or of `user_id`, with the secret key).
 #[utoipa::path(tag = "push", security(("secret_key" = []), ("publishable_key" = [], "user_token" = [])),
-    params(ActAs), responses((status = 200, body = Page<Device>), (status = "4XX", body = Problem)))]
+    params(ActAsQuery), responses((status = 200, body = Page<Device>), (status = "4XX", body = Problem)))]
 #[get("/v1/devices")]
 async fn list_devices(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
-    q: web::Query<ActAs>,
+    q: web::Query<ActAsQuery>,
 ) -> ApiResult<web::Json<Page<Device>>> {
     Ok(web::Json(
         push::list_devices(&ctx, &caller, q.user_id.as_deref()).await?,
@@ -71,13 +64,13 @@ async fn list_devices(
 
 /// Remove a device.
 #[utoipa::path(tag = "push", security(("secret_key" = []), ("publishable_key" = [], "user_token" = [])),
-    params(ActAs), responses((status = 204), (status = "4XX", body = Problem)))]
+    params(ActAsQuery), responses((status = 204), (status = "4XX", body = Problem)))]
 #[delete("/v1/devices/{token}")]
 async fn delete_device(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
     path: web::Path<String>,
-    q: web::Query<ActAs>,
+    q: web::Query<ActAsQuery>,
 ) -> ApiResult<HttpResponse> {
     push::delete_device(&ctx, &caller, &path, q.user_id.as_deref()).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -223,13 +216,13 @@ async fn unmute_user(
 
 /// Mute a channel for the calling member: no push notifications from it.
 #[utoipa::path(tag = "channels", security(("secret_key" = []), ("publishable_key" = [], "user_token" = [])),
-    params(ActAs), responses((status = 200, body = Member), (status = "4XX", body = Problem)))]
+    params(ActAsQuery), responses((status = 200, body = Member), (status = "4XX", body = Problem)))]
 #[post("/v1/channels/{type}/{id}/mute")]
 async fn mute_channel(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
     path: web::Path<(String, String)>,
-    q: web::Query<ActAs>,
+    q: web::Query<ActAsQuery>,
 ) -> ApiResult<web::Json<Member>> {
     let cid = super::channels::cid(&path)?;
     Ok(web::Json(
@@ -239,13 +232,13 @@ async fn mute_channel(
 
 /// Unmute a channel for the calling member.
 #[utoipa::path(tag = "channels", security(("secret_key" = []), ("publishable_key" = [], "user_token" = [])),
-    params(ActAs), responses((status = 200, body = Member), (status = "4XX", body = Problem)))]
+    params(ActAsQuery), responses((status = 200, body = Member), (status = "4XX", body = Problem)))]
 #[delete("/v1/channels/{type}/{id}/mute")]
 async fn unmute_channel(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
     path: web::Path<(String, String)>,
-    q: web::Query<ActAs>,
+    q: web::Query<ActAsQuery>,
 ) -> ApiResult<web::Json<Member>> {
     let cid = super::channels::cid(&path)?;
     Ok(web::Json(
