@@ -78,16 +78,6 @@ fn truncate(text: &str) -> String {
     out
 }
 
-/// APNs collapse ids are at most 64 bytes; long cids are shortened to a stable digest.
-fn collapse_id(cid: &str) -> String {
-    if cid.len() <= 64 {
-        return cid.to_owned();
-    }
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(cid.as_bytes());
-    digest.iter().take(24).map(|b| format!("{b:02x}")).collect()
-}
-
 pub async fn run(ctx: &Parley, services: &Services, job: &Claimed) -> Result<Finish> {
     let pj: PushJob = serde_json::from_str(&job.payload)?;
     let tenant = job.tenant_id.as_str();
@@ -174,7 +164,8 @@ pub async fn run(ctx: &Parley, services: &Services, job: &Claimed) -> Result<Fin
             title: title.clone(),
             body: body.clone(),
             data: data.clone(),
-            collapse_id: Some(collapse_id(&pj.cid)),
+            // The push clients shorten it where a service limits its length.
+            collapse_id: Some(pj.cid.clone()),
             thread_id: Some(pj.cid.clone()),
             badge: Some(badge),
         };
