@@ -647,9 +647,7 @@ pub async fn list(
         (None, None) => None,
     };
     let offset: u64 = match cursor {
-        Some(c) => page::decode_cursor(c)?
-            .parse()
-            .map_err(|_| Error::invalid("`cursor` is not a cursor this API gave out"))?,
+        Some(c) => page::decode_number_cursor(c)?,
         None => 0,
     };
     let mut q = channel::Entity::find().filter(channel::Column::TenantId.eq(tenant));
@@ -791,10 +789,9 @@ pub async fn delete(ctx: &Parley, caller: &Caller, cid: &Cid) -> Result<()> {
         channel: Some(ChannelInfo::from(&access.channel)),
         ..Default::default()
     };
-    let event = Event::ephemeral(tenant, EventKind::ChannelDeleted, &cid, &payload)?;
+    let mut event = Event::ephemeral(tenant, EventKind::ChannelDeleted, &cid, &payload)?;
     // Live clients get it without a seq (the channel's log is gone); webhooks get it through
     // the outbox like every recorded event.
-    let mut event = event;
     event.queued = crate::outbox::event(
         &txn,
         tenant,

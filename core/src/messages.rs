@@ -870,9 +870,7 @@ pub async fn replies(
         .filter(message::Column::ParentId.eq(&parent.id))
         .order_by_asc(message::Column::Seq);
     if let Some(c) = cursor {
-        let after: i64 = page::decode_cursor(c)?
-            .parse()
-            .map_err(|_| Error::invalid("`cursor` is not a cursor this API gave out"))?;
+        let after: i64 = page::decode_number_cursor(c)?;
         query = query.filter(message::Column::Seq.gt(after));
     }
     let mut rows = query.limit(limit + 1).all(&ctx.db).await?;

@@ -357,9 +357,7 @@ pub async fn list(
         q = q.filter(outbox::Column::TenantId.eq(t));
     }
     if let Some(c) = cursor {
-        let before: i64 = page::decode_cursor(c)?
-            .parse()
-            .map_err(|_| Error::invalid("`cursor` is not a cursor this API gave out"))?;
+        let before: i64 = page::decode_number_cursor(c)?;
         q = q.filter(outbox::Column::Id.lt(before));
     }
     let mut rows = q.limit(limit + 1).all(&ctx.db).await?;

@@ -41,3 +41,10 @@ pub fn decode_cursor(cursor: &str) -> Result<String> {
         .and_then(|b| String::from_utf8(b).ok())
         .ok_or_else(|| Error::invalid("`cursor` is not a cursor this API gave out"))
 }
+
+/// A cursor that holds one number (an offset, a `seq`, an id).
+pub fn decode_number_cursor<T: std::str::FromStr>(cursor: &str) -> Result<T> {
+    decode_cursor(cursor)?
+        .parse()
+        .map_err(|_| Error::invalid("`cursor` is not a cursor this API gave out"))
+}

@@ -328,9 +328,7 @@ pub async fn deliveries(
         q = q.filter(outbox::Column::Status.eq(s.job_status().as_str()));
     }
     if let Some(c) = cursor {
-        let before: i64 = page::decode_cursor(c)?
-            .parse()
-            .map_err(|_| Error::invalid("`cursor` is not a cursor this API gave out"))?;
+        let before: i64 = page::decode_number_cursor(c)?;
         q = q.filter(outbox::Column::Id.lt(before));
     }
     let mut rows = q.limit(limit + 1).all(&ctx.db).await?;
