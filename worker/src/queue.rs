@@ -37,39 +37,28 @@ pub async fn claim(
     limit: usize,
     lease_ms: i64,
 ) -> Result<Vec<Claimed>> {
-    let backend = ctx.db.get_database_backend();
-    let lock = if backend == DatabaseBackend::Postgres {
+    let lock = if ctx.db.get_database_backend() == DatabaseBackend::Postgres {
         " FOR UPDATE SKIP LOCKED"
     } else {
         ""
     };
     let now = now_ms();
-    let sql = format!(
-        "UPDATE outbox SET status = 'running', locked_by = ?, locked_until = ?, \
-         attempts = attempts + 1, updated_at = ? \
-         WHERE id IN (SELECT o.id FROM outbox o \
+    let selection = format!(
+        "id IN (SELECT o.id FROM outbox o \
            WHERE ((o.status = 'pending' AND o.run_at <= ?) OR (o.status = 'running' AND o.locked_until < ?)) \
            AND (o.queue_key IS NULL OR NOT EXISTS (SELECT 1 FROM outbox p \
              WHERE p.queue_key = o.queue_key AND p.id < o.id AND p.status IN ('pending', 'running'))) \
-           ORDER BY o.id LIMIT ?{lock}) \
-         RETURNING id, tenant_id, kind, queue_key, payload, attempts, webhook_id, event_id, event_type"
+           ORDER BY o.id LIMIT ?{lock})"
     );
-    let rows = ctx
-        .db
-        .query_all_raw(statement(
-            backend,
-            &sql,
-            vec![
-                worker.into(),
-                (now + lease_ms).into(),
-                Utc::now().into(),
-                now.into(),
-                now.into(),
-                i64::try_from(limit).unwrap_or(1).into(),
-            ],
-        ))
-        .await?;
-    rows_to_claimed(rows, worker)
+    let limit = i64::try_from(limit).unwrap_or(1);
+    take(
+        ctx,
+        worker,
+        lease_ms,
+        &selection,
+        vec![now.into(), now.into(), limit.into()],
+    )
+    .await
 }
 
 /// Claims the job that comes after a finished one in its queue, if it is due: the worker that
@@ -80,29 +69,44 @@ pub async fn claim_next(
     queue_key: &str,
     lease_ms: i64,
 ) -> Result<Option<Claimed>> {
-    let backend = ctx.db.get_database_backend();
-    let now = now_ms();
+    let selection = "id = (SELECT MIN(p.id) FROM outbox p \
+        WHERE p.queue_key = ? AND p.status IN ('pending', 'running')) \
+        AND status = 'pending' AND run_at <= ?";
+    let mut claimed = take(
+        ctx,
+        worker,
+        lease_ms,
+        selection,
+        vec![queue_key.into(), now_ms().into()],
+    )
+    .await?;
+    Ok(claimed.pop())
+}
+
+/// Marks the jobs `selection` picks as running for `worker` and returns them, oldest first.
+async fn take(
+    ctx: &Parley,
+    worker: &str,
+    lease_ms: i64,
+    selection: &str,
+    selection_values: Vec<sea_orm::Value>,
+) -> Result<Vec<Claimed>> {
+    let sql = format!(
+        "UPDATE outbox SET status = 'running', locked_by = ?, locked_until = ?, \
+         attempts = attempts + 1, updated_at = ? WHERE {selection} \
+         RETURNING id, tenant_id, kind, queue_key, payload, attempts, webhook_id, event_id, event_type"
+    );
+    let mut values: Vec<sea_orm::Value> = vec![
+        worker.into(),
+        (now_ms() + lease_ms).into(),
+        Utc::now().into(),
+    ];
+    values.extend(selection_values);
     let rows = ctx
         .db
-        .query_all_raw(statement(
-            backend,
-            "UPDATE outbox SET status = 'running', locked_by = ?, locked_until = ?, \
-             attempts = attempts + 1, updated_at = ? \
-             WHERE id = (SELECT MIN(p.id) FROM outbox p \
-               WHERE p.queue_key = ? AND p.status IN ('pending', 'running')) \
-             AND status = 'pending' AND run_at <= ? \
-             RETURNING id, tenant_id, kind, queue_key, payload, attempts, webhook_id, event_id, event_type",
-            vec![
-                worker.into(),
-                (now + lease_ms).into(),
-                Utc::now().into(),
-                queue_key.into(),
-                now.into(),
-            ],
-        ))
+        .query_all_raw(statement(ctx.db.get_database_backend(), &sql, values))
         .await?;
-    let mut claimed = rows_to_claimed(rows, worker)?;
-    Ok(claimed.pop())
+    rows_to_claimed(rows, worker)
 }
 
 fn rows_to_claimed(rows: Vec<sea_orm::QueryResult>, worker: &str) -> Result<Vec<Claimed>> {
