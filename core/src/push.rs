@@ -121,8 +121,8 @@ pub async fn register(ctx: &Parley, caller: &Caller, input: NewDevice) -> Result
     .exec_without_returning(&ctx.db)
     .await?;
     let mut devices = devices_of(ctx, tenant, user.as_str()).await?;
+    // Oldest first, as `devices_of` lists them.
     if devices.len() > MAX_DEVICES_PER_USER {
-        devices.sort_by_key(|d| d.created_at);
         let extra = devices.len() - MAX_DEVICES_PER_USER;
         for old in devices.drain(..extra) {
             device::Entity::delete_by_id((old.tenant_id, old.token))
@@ -130,11 +130,13 @@ pub async fn register(ctx: &Parley, caller: &Caller, input: NewDevice) -> Result
                 .await?;
         }
     }
-    let model = device::Entity::find_by_id((tenant.to_owned(), token))
-        .one(&ctx.db)
-        .await?
-        .ok_or_else(|| Error::internal("a device vanished right after it was saved"))?;
-    Ok((model.into(), created))
+    let device = Device {
+        provider: input.provider,
+        token,
+        user_id: user.into_string(),
+        created_at: now,
+    };
+    Ok((device, created))
 }
 
 /// The devices of a user.
