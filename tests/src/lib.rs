@@ -284,6 +284,26 @@ impl User {
     }
 }
 
+/// Polls `check` every 50 ms until it gives a value; after `timeout` fails, naming `what` and
+/// the last thing `check` saw.
+pub async fn eventually<T>(
+    what: &str,
+    timeout: std::time::Duration,
+    mut check: impl AsyncFnMut() -> Result<T, String>,
+) -> T {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        match check().await {
+            Ok(v) => return v,
+            Err(last) => assert!(
+                tokio::time::Instant::now() < deadline,
+                "{what} within {timeout:?}: {last}"
+            ),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// Sends and returns the status with the body as JSON (`null` when empty or not JSON).
 pub async fn send(req: RequestBuilder) -> (StatusCode, Value) {
     let res = req.send().await.expect("request");

@@ -141,22 +141,19 @@ impl Receiver {
         timeout: Duration,
         done: impl Fn(&[Received]) -> bool,
     ) -> Vec<Received> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
+        crate::eventually("webhook receiver: the condition", timeout, async || {
             let got = self.received();
             if done(&got) {
-                return got;
+                return Ok(got);
             }
-            if tokio::time::Instant::now() > deadline {
-                let types: Vec<&str> = got.iter().map(Received::event_type).collect();
-                panic!(
-                    "webhook receiver: condition not met within {timeout:?}; got {} requests: {types:?}; rejected: {:?}",
-                    got.len(),
-                    self.rejected()
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            let types: Vec<&str> = got.iter().map(Received::event_type).collect();
+            Err(format!(
+                "got {} requests: {types:?}; rejected: {:?}",
+                got.len(),
+                self.rejected()
+            ))
+        })
+        .await
     }
 }
 

@@ -57,14 +57,35 @@ impl Env {
 
     /// Waits until the store no longer holds `key` (deletion runs in the background).
     async fn wait_gone(&self, key: &str) {
-        for _ in 0..100 {
-            if !self.stored(key).await {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("{key} is still in the store");
+        eventually(
+            &format!("{key} gone from the store"),
+            SWEEP_WAIT,
+            async || {
+                if self.stored(key).await {
+                    Err("still stored".into())
+                } else {
+                    Ok(())
+                }
+            },
+        )
+        .await;
     }
+}
+
+/// How long the background sweeps and deletions get.
+const SWEEP_WAIT: Duration = Duration::from_secs(10);
+
+/// Waits until the sweeper has deleted an upload: its owner gets 404 for it.
+async fn wait_swept(owner: &User, id: &str, what: &str) {
+    eventually(what, SWEEP_WAIT, async || {
+        let (status, up) = send(owner.request(Method::GET, &format!("/v1/uploads/{id}"))).await;
+        if status == 404 {
+            Ok(())
+        } else {
+            Err(up.to_string())
+        }
+    })
+    .await;
 }
 
 /// Runs each `async fn(Backend, Store)` on both engines and both databases.
@@ -225,15 +246,20 @@ async fn late_thumbnails_update_the_message(backend: Backend, store: Store) {
 /// Polls an upload until its thumbnail is no longer pending.
 async fn thumbnailed(who: &User, id: &Value) -> Value {
     let path = format!("/v1/uploads/{}", id.as_str().unwrap());
-    for _ in 0..150 {
-        let (status, up) = send(who.request(Method::GET, &path)).await;
-        assert_eq!(status, 200, "{up}");
-        if up["thumbnail_status"] != "pending" {
-            return up;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the thumbnail of {id} never came");
+    eventually(
+        &format!("the thumbnail of {id}"),
+        Duration::from_secs(15),
+        async || {
+            let (status, up) = send(who.request(Method::GET, &path)).await;
+            assert_eq!(status, 200, "{up}");
+            if up["thumbnail_status"] == "pending" {
+                Err(up.to_string())
+            } else {
+                Ok(up)
+            }
+        },
+    )
+    .await
 }
 
 async fn say_with(who: &User, attachments: Value) -> (StatusCode, Value) {
@@ -769,16 +795,7 @@ async fn abandoned_uploads_are_swept(backend: Backend, store: Store) {
     let id = abandoned["upload_id"].as_str().unwrap();
     let incoming = format!("{}/{id}.incoming", t.id);
     assert!(env.stored(&incoming).await);
-    let mut swept = false;
-    for _ in 0..100 {
-        let (status, _) = send(alice.request(Method::GET, &format!("/v1/uploads/{id}"))).await;
-        if status == 404 {
-            swept = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(swept, "the abandoned upload is still there");
+    wait_swept(&alice, id, "the abandoned upload swept").await;
     env.wait_gone(&incoming).await;
     expect_problem(
         alice.request(Method::POST, &format!("/v1/uploads/{id}/complete")),
@@ -812,16 +829,7 @@ async fn unattached_uploads_are_swept(backend: Backend, store: Store) {
     let id = unused["upload_id"].as_str().unwrap();
     let key = format!("{}/{id}", t.id);
     assert!(env.stored(&key).await);
-    let mut swept = false;
-    for _ in 0..100 {
-        let (status, _) = send(alice.request(Method::GET, &format!("/v1/uploads/{id}"))).await;
-        if status == 404 {
-            swept = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(swept, "the unattached upload is still there");
+    wait_swept(&alice, id, "the unattached upload swept").await;
     env.wait_gone(&key).await;
     let (status, up) = send(alice.request(
         Method::GET,

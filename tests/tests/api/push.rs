@@ -64,14 +64,6 @@ async fn device(t: &Tenant, user: &str, provider: &str, token: &str) {
     assert_eq!(status, 201, "{body}");
 }
 
-async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !done() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 async fn offline_members_get_pushed(backend: Backend) {
     let Setup { app, t, apns, fcm } = setup(backend).await;
     // The credentials are shown without their secrets.
@@ -133,28 +125,40 @@ async fn offline_members_get_pushed(backend: Backend) {
     assert_eq!(status, 201);
     let mid = m["id"].as_str().unwrap().to_owned();
 
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !(apns.delivered().len() == 1 && fcm.delivered().len() == 1) {
-        if tokio::time::Instant::now() > deadline {
-            let (_, jobs) = send(app.admin(Method::GET, "/admin/v1/jobs")).await;
-            panic!(
-                "bob's and carol's notifications: apns {:?}, fcm {:?}, jobs {jobs}",
-                apns.requests(),
-                fcm.requests()
-            );
+    eventually("bob's and carol's notifications", WAIT, async || {
+        if apns.delivered().len() == 1 && fcm.delivered().len() == 1 {
+            return Ok(());
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    // gina's dead token was tried and removed.
-    wait_until("gina's token removed", || {
-        apns.requests()
-            .iter()
-            .any(|r| r.device_token == apns_token(7) && r.status == 410)
+        let (_, jobs) = send(app.admin(Method::GET, "/admin/v1/jobs")).await;
+        Err(format!(
+            "apns {:?}, fcm {:?}, jobs {jobs}",
+            apns.requests(),
+            fcm.requests()
+        ))
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let (_, gina_devices) = send(t.server(Method::GET, "/v1/devices?user_id=gina")).await;
-    assert_eq!(gina_devices["items"], json!([]), "dead token removed");
+    // gina's dead token was tried and removed.
+    eventually("gina's token tried", WAIT, async || {
+        let tried = apns
+            .requests()
+            .iter()
+            .any(|r| r.device_token == apns_token(7) && r.status == 410);
+        if tried {
+            Ok(())
+        } else {
+            Err(format!("{:?}", apns.requests()))
+        }
+    })
+    .await;
+    eventually("dead token removed", WAIT, async || {
+        let (_, gina_devices) = send(t.server(Method::GET, "/v1/devices?user_id=gina")).await;
+        if gina_devices["items"] == json!([]) {
+            Ok(())
+        } else {
+            Err(gina_devices.to_string())
+        }
+    })
+    .await;
 
     let a = &apns.delivered()[0];
     assert_eq!(a.device_token, apns_token(2), "only bob on APNs");
@@ -195,9 +199,17 @@ async fn offline_members_get_pushed(backend: Backend) {
             .json(&json!({"text": "again", "user_id": "alice"})),
     )
     .await;
-    wait_until("bob's second notification after two 503s", || {
-        apns.delivered().len() == 2 && fcm.delivered().len() == 2
-    })
+    eventually(
+        "bob's second notification after two 503s",
+        WAIT,
+        async || {
+            if apns.delivered().len() == 2 && fcm.delivered().len() == 2 {
+                Ok(())
+            } else {
+                Err(format!("{:?}", apns.requests()))
+            }
+        },
+    )
     .await;
     assert_eq!(apns.delivered()[1].payload["aps"]["badge"], 2);
     assert_eq!(fcm.delivered().len(), 2, "carol was not pushed twice");
