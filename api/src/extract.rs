@@ -51,6 +51,7 @@ fn require_json(req: &HttpRequest) -> Result<(), Error> {
 
 /// Parses a body, naming the JSON path of the first problem.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    refuse_nul_in_json(bytes)?;
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -114,4 +115,75 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
             Ok(OptionalJson(Some(parse(&bytes)?)))
         })
     }
+}
+
+/// U+0000 in a string or key. PostgreSQL cannot store it in text or JSON, SQLite can; refusing
+/// it at the edge gives both engines the same answer, naming where it was.
+fn refuse_nul_in_json(bytes: &[u8]) -> Result<(), Error> {
+    // JSON can only carry the character escaped; most bodies never contain the escape.
+    if !bytes.windows(6).any(|w| w == br"\u0000") {
+        return Ok(());
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(()); // the parser names the syntax error
+    };
+    match nul_path(&value, String::new()) {
+        Some(path) => Err(Error::invalid(format!(
+            "{}: contains a NUL character (U+0000), which is not allowed",
+            if path.is_empty() { "the body" } else { &path }
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn nul_path(value: &serde_json::Value, at: String) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.contains('\0') => Some(at),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_path(v, format!("{at}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let here = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            if k.contains('\0') {
+                Some(here)
+            } else {
+                nul_path(v, here)
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// Refuses U+0000 in the path or a query parameter (`%00`), naming the parameter, for the
+/// same reason as in bodies.
+pub async fn refuse_nul_in_uri(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let uri = req.uri();
+    let has_nul = |raw: &str| raw.to_ascii_lowercase().contains("%00") || raw.contains('\0');
+    if has_nul(uri.path()) {
+        return Err(ApiError(Error::invalid(
+            "path: contains a NUL character (U+0000), which is not allowed",
+        ))
+        .into());
+    }
+    if let Some(query) = uri.query().filter(|q| has_nul(q)) {
+        let name = query
+            .split('&')
+            .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
+            .find(|(k, v)| has_nul(k) || has_nul(v))
+            .map_or_else(|| "query string".to_owned(), |(k, _)| k.to_owned());
+        return Err(ApiError(Error::invalid(format!(
+            "{name}: contains a NUL character (U+0000), which is not allowed"
+        )))
+        .into());
+    }
+    next.call(req).await
 }

@@ -111,6 +111,9 @@ pub async fn spawn(mut config: Config, opts: ServeOptions) -> anyhow::Result<Run
                 }),
             )
             .default_service(web::to(error::not_found))
+            .wrap(actix_web::middleware::from_fn(
+                crate::extract::refuse_nul_in_uri,
+            ))
     })
     .workers(opts.workers)
     // Writes are batched by the realtime writer; Nagle would only add delay (up to the

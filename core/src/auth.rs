@@ -259,7 +259,13 @@ struct Claims {
     exp: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     iat: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nbf: Option<i64>,
 }
+
+/// How far a token's `iat` and `nbf` may lie in the future: the clocks of the tenant's servers
+/// and Parley's differ a little.
+const CLOCK_SKEW_S: i64 = 60;
 
 /// Mints a user token valid for `ttl_s` seconds.
 pub fn mint_token(
@@ -274,6 +280,7 @@ pub fn mint_token(
         user_id: None,
         exp: exp.timestamp(),
         iat: Some(now.timestamp()),
+        nbf: None,
     };
     let token = jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
@@ -296,6 +303,8 @@ pub fn verify_token(tenant: &TenantCtx, token: &str) -> Result<UserId> {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.leeway = 5;
     validation.set_required_spec_claims(&["exp"]);
+    // `nbf` is checked below with the same allowance as `iat`.
+    validation.validate_nbf = false;
     let try_secret = |secret: &str| {
         jsonwebtoken::decode::<Claims>(
             token,
@@ -317,11 +326,37 @@ pub fn verify_token(tenant: &TenantCtx, token: &str) -> Result<UserId> {
         }
         Err(e) => return Err(token_error(&e)),
     };
+    check_not_before(&claims, Utc::now().timestamp())?;
     let user = claims
         .sub
         .or(claims.user_id)
         .ok_or_else(|| bad("the user token names no user (`sub`)"))?;
     UserId::parse("sub", &user).map_err(|e| bad(&e.detail))
+}
+
+/// A token is not valid before its `nbf`, nor when it claims to be issued in the future
+/// (`iat`), give or take [`CLOCK_SKEW_S`].
+fn check_not_before(claims: &Claims, now: i64) -> Result<()> {
+    let early = |claim: &str, at: i64| {
+        Error::new(
+            ErrorCode::InvalidToken,
+            format!(
+                "the user token is not valid yet: its `{claim}` is {}s ahead of the server's clock",
+                at - now
+            ),
+        )
+    };
+    if let Some(nbf) = claims.nbf
+        && nbf > now + CLOCK_SKEW_S
+    {
+        return Err(early("nbf", nbf));
+    }
+    if let Some(iat) = claims.iat
+        && iat > now + CLOCK_SKEW_S
+    {
+        return Err(early("iat", iat));
+    }
+    Ok(())
 }
 
 fn token_error(e: &jsonwebtoken::errors::Error) -> Error {
@@ -388,12 +423,7 @@ pub fn ensure_admin_token(
             return Ok((SecretString::from(existing), Some(path)));
         }
     }
-    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-        Error::invalid(format!(
-            "cannot create data dir {}: {e}",
-            config.data_dir.display()
-        ))
-    })?;
+    crate::config::create_data_dir(&config.data_dir)?;
     let token = format!("adm_{}", random_string(40));
     write_private(&path, &token)
         .map_err(|e| Error::invalid(format!("cannot write {}: {e}", path.display())))?;

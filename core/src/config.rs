@@ -363,6 +363,61 @@ impl Config {
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
     }
+
+    /// The SQLite database file, when the database is a file.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let rest = self.database_url.strip_prefix("sqlite:")?;
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let path = rest.split('?').next().unwrap_or_default();
+        (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+    }
+}
+
+/// Creates the data directory (and its parents) readable by this user alone (0700): it holds
+/// the database, the keys and the media.
+pub fn create_data_dir(dir: &Path) -> Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .map_err(|e| Error::invalid(format!("cannot create data dir {}: {e}", dir.display())))
+}
+
+/// Creates the SQLite database file readable by this user alone (0600), or narrows an
+/// existing one to that; SQLite gives its `-wal` and `-shm` files the database file's mode.
+pub fn private_database_file(path: &Path) -> Result<()> {
+    let io = |e: std::io::Error| {
+        Error::invalid(format!(
+            "cannot prepare database file {}: {e}",
+            path.display()
+        ))
+    };
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        opts.mode(0o600);
+        let file = opts.open(path).map_err(io)?;
+        let mode = file.metadata().map_err(io)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(io)?;
+            for suffix in ["-wal", "-shm"] {
+                let mut side = path.as_os_str().to_owned();
+                side.push(suffix);
+                let _ = std::fs::set_permissions(&side, std::fs::Permissions::from_mode(0o600));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    opts.open(path).map_err(io)?;
+    Ok(())
 }
 
 fn read_file(path: &Path) -> Result<FileConfig> {

@@ -35,12 +35,7 @@ impl MasterKey {
                 match std::fs::read_to_string(&path) {
                     Ok(existing) if !existing.trim().is_empty() => existing.trim().to_owned(),
                     _ => {
-                        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-                            Error::invalid(format!(
-                                "cannot create data dir {}: {e}",
-                                config.data_dir.display()
-                            ))
-                        })?;
+                        crate::config::create_data_dir(&config.data_dir)?;
                         let key = B64.encode(Aes256Gcm::generate_key(OsRng));
                         crate::auth::write_private(&path, &key).map_err(|e| {
                             Error::invalid(format!("cannot write {}: {e}", path.display()))

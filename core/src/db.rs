@@ -16,12 +16,13 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection> {
     opts.sqlx_logging(false)
         .acquire_timeout(Duration::from_secs(5));
     if config.is_sqlite() {
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-            Error::invalid(format!(
-                "cannot create data dir {}: {e}",
-                config.data_dir.display()
-            ))
-        })?;
+        crate::config::create_data_dir(&config.data_dir)?;
+        if let Some(path) = config.sqlite_path() {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                crate::config::create_data_dir(dir)?;
+            }
+            crate::config::private_database_file(&path)?;
+        }
         opts.max_connections(1)
             .min_connections(1)
             .map_sqlx_sqlite_opts(|o| {

@@ -46,22 +46,20 @@ impl Outbound {
         })
     }
 
-    /// Parses a tenant's URL and refuses what may never be called: other schemes, and hosts
-    /// that are (or resolve to) private addresses unless the operator allows them.
+    /// Parses a tenant's URL and refuses what may never be called: other schemes, cloud
+    /// metadata endpoints, and hosts that are (or resolve to) private addresses unless the
+    /// operator allows them.
     pub async fn check_url(&self, raw: &str) -> Result<url::Url> {
         let url = self.check_syntax(raw)?;
-        if self.allow_private {
-            return Ok(url);
-        }
         let host = url.host_str().unwrap_or_default().to_owned();
         let port = url.port_or_known_default().unwrap_or(443);
         let addrs = tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
             .await
             .map_err(|e| refused(format!("`{host}` does not resolve: {e}")))?;
         for addr in addrs {
-            if is_forbidden(addr.ip()) {
+            if let Some(why) = refusal(addr.ip(), self.allow_private) {
                 return Err(refused(format!(
-                    "`{host}` resolves to {}, a private, loopback or link-local address",
+                    "`{host}` resolves to {}, {why}",
                     addr.ip()
                 )));
             }
@@ -115,12 +113,9 @@ impl Outbound {
             }
         };
         if let Some(ip) = literal
-            && !self.allow_private
-            && is_forbidden(ip)
+            && let Some(why) = refusal(ip, self.allow_private)
         {
-            return Err(refused(format!(
-                "{ip} is a private, loopback or link-local address"
-            )));
+            return Err(refused(format!("{ip} is {why}")));
         }
         Ok(url)
     }
@@ -142,12 +137,12 @@ impl Resolve for GuardedResolver {
             let host = name.as_str().to_owned();
             let addrs: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            if !allow_private && let Some(bad) = addrs.iter().find(|a| is_forbidden(a.ip())) {
-                return Err(format!(
-                    "refused: `{host}` resolves to {}, a private, loopback or link-local address",
-                    bad.ip()
-                )
-                .into());
+            for addr in &addrs {
+                if let Some(why) = refusal(addr.ip(), allow_private) {
+                    return Err(
+                        format!("refused: `{host}` resolves to {}, {why}", addr.ip()).into(),
+                    );
+                }
             }
             let addrs: Addrs = Box::new(addrs.into_iter());
             Ok(addrs)
@@ -155,25 +150,80 @@ impl Resolve for GuardedResolver {
     }
 }
 
-/// Addresses a tenant's URL may not point at: everything that is not public unicast.
+/// Why a connection to `ip` is refused, if it is: cloud metadata endpoints always, other
+/// addresses that are not public unicast unless the operator allows private URLs.
+fn refusal(ip: IpAddr, allow_private: bool) -> Option<&'static str> {
+    if is_metadata(ip) {
+        Some("a cloud metadata endpoint, which is never allowed")
+    } else if !allow_private && is_forbidden(ip) {
+        Some("a private, loopback or link-local address (PARLEY_ALLOW_PRIVATE_URLS allows them)")
+    } else {
+        None
+    }
+}
+
+/// Cloud instance metadata services (AWS, GCP, Azure, OpenStack, Oracle: 169.254.169.254 and
+/// the rest of IPv4 link-local; AWS over IPv6: fd00:ec2::254; Alibaba: 100.100.100.200), in
+/// any IPv6 form that carries them. They hand out credentials, so no setting allows them.
+pub fn is_metadata(ip: IpAddr) -> bool {
+    let v4_metadata = |v4: Ipv4Addr| v4.is_link_local() || v4 == Ipv4Addr::new(100, 100, 100, 200);
+    match ip {
+        IpAddr::V4(v4) => v4_metadata(v4),
+        IpAddr::V6(v6) => {
+            v6 == Ipv6Addr::new(0xfd00, 0x0ec2, 0, 0, 0, 0, 0, 0x254)
+                || embedded_v4(v6).into_iter().any(v4_metadata)
+        }
+    }
+}
+
+/// Addresses a tenant's URL may not point at: everything that is not public unicast,
+/// including IPv6 forms that embed such an IPv4 address.
 pub fn is_forbidden(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => forbidden_v4(v4),
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return forbidden_v4(v4);
-            }
             let seg = v6.segments();
             v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
                 || (seg[0] & 0xfe00) == 0xfc00 // unique local
                 || (seg[0] & 0xffc0) == 0xfe80 // link-local
+                || (seg[0] & 0xffc0) == 0xfec0 // site-local (deprecated, still routed inside sites)
                 || (seg[0] == 0x64 && seg[1] == 0xff9b) // NAT64 may map to anything
+                || (seg[0] == 0x0100 && seg[1..4] == [0, 0, 0]) // discard-only
                 || (seg[0] == 0x2001 && seg[1] == 0x0db8) // documentation
-                || v6 == Ipv6Addr::LOCALHOST
+                || (seg[0] == 0x2001 && seg[1] == 0) // Teredo: a tunnel to a NATed host
+                || (seg[0] == 0x2001 && (seg[1] & 0xfff0) == 0x0010) // ORCHID
+                || (seg[0] == 0x2001 && seg[1] == 2 && seg[2] == 0) // benchmarking
+                || embedded_v4(v6).into_iter().any(forbidden_v4)
         }
     }
+}
+
+/// The IPv4 addresses an IPv6 address carries, by the forms that route to them: mapped
+/// (`::ffff:a.b.c.d`), compatible (`::a.b.c.d`), 6to4 (`2002:AABB:CCDD::/48`), Teredo (server
+/// and obfuscated client), NAT64 (`64:ff9b::/96`, `64:ff9b:1::/48`) and ISATAP interface ids.
+fn embedded_v4(v6: Ipv6Addr) -> Vec<Ipv4Addr> {
+    let seg = v6.segments();
+    let v4 = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    let mut out = Vec::new();
+    if seg[..5] == [0; 5] && (seg[5] == 0xffff || seg[5] == 0) && !(seg[5] == 0 && seg[6] == 0) {
+        out.push(v4(seg[6], seg[7]));
+    }
+    if seg[0] == 0x2002 {
+        out.push(v4(seg[1], seg[2]));
+    }
+    if seg[0] == 0x2001 && seg[1] == 0 {
+        out.push(v4(seg[2], seg[3]));
+        out.push(v4(!seg[6], !seg[7]));
+    }
+    if seg[0] == 0x64 && seg[1] == 0xff9b {
+        out.push(v4(seg[6], seg[7]));
+    }
+    if (seg[4] & 0xfdff) == 0 && seg[5] == 0x5efe {
+        out.push(v4(seg[6], seg[7]));
+    }
+    out
 }
 
 fn forbidden_v4(ip: Ipv4Addr) -> bool {
@@ -244,11 +294,50 @@ mod tests {
             "fe80::1",
             "fd00::1",
             "::ffff:127.0.0.1",
+            // IPv6 forms that carry a refused IPv4 address.
+            "2002:7f00:1::",                        // 6to4 of 127.0.0.1
+            "2002:a9fe:a9fe::",                     // 6to4 of 169.254.169.254
+            "2002:0a00:0001::1",                    // 6to4 of 10.0.0.1
+            "::127.0.0.1",                          // IPv4-compatible
+            "::10.0.0.1",                           // IPv4-compatible
+            "2001:0:7f00:1::1",                     // Teredo, server 127.0.0.1
+            "2001:0:4136:e378:8000:63bf:80ff:fffe", // Teredo, client 127.0.0.1
+            "64:ff9b::7f00:1",                      // NAT64
+            "2001:4860::5efe:7f00:1",               // ISATAP interface id of 127.0.0.1
+            "fec0::1",                              // site-local
+            "100::1",                               // discard-only
         ] {
             assert!(is_forbidden(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["1.1.1.1", "93.184.216.34", "2606:4700::1111"] {
+        for ip in [
+            "1.1.1.1",
+            "93.184.216.34",
+            "2606:4700::1111",
+            "2002:5db8:d822::1", // 6to4 of a public address
+        ] {
             assert!(!is_forbidden(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[test]
+    fn metadata_endpoints_are_refused_even_when_private_urls_are_allowed() {
+        for ip in [
+            "169.254.169.254",
+            "169.254.170.2",
+            "100.100.100.200",
+            "fd00:ec2::254",
+            "::ffff:169.254.169.254",
+            "2002:a9fe:a9fe::",
+            "64:ff9b::a9fe:a9fe",
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert!(refusal(ip, true).is_some(), "{ip}");
+            assert!(refusal(ip, false).is_some(), "{ip}");
+        }
+        for ip in ["127.0.0.1", "10.0.0.1", "::1", "fd00::1"] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert!(refusal(ip, true).is_none(), "{ip}");
+            assert!(refusal(ip, false).is_some(), "{ip}");
         }
     }
 }

@@ -184,12 +184,7 @@ fn ensure_signing_key(data_dir: &std::path::Path) -> Result<SecretString> {
             return Ok(SecretString::from(existing));
         }
     }
-    std::fs::create_dir_all(data_dir).map_err(|e| {
-        Error::invalid(format!(
-            "cannot create data dir {}: {e}",
-            data_dir.display()
-        ))
-    })?;
+    crate::config::create_data_dir(data_dir)?;
     let key = crate::auth::random_string(48);
     write_private(&path, &key)
         .map_err(|e| Error::invalid(format!("cannot write {}: {e}", path.display())))?;

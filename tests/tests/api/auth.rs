@@ -72,6 +72,21 @@ async fn bad_tokens_are_refused(app: TestApp) {
     // A token naming no user.
     let nobody = t.sign(&json!({"exp": now() + 600}));
     expect_problem(with(&nobody), 401, "invalid_token").await;
+    // Not valid yet: `nbf` an hour ahead, or issued an hour in the future.
+    let early = t.sign(&json!({"sub": "alice", "exp": now() + 7200, "nbf": now() + 3600}));
+    let p = expect_problem(with(&early), 401, "invalid_token").await;
+    assert!(p["detail"].as_str().unwrap().contains("nbf"), "{p}");
+    let future = t.sign(&json!({"sub": "alice", "exp": now() + 7200, "iat": now() + 3600}));
+    let p = expect_problem(with(&future), 401, "invalid_token").await;
+    assert!(p["detail"].as_str().unwrap().contains("iat"), "{p}");
+    // A few seconds of clock skew are allowed, and a past `nbf` is fine.
+    let skewed =
+        t.sign(&json!({"sub": "alice", "exp": now() + 600, "iat": now() + 20, "nbf": now() + 20}));
+    let (status, body) = send(with(&skewed)).await;
+    assert_eq!(status, 200, "{body}");
+    let started = t.sign(&json!({"sub": "alice", "exp": now() + 600, "nbf": now() - 60}));
+    let (status, body) = send(with(&started)).await;
+    assert_eq!(status, 200, "{body}");
     // A locally signed, valid token works (tenants may mint with any JWT library).
     let good = t.sign(&json!({"sub": "alice", "exp": now() + 600}));
     let (status, _) = send(with(&good)).await;

@@ -5,6 +5,7 @@ mod auth;
 mod channels;
 mod cluster;
 mod conventions;
+mod hardening;
 mod isolation;
 mod media;
 mod messages;
