@@ -123,6 +123,9 @@ pub enum Actor {
 pub struct Caller {
     pub tenant: TenantCtx,
     pub actor: Actor,
+    /// The id of the API key the caller authenticated with: revoking it ends the caller's
+    /// open connections.
+    pub key_id: Option<String>,
 }
 
 impl Caller {
@@ -189,6 +192,15 @@ impl KeyUsage {
 
 /// Checks a tenant key of the expected kind and returns its tenant.
 pub async fn authenticate_key(ctx: &Parley, raw: &str, expected: KeyKind) -> Result<TenantCtx> {
+    Ok(authenticate_key_id(ctx, raw, expected).await?.0)
+}
+
+/// Like [`authenticate_key`], with the id of the key that matched.
+async fn authenticate_key_id(
+    ctx: &Parley,
+    raw: &str,
+    expected: KeyKind,
+) -> Result<(TenantCtx, String)> {
     let other = match expected {
         KeyKind::Publishable => KeyKind::Secret,
         KeyKind::Secret => KeyKind::Publishable,
@@ -247,7 +259,7 @@ pub async fn authenticate_key(ctx: &Parley, raw: &str, expected: KeyKind) -> Res
     if let Some(prev) = &tenant.signing_secret_prev {
         tenant.signing_secret_prev = Some(ctx.secrets.open_or_plain(prev)?);
     }
-    Ok(TenantCtx::from_model(tenant))
+    Ok((TenantCtx::from_model(tenant), key_id.to_owned()))
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -381,7 +393,7 @@ fn token_error(e: &jsonwebtoken::errors::Error) -> Error {
 /// Authenticates an end user: publishable key + user token. A user seen for the first
 /// time is created (tokens may be minted before the user exists).
 pub async fn authenticate_user(ctx: &Parley, api_key: &str, token: &str) -> Result<Caller> {
-    let tenant = authenticate_key(ctx, api_key, KeyKind::Publishable).await?;
+    let (tenant, key_id) = authenticate_key_id(ctx, api_key, KeyKind::Publishable).await?;
     let user_id = verify_token(&tenant, token)?;
     let user = crate::users::ensure(ctx, &tenant.id, &user_id).await?;
     if user.deactivated_at.is_some() {
@@ -396,15 +408,17 @@ pub async fn authenticate_user(ctx: &Parley, api_key: &str, token: &str) -> Resu
             id: user_id,
             role: UserRole::from_db(&user.role),
         }),
+        key_id: Some(key_id),
     })
 }
 
 /// Authenticates the tenant server by its secret key.
 pub async fn authenticate_server(ctx: &Parley, secret_key: &str) -> Result<Caller> {
-    let tenant = authenticate_key(ctx, secret_key, KeyKind::Secret).await?;
+    let (tenant, key_id) = authenticate_key_id(ctx, secret_key, KeyKind::Secret).await?;
     Ok(Caller {
         tenant,
         actor: Actor::Server,
+        key_id: Some(key_id),
     })
 }
 

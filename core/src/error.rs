@@ -25,6 +25,7 @@ pub enum ErrorCode {
     NotAMember,
     TenantDisabled,
     UserDeactivated,
+    UserDeleted,
     ChannelFrozen,
     NotFound,
     TenantNotFound,
@@ -71,7 +72,7 @@ impl ErrorCode {
             MissingCredentials | InvalidAdminToken | InvalidApiKey | InvalidToken
             | TokenExpired => 401,
             ServerKeyRequired | Forbidden | NotAMember | TenantDisabled | UserDeactivated
-            | ChannelFrozen => 403,
+            | UserDeleted | ChannelFrozen => 403,
             NotFound | TenantNotFound | KeyNotFound | UserNotFound | ChannelNotFound
             | MessageNotFound | ReactionNotFound | WebhookNotFound | DeliveryNotFound
             | JobNotFound | DeviceNotFound => 404,
@@ -112,6 +113,7 @@ impl ErrorCode {
             NotAMember => "not_a_member",
             TenantDisabled => "tenant_disabled",
             UserDeactivated => "user_deactivated",
+            UserDeleted => "user_deleted",
             ChannelFrozen => "channel_frozen",
             NotFound => "not_found",
             TenantNotFound => "tenant_not_found",
@@ -166,6 +168,7 @@ impl ErrorCode {
             NotAMember => "You are not a member of this channel",
             TenantDisabled => "The tenant is disabled",
             UserDeactivated => "The user is deactivated",
+            UserDeleted => "The user has been deleted",
             ChannelFrozen => "The channel is frozen",
             NotFound => "Not found",
             TenantNotFound => "Tenant not found",
@@ -218,6 +221,7 @@ impl ErrorCode {
         ErrorCode::NotAMember,
         ErrorCode::TenantDisabled,
         ErrorCode::UserDeactivated,
+        ErrorCode::UserDeleted,
         ErrorCode::ChannelFrozen,
         ErrorCode::NotFound,
         ErrorCode::TenantNotFound,

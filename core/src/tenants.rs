@@ -16,6 +16,7 @@ use crate::entities::{
 };
 use crate::ids::TenantId;
 use crate::page::{self, Page};
+use crate::realtime::revoke::{Revocation, Why};
 use crate::{Error, ErrorCode, Parley, Result};
 
 /// Per-tenant settings, changed through `PATCH /v1/app`.
@@ -283,7 +284,12 @@ pub async fn update(ctx: &Parley, id: &str, patch: TenantPatch) -> Result<Tenant
         am.settings = Set(serde_json::to_value(&settings)?);
     }
     am.updated_at = Set(Utc::now());
-    Ok(am.update(&ctx.db).await?.into())
+    let updated = am.update(&ctx.db).await?;
+    if patch.disabled == Some(true) {
+        ctx.realtime
+            .revoke(Revocation::tenant(id, Why::TenantDisabled));
+    }
+    Ok(updated.into())
 }
 
 /// Deletes the tenant and everything it owns.
@@ -349,6 +355,8 @@ pub async fn delete(ctx: &Parley, id: &str) -> Result<()> {
         .exec(&txn)
         .await?;
     txn.commit().await?;
+    ctx.realtime
+        .revoke(Revocation::tenant(id, Why::TenantDeleted));
     crate::media::objects_queued(ctx, &objects);
     Ok(())
 }
@@ -391,6 +399,7 @@ pub async fn revoke_key(ctx: &Parley, tenant_id: &str, key_id: &str) -> Result<(
             ));
         }
     }
+    ctx.realtime.revoke(Revocation::key(tenant_id, key_id));
     Ok(())
 }
 

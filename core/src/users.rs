@@ -13,6 +13,7 @@ use crate::auth::Caller;
 use crate::entities::{channel, member, message, reaction, user};
 use crate::ids::{TenantId, UserId, UserRole, parse_custom};
 use crate::page::{self, Page};
+use crate::realtime::revoke::{Revocation, Why};
 use crate::tenants::next_cursor;
 use crate::{Error, ErrorCode, Parley, Result};
 
@@ -304,6 +305,8 @@ pub async fn delete(
         am.deactivated_at = Set(Some(now));
         am.updated_at = Set(now);
         am.update(&ctx.db).await?;
+        ctx.realtime
+            .revoke(Revocation::user(tenant, id, Why::UserDeactivated));
         return Ok(());
     }
     let txn = ctx.db.begin().await?;
@@ -368,6 +371,8 @@ pub async fn delete(
         .exec(&txn)
         .await?;
     txn.commit().await?;
+    ctx.realtime
+        .revoke(Revocation::user(tenant, id, Why::UserDeleted));
     crate::media::objects_queued(ctx, &objects);
     Ok(())
 }

@@ -15,6 +15,7 @@ use parley_core::messages::{self, NewMessage};
 use parley_core::realtime::event::Event;
 use parley_core::realtime::hub::Conn;
 use parley_core::realtime::replay::{self, Replay};
+use parley_core::realtime::revoke::{self, Why};
 use parley_core::{Error, ErrorCode, Parley, channels};
 use sea_orm::{ColumnTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationTrait};
 use serde::Deserialize;
@@ -279,7 +280,11 @@ impl Session {
             .with_retry_after(1));
         }
         let user = caller.user_id().map(|u| u.as_str().to_owned());
-        let (conn, rx) = rt.hub.register(caller.tenant_id(), user.as_deref())?;
+        let (conn, rx) = rt.hub.register(
+            caller.tenant_id(),
+            user.as_deref(),
+            caller.key_id.as_deref(),
+        )?;
         let registration = Arc::new(Registration {
             ctx: ctx.clone(),
             conn: Arc::clone(&conn),
@@ -477,6 +482,20 @@ impl Session {
         }
     }
 
+    /// Checks the connection's credentials in the database before a frame is acted on. When
+    /// they were withdrawn (even if this node has not heard of it yet), answers the frame with
+    /// the error and closes the connection; on a database error, answers with that error.
+    async fn credentials_withdrawn(&self, req_id: Option<&Value>) -> Option<Vec<Outgoing>> {
+        match revoke::check(&self.ctx, &self.caller).await {
+            Ok(None) => None,
+            Ok(Some(why)) => {
+                self.conn.revoke(why);
+                Some(closing_frames(why, req_id))
+            }
+            Err(e) => Some(vec![Outgoing::Frame(error_frame(req_id, &e, None))]),
+        }
+    }
+
     /// Handles one text frame from the client.
     pub async fn handle_frame(&mut self, text: &str) -> Vec<Outgoing> {
         let mut out = Vec::new();
@@ -499,6 +518,13 @@ impl Session {
             }
         };
         self.strikes = self.strikes.saturating_sub(1);
+        if !matches!(
+            frame_in,
+            ClientFrame::Ping { .. } | ClientFrame::Unsubscribe { .. }
+        ) && let Some(closing) = self.credentials_withdrawn(frame_req_id(&frame_in)).await
+        {
+            return closing;
+        }
         let ctx = self.ctx.clone();
         let caller = self.caller.clone();
         match frame_in {
@@ -597,6 +623,29 @@ async fn typing(
         typing.start(ctx, caller, &cid, user_id).await
     } else {
         typing.stop(ctx, caller, &cid, user_id).await
+    }
+}
+
+/// The last frames of a connection whose credentials were withdrawn: an `error` with the code a
+/// new handshake would get, then the close (4401 or 4403, the code as the reason).
+pub fn closing_frames(why: Why, req_id: Option<&Value>) -> Vec<Outgoing> {
+    let e = why.error();
+    vec![
+        Outgoing::Frame(error_frame(req_id, &e, None)),
+        Outgoing::Close(why.close_code(), e.code.as_str().to_owned()),
+    ]
+}
+
+fn frame_req_id(f: &ClientFrame) -> Option<&Value> {
+    match f {
+        ClientFrame::Subscribe { req_id, .. }
+        | ClientFrame::Unsubscribe { req_id, .. }
+        | ClientFrame::Resume { req_id, .. }
+        | ClientFrame::TypingStart { req_id, .. }
+        | ClientFrame::TypingStop { req_id, .. }
+        | ClientFrame::Read { req_id, .. }
+        | ClientFrame::Ping { req_id } => req_id.as_ref(),
+        ClientFrame::Send { req_id, .. } => Some(req_id),
     }
 }
 

@@ -49,6 +49,17 @@ mod bytes_util {
     }
 }
 
+/// The last event of a stream whose credentials were withdrawn: an `error` with the code a new
+/// request would get; the stream ends after it.
+fn revoked_event(why: parley_core::realtime::revoke::Why) -> actix_web::web::Bytes {
+    let e = why.error();
+    let json = serde_json::json!({"type": "error", "code": e.code.as_str(), "detail": e.detail});
+    sse_frame(&Delivery {
+        id: None,
+        json: json.to_string().into(),
+    })
+}
+
 /// Follow events as Server-Sent Events. Resumable with `Last-Event-ID` or `cursors`.
 #[utoipa::path(tag = "realtime", params(EventsQuery),
     security(("publishable_key" = [], "user_token" = []), ("secret_key" = [])),
@@ -107,9 +118,12 @@ pub async fn events(
         (session, feed, tick),
         |(session, mut feed, mut tick)| async move {
             let conn = std::sync::Arc::clone(&feed.conn);
+            if conn.revoked().is_some() {
+                return None;
+            }
             let item = tokio::select! {
                 biased;
-                () = conn.wake.notified() => None,
+                () = conn.wake.notified() => conn.revoked().map(revoked_event),
                 d = feed.next() => d.map(|d| sse_frame(&d)),
                 _ = tick.tick() => Some(actix_web::web::Bytes::from_static(b": ping\n\n")),
             };

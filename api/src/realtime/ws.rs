@@ -136,8 +136,10 @@ impl Stream for Writer {
                 "slow consumer: too many undelivered events".into(),
             );
         }
+        // A revoked connection gets no further event, only its closing frames.
+        let revoked = this.feed.conn.revoked().is_some();
         let mut n = 0;
-        while !this.done && n < BATCH {
+        while !this.done && !revoked && n < BATCH {
             match this.feed.poll_next(cx) {
                 Poll::Ready(Some(ev)) => {
                     this.encode(Message::Text(ev.json.clone()));
@@ -277,6 +279,17 @@ async fn read_loop(
         tokio::select! {
             biased;
             () = conn.wake.notified() => {
+                if let Some(why) = conn.revoked() {
+                    for out in super::session::closing_frames(why, None) {
+                        match out {
+                            Outgoing::Frame(f) => {
+                                let _ = control.send(Control::Frame(f));
+                            }
+                            Outgoing::Close(code, why) => close(CloseCode::Other(code), &why),
+                        }
+                    }
+                    break;
+                }
                 if conn.is_slow() {
                     close(CloseCode::Policy, "slow consumer: too many undelivered events");
                     break;
@@ -300,8 +313,8 @@ async fn read_loop(
                                 Outgoing::Frame(f) => {
                                     let _ = control.send(Control::Frame(f));
                                 }
-                                Outgoing::Close(_, why) => {
-                                    close(CloseCode::Policy, &why);
+                                Outgoing::Close(code, why) => {
+                                    close(CloseCode::from(code), &why);
                                     return;
                                 }
                             }

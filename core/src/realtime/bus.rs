@@ -12,16 +12,20 @@ use tokio::sync::mpsc;
 
 use super::Realtime;
 use super::event::Event;
+use super::revoke::Revocation;
 use crate::{Error, Result};
 
 const PUBLISH_QUEUE: usize = 10_000;
 
-/// An event on the wire between nodes.
+/// An event, or a revocation, on the wire between nodes.
 #[derive(Serialize, Deserialize)]
 struct Envelope {
     /// The node that published it (it has delivered it locally already).
     origin: String,
-    event: Event,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    event: Option<Event>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    revoke: Option<Revocation>,
 }
 
 pub enum Bus {
@@ -65,12 +69,25 @@ impl Bus {
     /// Hands an event to other nodes. Never blocks: if Redis is down long enough for the
     /// queue to fill, events are dropped for other nodes (their clients heal with `resume`).
     pub fn publish(&self, node_id: &str, ev: &Event) {
-        let Self::Redis(r) = self else { return };
-        let envelope = Envelope {
+        self.send(&Envelope {
             origin: node_id.to_owned(),
-            event: ev.clone(),
-        };
-        match serde_json::to_vec(&envelope) {
+            event: Some(ev.clone()),
+            revoke: None,
+        });
+    }
+
+    /// Hands a revocation to other nodes, like an event.
+    pub fn publish_revocation(&self, node_id: &str, r: &Revocation) {
+        self.send(&Envelope {
+            origin: node_id.to_owned(),
+            event: None,
+            revoke: Some(r.clone()),
+        });
+    }
+
+    fn send(&self, envelope: &Envelope) {
+        let Self::Redis(r) = self else { return };
+        match serde_json::to_vec(envelope) {
             Ok(bytes) => {
                 if r.outbox.try_send(bytes).is_err() {
                     tracing::warn!("redis publish queue full; event not sent to other nodes");
@@ -128,7 +145,14 @@ impl Bus {
                                 let Some(rt) = weak.upgrade() else { return };
                                 match serde_json::from_slice::<Envelope>(msg.get_payload_bytes()) {
                                     Ok(env) if env.origin == rt.node_id => {}
-                                    Ok(env) => rt.hub.deliver(&Arc::new(env.event)),
+                                    Ok(env) => {
+                                        if let Some(r) = env.revoke {
+                                            rt.hub.revoke(&r);
+                                        }
+                                        if let Some(ev) = env.event {
+                                            rt.hub.deliver(&Arc::new(ev));
+                                        }
+                                    }
                                     Err(e) => {
                                         tracing::warn!(error = %e, "undecodable event from redis")
                                     }

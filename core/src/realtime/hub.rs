@@ -4,11 +4,12 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use tokio::sync::{Notify, mpsc};
 
 use super::event::{Event, EventKind};
+use super::revoke::{Revocation, Why};
 use crate::{Error, ErrorCode, Result};
 
 pub type ConnId = u64;
@@ -19,14 +20,21 @@ pub struct Conn {
     pub tenant: Arc<str>,
     /// `None` for the tenant server's connection, which receives every event of its tenant.
     pub user: Option<Arc<str>>,
+    /// The API key the connection was opened with.
+    pub key: Option<Arc<str>>,
     tx: mpsc::Sender<Arc<Event>>,
     slow: AtomicBool,
-    /// Woken when the connection must close: too slow, or the node is shutting down.
+    /// Set once the connection's credentials were withdrawn; it then gets no further event.
+    revoked: OnceLock<Why>,
+    /// Woken when the connection must close: too slow, revoked, or the node is shutting down.
     pub wake: Notify,
 }
 
 impl Conn {
     fn push(&self, ev: &Arc<Event>) {
+        if self.revoked.get().is_some() {
+            return;
+        }
         match self.tx.try_send(Arc::clone(ev)) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(_)) => {
@@ -41,6 +49,18 @@ impl Conn {
     /// True once the connection fell behind and must be closed.
     pub fn is_slow(&self) -> bool {
         self.slow.load(Ordering::Relaxed)
+    }
+
+    /// Why the connection must close, once its credentials were withdrawn.
+    pub fn revoked(&self) -> Option<Why> {
+        self.revoked.get().copied()
+    }
+
+    /// Marks the connection revoked and wakes its session to close it.
+    pub fn revoke(&self, why: Why) {
+        if self.revoked.set(why).is_ok() {
+            self.wake.notify_one();
+        }
     }
 }
 
@@ -137,14 +157,17 @@ impl Hub {
         &self,
         tenant: &str,
         user: Option<&str>,
+        key_id: Option<&str>,
     ) -> Result<(Arc<Conn>, mpsc::Receiver<Arc<Event>>)> {
         let (tx, rx) = mpsc::channel(self.limits.send_queue.max(1));
         let conn = Arc::new(Conn {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             tenant: tenant.into(),
             user: user.map(Into::into),
+            key: key_id.map(Into::into),
             tx,
             slow: AtomicBool::new(false),
+            revoked: OnceLock::new(),
             wake: Notify::new(),
         });
         let mut st = self.write();
@@ -299,6 +322,17 @@ impl Hub {
             }
             _ => {}
         }
+    }
+
+    /// Closes this node's connections that the revocation names; returns how many.
+    pub fn revoke(&self, r: &Revocation) -> usize {
+        let st = self.read();
+        let mut n = 0;
+        for conn in st.conns.values().filter(|c| r.matches(c)) {
+            conn.revoke(r.why);
+            n += 1;
+        }
+        n
     }
 
     /// Wakes every connection (used at shutdown, after the shutdown flag is set).

@@ -6,6 +6,7 @@ pub mod event;
 pub mod hub;
 pub mod presence;
 pub mod replay;
+pub mod revoke;
 pub mod typing;
 
 use std::sync::Arc;
@@ -77,6 +78,14 @@ impl Realtime {
         }
         self.bus.publish(&self.node_id, &ev);
         self.hub.deliver(&Arc::new(ev));
+    }
+
+    /// Closes, on every node, the connections whose credentials were withdrawn. Call it after
+    /// the change is committed.
+    pub fn revoke(&self, r: revoke::Revocation) {
+        self.bus.publish_revocation(&self.node_id, &r);
+        let n = self.hub.revoke(&r);
+        tracing::info!(tenant = %r.tenant, why = ?r.why, closed = n, "connections revoked");
     }
 
     pub fn publish_all(&self, events: Vec<Event>) {

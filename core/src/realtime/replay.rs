@@ -37,7 +37,15 @@ pub async fn after_seq(ctx: &Parley, caller: &Caller, cid: &Cid, after: i64) -> 
         return Err(Error::invalid("a resume cursor must not be negative"));
     }
     let last = authorize(ctx, caller, cid).await?;
-    if after >= last {
+    if after > last {
+        // The client claims events the channel never had: its cursor is corrupt (or from a
+        // channel deleted and created again). Replaying nothing would hide that.
+        return Ok(Replay::Failed {
+            reason: "cursor_ahead",
+            last,
+        });
+    }
+    if after == last {
         return Ok(Replay::Events {
             events: Vec::new(),
             last,

@@ -14,5 +14,7 @@ mod operator;
 mod push;
 mod push_clients;
 mod realtime;
+mod resume;
+mod revocation;
 mod users;
 mod webhooks;
