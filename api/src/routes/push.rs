@@ -126,7 +126,7 @@ async fn put_fcm(
 }
 
 /// Remove the credentials of a provider (`apns` or `fcm`).
-#[utoipa::path(tag = "push", security(("secret_key" = [])),
+#[utoipa::path(tag = "push", security(("secret_key" = [])), params(("provider" = inline(Provider), Path)),
     responses((status = 204), (status = "4XX", body = Problem)))]
 #[delete("/v1/push/{provider}")]
 async fn delete_push(

@@ -32,8 +32,15 @@ fn every_operation_has_a_summary_schemas_and_an_error_shape() {
                     continue;
                 }
                 let content = res["content"].as_object().expect("content");
+                if status.starts_with('4') || status.starts_with('5') {
+                    assert!(
+                        content.keys().eq(["application/problem+json"]),
+                        "{at} {status}: errors are documented as application/problem+json"
+                    );
+                }
                 let schema = content
                     .get("application/json")
+                    .or_else(|| content.get("application/problem+json"))
                     .or_else(|| content.get("text/event-stream"))
                     .or_else(|| content.get("application/octet-stream"))
                     .map(|c| &c["schema"]);
