@@ -99,6 +99,11 @@ def seed(api: Api, admin_token: str, label: str) -> dict:
         "POST", "/v1/channels/messaging/general/messages", {"text": "hello", "user_id": "alice"}, server
     )
     api.call("POST", f"/v1/messages/{message['id']}/reactions", {"type": "like", "user_id": "alice"}, server)
+    # Deleted by the runs, so that the resources above stay for the other operations.
+    api.call("POST", "/v1/channels", {"type": "messaging", "id": "doomed", "members": ["alice", "bob"]}, server)
+    doomed = api.call(
+        "POST", "/v1/channels/messaging/general/messages", {"text": "bye", "user_id": "alice"}, server
+    )
     webhook = api.call("POST", "/v1/webhooks", {"url": "http://127.0.0.1:9/parley-hook"}, server)
     delivery = api.call("POST", f"/v1/webhooks/{webhook['id']}/test", None, server)
     device_token = "ab" * 32
@@ -117,6 +122,7 @@ def seed(api: Api, admin_token: str, label: str) -> dict:
         "user_token": token,
         "cid": channel["cid"],
         "message_id": message["id"],
+        "doomed_message_id": doomed["id"],
         "webhook_id": webhook["id"],
         "delivery_id": delivery["id"],
         "device_token": device_token,
@@ -131,35 +137,64 @@ def toml_str(v) -> str:
     return json.dumps(v) if isinstance(v, str) else str(v)
 
 
-def write_config(path: Path, params: dict, args) -> None:
+# Rules the document states in words but a schema cannot: for these operations the runs
+# give Schemathesis values that satisfy them, or do not expect every schema-valid request
+# to be accepted. Everything else about these operations is checked as usual.
+OPERATION_OVERRIDES = """
+# The event stream never ends by itself: read its first event (`connection.ready`).
+[[operations]]
+include-path = "/v1/events"
+max-stream-events = 1
+
+# A webhook's host must resolve and answer; this one is refused by nothing (private
+# addresses are allowed on this server) and never answers, so deliveries fail and retry.
+[[operations]]
+include-name = "POST /v1/webhooks"
+parameters = { "body.url" = "http://127.0.0.1:9/parley-hook" }
+[[operations]]
+include-name = "PATCH /v1/webhooks/{webhook_id}"
+parameters = { "body.url" = "http://127.0.0.1:9/parley-hook" }
+
+# A device token's format depends on `provider`; 64 hex digits suit both.
+[[operations]]
+include-name = "POST /v1/devices"
+parameters = { "body.token" = "abababababababababababababababababababababababababababababababab" }
+
+# Credentials are checked by signing with them: no schema tells a working key.
+[[operations]]
+include-name = "PUT /v1/push/apns"
+checks.positive_data_acceptance.enabled = false
+[[operations]]
+include-name = "PUT /v1/push/fcm"
+checks.positive_data_acceptance.enabled = false
+
+# A message needs `text` or `attachments`, and attachments must be completed uploads.
+[[operations]]
+include-name = "POST /v1/channels/{type}/{id}/messages"
+checks.positive_data_acceptance.enabled = false
+"""
+
+
+def write_config(path: Path, params: dict, per_operation: dict) -> None:
     lines = [
-        f"workers = 1",
-        f"request-timeout = 10",
+        "workers = 1",
+        "request-timeout = 10",
         "",
         "[generation]",
         # Known bug, fixed on another branch: U+0000 in strings answers 500 on PostgreSQL.
+        # TODO: drop once that fix is merged.
         "allow-x00 = false",
         "",
-        "[phases.examples]",
-        "enabled = true",
-        "[phases.coverage]",
-        "enabled = true",
-        "[phases.fuzzing]",
-        "enabled = true",
         "[phases.stateful]",
         "enabled = false",
         "",
         "[parameters]",
     ]
-    for k, v in params.items():
-        lines.append(f"{json.dumps(k)} = {toml_str(v)}")
-    lines += [
-        "",
-        # The event stream never ends by itself: read its first event (`connection.ready`).
-        "[[operations]]",
-        'include-path = "/v1/events"',
-        "max-stream-events = 1",
-    ]
+    lines += [f"{json.dumps(k)} = {toml_str(v)}" for k, v in params.items()]
+    lines.append(OPERATION_OVERRIDES)
+    for name, op_params in per_operation.items():
+        inline = ", ".join(f"{json.dumps(k)} = {toml_str(v)}" for k, v in op_params.items())
+        lines += ["[[operations]]", f"include-name = {json.dumps(name)}", f"parameters = {{ {inline} }}", ""]
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -256,17 +291,34 @@ def main() -> int:
                 "path.upload_id": s["upload_id"],
                 "path.object": s["media_object"],
             }
+            env = dict(os.environ, SCHEMATHESIS_HOOKS="hooks")
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parent), env.get("PYTHONPATH")]))
+            env.pop("PARLEY_ST_ACT_AS", None)
+            # Destructive operations get resources of their own.
+            per_operation = {
+                "DELETE /v1/messages/{message_id}": {"path.message_id": s["doomed_message_id"]},
+                "DELETE /v1/channels/{type}/{id}": {"path.type": "messaging", "path.id": "doomed"},
+            }
             if caller == "operator":
                 headers = [f"Authorization: Bearer {admin_token}"]
                 scope = ["--include-path-regex", "^/(admin/|healthz|readyz)"]
-            elif caller == "server":
-                headers = [f"Authorization: Bearer {s['secret_key']}"]
-                scope = ["--include-path-regex", "^/v1/"]
+                # The operator deletes a tenant of its own, not the one the others use.
+                victim = api.call(
+                    "POST", "/admin/v1/tenants", {"name": "doomed"}, {"Authorization": f"Bearer {admin_token}"}
+                )
+                per_operation["DELETE /admin/v1/tenants/{tenant_id}"] = {"path.tenant_id": victim["tenant"]["id"]}
             else:
-                headers = [f"X-Api-Key: {s['publishable_key']}", f"Authorization: Bearer {s['user_token']}"]
-                scope = ["--include-path-regex", "^/v1/"]
+                # The secret key acts for a user named in `user_id` (required); a user may name
+                # only themselves. Both act as alice, a member of the seeded channel.
+                if caller == "server":
+                    env["PARLEY_ST_ACT_AS"] = "alice"
+                    headers = [f"Authorization: Bearer {s['secret_key']}"]
+                else:
+                    headers = [f"X-Api-Key: {s['publishable_key']}", f"Authorization: Bearer {s['user_token']}"]
+                # The WebSocket upgrade is not plain HTTP; the test suite covers it.
+                scope = ["--include-path-regex", "^/v1/", "--exclude-path", "/v1/connect"]
             config = work / f"schemathesis-{caller}.toml"
-            write_config(config, params, args)
+            write_config(config, params, per_operation)
             cmd = [st, "--config-file", str(config), "run", f"{base}/openapi.json", "--checks", "all"]
             cmd += ["--exclude-checks", ",".join(EXCLUDED_CHECKS)]
             cmd += ["--max-examples", str(args.max_examples), "--phases", args.phases]
@@ -281,7 +333,7 @@ def main() -> int:
             log(f"schemathesis as the {caller} ({args.backend})")
             shown = [c if not c.startswith(("Authorization", "X-Api-Key")) else c.split(":")[0] + ": …" for c in cmd]
             print(" ".join(shown), flush=True)
-            if subprocess.run(cmd).returncode != 0:
+            if subprocess.run(cmd, env=env).returncode != 0:
                 failed.append(caller)
     finally:
         if proc is not None:

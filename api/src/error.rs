@@ -116,7 +116,11 @@ pub async fn no_route(req: HttpRequest, known: web::Data<KnownPaths>) -> HttpRes
                 .join(", ");
             let mut res = ApiError(Error::new(
                 ErrorCode::MethodNotAllowed,
-                format!("{} {} is not supported; allowed: {allow}", req.method(), req.path()),
+                format!(
+                    "{} {} is not supported; allowed: {allow}",
+                    req.method(),
+                    req.path()
+                ),
             ))
             .error_response();
             if let Ok(value) = HeaderValue::from_str(&allow) {

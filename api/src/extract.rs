@@ -114,6 +114,18 @@ fn whole_floats_to_integers(value: &mut serde_json::Value) -> bool {
     }
 }
 
+/// Every body of this API is a JSON object; serde would also read a struct from an array
+/// of its fields in order, which no client means.
+fn require_object(bytes: &[u8]) -> Result<(), Error> {
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => Ok(()),
+        _ => Err(Error::new(
+            ErrorCode::InvalidJson,
+            "body: expected a JSON object",
+        )),
+    }
+}
+
 async fn read_body(req: HttpRequest, mut payload: Payload) -> Result<web::Bytes, Error> {
     web::Bytes::from_request(&req, &mut payload)
         .await
@@ -140,6 +152,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         Box::pin(async move {
             require_json(&req)?;
             let bytes = read_body(req, payload).await?;
+            require_object(&bytes)?;
             Ok(Json(parse(&bytes)?))
         })
     }
@@ -161,7 +174,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
                 return Ok(OptionalJson(None));
             }
             require_json(&req)?;
-            Ok(OptionalJson(parse::<Option<T>>(&bytes)?))
+            if bytes.trim_ascii() == b"null" {
+                return Ok(OptionalJson(None));
+            }
+            require_object(&bytes)?;
+            Ok(OptionalJson(Some(parse(&bytes)?)))
         })
     }
 }

@@ -119,15 +119,114 @@ fn is_ref_to(schema: Option<&RefOr<Schema>>, name: &str) -> bool {
     matches!(schema, Some(RefOr::Ref(r)) if r.ref_location.rsplit('/').next() == Some(name))
 }
 
+/// A user id (`UserId::parse`).
+pub const USER_ID_PATTERN: &str = "^[A-Za-z0-9_.@-]+$";
+/// A channel id or a message id (`Cid::parse`, `MessageId::parse`).
+pub const ID_PATTERN: &str = "^[A-Za-z0-9_-]+$";
+/// A reaction type (`parse_reaction_type`): no spaces, control characters or `/`.
+pub const REACTION_PATTERN: &str = "^[^\\s/\\x00-\\x1f\\x7f-\\x9f]+$";
+
+/// The rules the server applies to a parameter, by where it is and what it is called: the
+/// same names mean the same things on every route (`limit`, `user_id`, a channel's `type`
+/// and `id`, `message_id`), so they are stated once here rather than on each route.
+fn constrain_parameter(path: &str, param: &mut utoipa::openapi::path::Parameter) {
+    use utoipa::openapi::path::ParameterIn;
+    let Some(RefOr::T(Schema::Object(schema))) = param.schema.as_mut() else {
+        return;
+    };
+    let mut text = |pattern: &str, max: usize| {
+        schema.pattern = Some(pattern.to_owned());
+        schema.min_length = Some(1);
+        schema.max_length = Some(max);
+    };
+    let channel = path.starts_with("/v1/channels/{type}/{id}");
+    match (&param.parameter_in, param.name.as_str()) {
+        (ParameterIn::Query, "limit") => {
+            schema.minimum = Some(1usize.into());
+            schema.maximum = Some((parley_core::page::MAX_LIMIT as usize).into());
+        }
+        // `me`, or a user id.
+        (ParameterIn::Query | ParameterIn::Path, "user_id" | "member") => {
+            text(USER_ID_PATTERN, parley_core::ids::UserId::MAX_LEN);
+        }
+        (ParameterIn::Path, "message_id") => text(ID_PATTERN, 64),
+        (ParameterIn::Path, "id") if channel => text(ID_PATTERN, 64),
+        (ParameterIn::Path, "type") if channel => {
+            schema.enum_values = Some(
+                ["messaging", "team", "livestream"]
+                    .into_iter()
+                    .map(Into::into)
+                    .collect(),
+            );
+        }
+        (ParameterIn::Path, "type") if path.contains("/reactions/") => text(REACTION_PATTERN, 32),
+        _ => {}
+    }
+}
+
+/// The rules of list items that the body types hold as plain strings, by property name
+/// (the same in every body): user ids, and the event types a webhook may ask for.
+fn constrain_items(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>) {
+    let event_types: Vec<serde_json::Value> = {
+        let mut names: Vec<String> = parley_core::webhooks::EVENT_TYPES
+            .iter()
+            .map(|k| k.as_str().to_owned())
+            .collect();
+        let families: Vec<String> = names
+            .iter()
+            .filter_map(|n| n.split_once('.').map(|(f, _)| format!("{f}.*")))
+            .collect();
+        names.extend(families);
+        names.sort();
+        names.dedup();
+        names.into_iter().map(Into::into).collect()
+    };
+    for schema in schemas.values_mut() {
+        let RefOr::T(Schema::Object(object)) = schema else {
+            continue;
+        };
+        for (name, property) in object.properties.iter_mut() {
+            let RefOr::T(Schema::Array(array)) = property else {
+                continue;
+            };
+            let utoipa::openapi::schema::ArrayItems::RefOrSchema(item) = &mut array.items else {
+                continue;
+            };
+            let RefOr::T(Schema::Object(item)) = item.as_mut() else {
+                continue;
+            };
+            match name.as_str() {
+                "user_ids" | "members" | "mentions" => {
+                    item.pattern = Some(USER_ID_PATTERN.to_owned());
+                    item.min_length = Some(1);
+                    item.max_length = Some(parley_core::ids::UserId::MAX_LEN);
+                }
+                "event_types" => item.enum_values = Some(event_types.clone()),
+                _ => {}
+            }
+        }
+    }
+}
+
 /// What the route annotations cannot say by themselves, applied to the collected document:
 /// - every `Problem` answer is `application/problem+json` (the annotations name only the
 ///   body type, which utoipa documents as `application/json`);
-/// - an event stream's `itemSchema` is one event as read off the stream (`data`, `id`, …).
+/// - an event stream's `itemSchema` is one event as read off the stream (`data`, `id`, …);
+/// - the rules of the common parameters ([`constrain_parameter`]) and list items
+///   ([`constrain_items`]).
 pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    if let Some(components) = api.components.as_mut() {
+        constrain_items(&mut components.schemas);
+    }
     let problem = Problem::name();
     let event = SseEvent::name();
-    for item in api.paths.paths.values_mut() {
+    for (path, item) in api.paths.paths.iter_mut() {
         for op in operations_mut(item) {
+            for param in op.parameters.iter_mut().flatten() {
+                if let RefOr::T(param) = param {
+                    constrain_parameter(path, param);
+                }
+            }
             for response in op.responses.responses.values_mut() {
                 let RefOr::T(response) = response else {
                     continue;
