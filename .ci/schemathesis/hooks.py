@@ -29,16 +29,21 @@ def map_query(ctx, query):
     return query or None
 
 
-def _body_properties(ctx) -> dict:
+def _optional_user_id(ctx) -> bool:
+    """Whether the body has an optional `user_id` (a required one is generated anyway)."""
     raw = ctx.operation.definition.raw
     schema = raw.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
-    name = schema.get("$ref", "").rsplit("/", 1)[-1]
+    refs = [schema.get("$ref", "")] + [s.get("$ref", "") for s in schema.get("oneOf", [])]
     components = ctx.operation.schema.raw_schema.get("components", {}).get("schemas", {})
-    return components.get(name, schema).get("properties", {})
+    for ref in filter(None, refs):
+        body = components.get(ref.rsplit("/", 1)[-1], {})
+        if "user_id" in body.get("properties", {}) and "user_id" not in body.get("required", []):
+            return True
+    return False
 
 
 @schemathesis.hook
 def map_body(ctx, body):
-    if ACT_AS and isinstance(body, dict) and "user_id" not in body and "user_id" in _body_properties(ctx):
+    if ACT_AS and isinstance(body, dict) and "user_id" not in body and _optional_user_id(ctx):
         body["user_id"] = ACT_AS
     return body

@@ -23,6 +23,7 @@ use crate::{Error, ErrorCode, Parley, Result};
 pub struct TenantSettings {
     /// Longest message text in characters; unset: the server default (5,000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 20_000)]
     pub max_message_length: Option<usize>,
     /// A URL called before each message is stored, which may accept, reject or rewrite it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

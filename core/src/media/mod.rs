@@ -49,6 +49,7 @@ pub struct NewUpload {
     #[schema(pattern = "^\\s*[A-Za-z0-9!#$&^_.+-]{1,127}/[A-Za-z0-9!#$&^_.+-]{1,127}\\s*(;.*)?$")]
     pub content_type: String,
     /// The exact size in bytes.
+    #[schema(minimum = 1)]
     pub size: u64,
     /// With the secret key: the user who uploads (unset: the tenant server itself).
     #[schema(pattern = "^[A-Za-z0-9_.@-]+$", min_length = 1, max_length = 128)]
