@@ -331,7 +331,8 @@ def main() -> int:
             log(f"schemathesis as the {caller} ({args.backend})")
             shown = [c if not c.startswith(("Authorization", "X-Api-Key")) else c.split(":")[0] + ": …" for c in cmd]
             print(" ".join(shown), flush=True)
-            if subprocess.run(cmd, env=env).returncode != 0:
+            # Run in the temp dir: Schemathesis keeps a cache of failures in its working directory.
+            if subprocess.run(cmd, env=env, cwd=work).returncode != 0:
                 failed.append(caller)
     finally:
         if proc is not None:
