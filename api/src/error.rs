@@ -1,12 +1,17 @@
 //! Renders `parley_core::Error` as RFC 9457 `application/problem+json`, and turns actix's own
 //! extractor failures (bad JSON, oversize bodies, bad query strings) into the same shape.
 
-use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, ResponseError, error as actix_error};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, error as actix_error, web};
 use parley_core::{Error, ErrorCode};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+use crate::openapi::KnownPaths;
+
+/// The media type of every error answer.
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
 /// The problem document every error answers with.
 #[derive(Debug, Serialize, ToSchema)]
@@ -63,7 +68,7 @@ impl ResponseError for ApiError {
         let mut res = HttpResponse::build(self.status_code());
         res.insert_header((
             header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
+            HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
         ));
         if let Some(secs) = e.retry_after {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
@@ -99,11 +104,34 @@ pub fn path_error(err: actix_error::PathError, _req: &HttpRequest) -> actix_web:
     ApiError(Error::invalid(format!("path: {err}"))).into()
 }
 
-/// Unknown routes answer with a problem too.
-pub async fn not_found(req: HttpRequest) -> HttpResponse {
-    ApiError(Error::new(
-        ErrorCode::NotFound,
-        format!("no route for {} {}", req.method(), req.path()),
-    ))
-    .error_response()
+/// A request no route took: 405 with `Allow` when the path exists with other methods, 404
+/// otherwise; a problem document either way.
+pub async fn no_route(req: HttpRequest, known: web::Data<KnownPaths>) -> HttpResponse {
+    match known.allowed(req.path()) {
+        Some(methods) if !methods.contains(req.method()) => {
+            let allow = methods
+                .iter()
+                .map(Method::as_str)
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut res = ApiError(Error::new(
+                ErrorCode::MethodNotAllowed,
+                format!(
+                    "{} {} is not supported; allowed: {allow}",
+                    req.method(),
+                    req.path()
+                ),
+            ))
+            .error_response();
+            if let Ok(value) = HeaderValue::from_str(&allow) {
+                res.headers_mut().insert(header::ALLOW, value);
+            }
+            res
+        }
+        _ => ApiError(Error::new(
+            ErrorCode::NotFound,
+            format!("no route for {} {}", req.method(), req.path()),
+        ))
+        .error_response(),
+    }
 }

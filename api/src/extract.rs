@@ -49,20 +49,82 @@ fn require_json(req: &HttpRequest) -> Result<(), Error> {
     }
 }
 
-/// Parses a body, naming the JSON path of the first problem.
+/// Parses a body, naming the JSON path of the first problem (or `body` when the problem is
+/// the body as a whole, e.g. `null` where an object belongs).
+///
+/// JSON Schema counts `1.0` as an integer, so clients generated from the document may send
+/// whole numbers with a fraction part: when a body is refused and holds such numbers, it is
+/// read again with them as integers.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     refuse_nul_in_json(bytes)?;
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let detail = if path.is_empty() || path == "." {
-            inner.to_string()
-        } else {
-            format!("{path}: {inner}")
-        };
-        Error::new(ErrorCode::InvalidJson, detail)
-    })
+    let first = match serde_path_to_error::deserialize(de) {
+        Ok(value) => return Ok(value),
+        Err(e) => e,
+    };
+    if let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(bytes)
+        && whole_floats_to_integers(&mut value)
+        && let Ok(parsed) = serde_path_to_error::deserialize(value)
+    {
+        return Ok(parsed);
+    }
+    let path = first.path().to_string();
+    let inner = first.into_inner();
+    let detail = if path.is_empty() || path == "." {
+        format!("body: {inner}")
+    } else {
+        format!("{path}: {inner}")
+    };
+    Err(Error::new(ErrorCode::InvalidJson, detail))
+}
+
+/// Rewrites every whole number written as a float (`1.0`, `2e3`) as an integer; says
+/// whether there was any.
+fn whole_floats_to_integers(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => {
+            let Some(f) = n.as_f64().filter(|_| n.is_f64()) else {
+                return false;
+            };
+            // Within these bounds the conversion is exact and cannot saturate.
+            let integer = if f.fract() != 0.0 || !f.is_finite() {
+                None
+            } else if (-9.0e18..9.0e18).contains(&f) {
+                Some(serde_json::Number::from(f as i64))
+            } else if (0.0..1.8e19).contains(&f) {
+                Some(serde_json::Number::from(f as u64))
+            } else {
+                None
+            };
+            match integer {
+                Some(i) => {
+                    *n = i;
+                    true
+                }
+                None => false,
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |any, v| whole_floats_to_integers(v) | any),
+        Value::Object(map) => map
+            .values_mut()
+            .fold(false, |any, v| whole_floats_to_integers(v) | any),
+        _ => false,
+    }
+}
+
+/// Every body of this API is a JSON object; serde would also read a struct from an array
+/// of its fields in order, which no client means.
+fn require_object(bytes: &[u8]) -> Result<(), Error> {
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => Ok(()),
+        _ => Err(Error::new(
+            ErrorCode::InvalidJson,
+            "body: expected a JSON object",
+        )),
+    }
 }
 
 async fn read_body(req: HttpRequest, mut payload: Payload) -> Result<web::Bytes, Error> {
@@ -91,12 +153,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         Box::pin(async move {
             require_json(&req)?;
             let bytes = read_body(req, payload).await?;
+            require_object(&bytes)?;
             Ok(Json(parse(&bytes)?))
         })
     }
 }
 
-/// A JSON body that may be left out entirely (no body, or an empty one).
+/// A JSON body that may be left out entirely (no body, an empty one, or `null`).
 pub struct OptionalJson<T>(pub Option<T>);
 
 impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
@@ -112,6 +175,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
                 return Ok(OptionalJson(None));
             }
             require_json(&req)?;
+            if bytes.trim_ascii() == b"null" {
+                return Ok(OptionalJson(None));
+            }
+            require_object(&bytes)?;
             Ok(OptionalJson(Some(parse(&bytes)?)))
         })
     }

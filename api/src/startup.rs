@@ -83,6 +83,9 @@ pub async fn spawn(mut config: Config, opts: ServeOptions) -> anyhow::Result<Run
     let app_admin = web::Data::new(AdminToken(admin_token.clone()));
     let app_limits = web::Data::new(limits);
     let app_services = web::Data::new(services);
+    let known_paths = web::Data::new(crate::openapi::KnownPaths::from_document(
+        &crate::openapi::document(),
+    ));
     let mut server = HttpServer::new(move || {
         App::new()
             .into_utoipa_app()
@@ -91,6 +94,7 @@ pub async fn spawn(mut config: Config, opts: ServeOptions) -> anyhow::Result<Run
             .app_data(app_admin.clone())
             .app_data(app_limits.clone())
             .app_data(app_services.clone())
+            .app_data(known_paths.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(max_body)
@@ -100,7 +104,9 @@ pub async fn spawn(mut config: Config, opts: ServeOptions) -> anyhow::Result<Run
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
             .app_data(web::PathConfig::default().error_handler(error::path_error))
             .configure(crate::routes::configure)
-            .openapi_service(|api| SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+            .openapi_service(|api| {
+                SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", crate::openapi::finish(api))
+            })
             .into_app()
             .route(
                 "/docs",
@@ -110,7 +116,7 @@ pub async fn spawn(mut config: Config, opts: ServeOptions) -> anyhow::Result<Run
                         .finish()
                 }),
             )
-            .default_service(web::to(error::not_found))
+            .default_service(web::to(error::no_route))
             .wrap(actix_web::middleware::from_fn(
                 crate::extract::refuse_nul_in_uri,
             ))

@@ -160,11 +160,15 @@ pub struct Channel {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewChannel {
-    /// `messaging`, `team` or `livestream`.
+    // `messaging`, `team` or `livestream` (the schema says so; a doc comment here would
+    // wrap it in an `allOf` that no value satisfies).
     #[serde(rename = "type")]
+    #[schema(value_type = crate::ids::ChannelType, inline)]
     pub kind: String,
     /// Omit for a server-generated id (or with `distinct`).
+    #[schema(pattern = "^[A-Za-z0-9_-]+$", min_length = 1, max_length = 64)]
     pub id: Option<String>,
+    #[schema(max_length = 200)]
     pub name: Option<String>,
     /// User ids to add as members. The creating user is always added, as owner.
     #[serde(default)]
@@ -191,6 +195,7 @@ pub struct ChannelPatch {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddMembers {
+    #[schema(min_items = 1)]
     pub user_ids: Vec<String>,
     /// Role for the added users; default `member`. Existing members get this role too.
     pub role: Option<MemberRole>,
@@ -206,8 +211,10 @@ pub struct MemberPatch {
 #[serde(deny_unknown_fields)]
 pub struct MarkRead {
     /// Read up to and including this seq; default: everything.
+    #[schema(minimum = 0)]
     pub seq: Option<i64>,
-    /// With the secret key: whose read state to change.
+    /// With the secret key: whose read state to change (required with the secret key).
+    #[schema(pattern = "^[A-Za-z0-9_.@-]+$", min_length = 1, max_length = 128)]
     pub user_id: Option<String>,
 }
 

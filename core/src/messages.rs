@@ -108,14 +108,18 @@ pub struct Reaction {
 #[serde(deny_unknown_fields)]
 pub struct NewMessage {
     /// Client-chosen id: sending the same id again returns the stored message instead of a copy.
+    #[schema(pattern = "^[A-Za-z0-9_-]+$", min_length = 1, max_length = 64)]
     pub id: Option<String>,
+    /// The text; may be empty only when the message has `attachments`.
     #[serde(default)]
     pub text: String,
     #[schema(value_type = Option<Vec<Object>>)]
     pub attachments: Option<serde_json::Value>,
     /// Reply in the thread of this message.
+    #[schema(pattern = "^[A-Za-z0-9_-]+$", min_length = 1, max_length = 64)]
     pub parent_id: Option<String>,
     /// Quote this message of the same channel.
+    #[schema(pattern = "^[A-Za-z0-9_-]+$", min_length = 1, max_length = 64)]
     pub quoted_id: Option<String>,
     /// User ids mentioned; each must be a member of the channel.
     #[serde(default)]
@@ -125,7 +129,8 @@ pub struct NewMessage {
     /// A silent message does not raise unread counts.
     #[serde(default)]
     pub silent: bool,
-    /// With the secret key: the author.
+    /// With the secret key: the author (required with the secret key).
+    #[schema(pattern = "^[A-Za-z0-9_.@-]+$", min_length = 1, max_length = 128)]
     pub user_id: Option<String>,
 }
 
@@ -140,16 +145,23 @@ pub struct MessagePatch {
     #[schema(value_type = Option<Object>)]
     pub custom: Option<serde_json::Value>,
     /// With the secret key: who edits (must be the author or a moderator); default: the tenant server.
+    #[schema(pattern = "^[A-Za-z0-9_.@-]+$", min_length = 1, max_length = 128)]
     pub user_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewReaction {
-    /// A reaction type such as `like`.
+    /// A reaction type such as `like`: no spaces, control characters or `/`.
     #[serde(rename = "type")]
+    #[schema(
+        pattern = "^[^\\s/\\x00-\\x1f\\x7f-\\x9f]+$",
+        min_length = 1,
+        max_length = 32
+    )]
     pub kind: String,
-    /// With the secret key: who reacts.
+    /// With the secret key: who reacts (required with the secret key).
+    #[schema(pattern = "^[A-Za-z0-9_.@-]+$", min_length = 1, max_length = 128)]
     pub user_id: Option<String>,
 }
 

@@ -42,9 +42,12 @@ impl Provider {
 #[serde(deny_unknown_fields)]
 pub struct NewDevice {
     pub provider: Provider,
-    /// The APNs device token (hex) or the FCM registration token.
+    /// The APNs device token (32 to 200 hex digits) or the FCM registration token (20 to
+    /// 4,096 letters, digits and `- _ : .`).
+    #[schema(pattern = "^[A-Za-z0-9_:.-]+$", min_length = 20, max_length = 4096)]
     pub token: String,
-    /// With the secret key: whose device it is.
+    /// Whose device it is: required with the secret key; with a user token, only the caller.
+    #[schema(pattern = "^[A-Za-z0-9_.@-]+$", min_length = 1, max_length = 128)]
     pub user_id: Option<String>,
 }
 

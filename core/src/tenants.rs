@@ -24,6 +24,7 @@ use crate::{Error, ErrorCode, Parley, Result};
 pub struct TenantSettings {
     /// Longest message text in characters; unset: the server default (5,000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 20_000)]
     pub max_message_length: Option<usize>,
     /// A URL called before each message is stored, which may accept, reject or rewrite it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,6 +36,21 @@ pub struct TenantSettings {
     /// unset: any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_content_types: Option<Vec<String>>,
+}
+
+/// `settings` must be an object (or null): serde alone would also read a struct from an
+/// array of its fields, which no client means.
+fn settings_object<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<TenantSettings>, D::Error> {
+    use serde::de::Error as _;
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => Ok(None),
+        v @ serde_json::Value::Object(_) => TenantSettings::deserialize(v)
+            .map(Some)
+            .map_err(D::Error::custom),
+        _ => Err(D::Error::custom("invalid type: expected an object")),
+    }
 }
 
 /// A tenant as the operator sees it.
@@ -112,17 +128,22 @@ pub struct CreatedKey {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTenant {
+    /// 1 to 200 characters, not only spaces.
+    #[schema(pattern = "\\S", min_length = 1, max_length = 200)]
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "settings_object")]
     pub settings: Option<TenantSettings>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TenantPatch {
+    /// 1 to 200 characters, not only spaces.
+    #[schema(pattern = "\\S", min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// A disabled tenant's keys stop working until it is enabled again.
     pub disabled: Option<bool>,
+    #[serde(default, deserialize_with = "settings_object")]
     pub settings: Option<TenantSettings>,
 }
 
@@ -130,7 +151,9 @@ pub struct TenantPatch {
 #[serde(deny_unknown_fields)]
 pub struct NewKey {
     pub kind: KeyKind,
+    /// 1 to 200 characters, not only spaces.
     #[serde(default)]
+    #[schema(pattern = "\\S", min_length = 1, max_length = 200)]
     pub name: Option<String>,
 }
 
@@ -425,7 +448,10 @@ pub struct App {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppPatch {
+    /// 1 to 200 characters, not only spaces.
+    #[schema(pattern = "\\S", min_length = 1, max_length = 200)]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "settings_object")]
     pub settings: Option<TenantSettings>,
     /// Generate a new signing secret. Tokens signed with the old one keep working until they
     /// expire (at most the longest token lifetime).

@@ -40,7 +40,9 @@ pub const TEST_EVENT: &str = "webhook.test";
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewWebhook {
-    /// Where events are POSTed (http or https; private addresses are refused).
+    /// Where events are POSTed (http or https; private addresses, and host names that do not
+    /// resolve, are refused).
+    #[schema(pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@\\s]+", format = "uri")]
     pub url: String,
     /// Event types to send (`message.new`, or a family like `message.*`); empty or absent: all.
     #[serde(default)]
@@ -53,6 +55,8 @@ pub struct NewWebhook {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookPatch {
+    /// As in `NewWebhook`.
+    #[schema(pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@\\s]+", format = "uri")]
     pub url: Option<String>,
     pub event_types: Option<Vec<String>>,
     pub description: Option<String>,

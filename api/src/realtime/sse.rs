@@ -9,7 +9,7 @@ use bytes_util::sse_frame;
 use futures_util::stream;
 use parley_core::Parley;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use super::session::{Delivery, Session};
 use crate::auth::authenticate;
@@ -26,6 +26,18 @@ pub struct EventsQuery {
     pub cids: Option<String>,
     /// Resume positions, `cid:seq` separated by commas.
     pub cursors: Option<String>,
+}
+
+/// One event of the stream, as an `EventSource` reads it off the wire (documentation only).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SseEvent {
+    /// The event: a JSON object `{"type": …}`, the same as on the WebSocket (openapi/asyncapi.yaml).
+    pub data: String,
+    /// `cid:seq` on persistent channel events: send it back as `Last-Event-ID` to resume.
+    pub id: Option<String>,
+    /// Always `message` (the default): the kind of event is `data.type`.
+    pub event: Option<String>,
 }
 
 mod bytes_util {
@@ -63,7 +75,9 @@ fn revoked_event(why: parley_core::realtime::revoke::Why) -> actix_web::web::Byt
 /// Follow events as Server-Sent Events. Resumable with `Last-Event-ID` or `cursors`.
 #[utoipa::path(tag = "realtime", params(EventsQuery),
     security(("publishable_key" = [], "user_token" = []), ("secret_key" = [])),
-    responses((status = 200, description = "`text/event-stream`; see openapi/asyncapi.yaml.", content_type = "text/event-stream", body = String), (status = "4XX", body = Problem)))]
+    responses((status = 200, description = "A `text/event-stream` that stays open: one `SseEvent` per event \
+        (`itemSchema`), `connection.ready` first; see openapi/asyncapi.yaml.", content_type = "text/event-stream", body = String),
+        (status = "4XX", body = Problem)))]
 #[get("/v1/events")]
 pub async fn events(
     req: HttpRequest,

@@ -46,8 +46,11 @@ async fn patch_app(
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     /// The user the token is for; the user need not exist yet.
+    #[schema(pattern = "^[A-Za-z0-9_.@-]+$", min_length = 1, max_length = 128)]
     pub user_id: String,
-    /// Lifetime in seconds; default 86,400 (a day), at most 30 days.
+    /// Lifetime in seconds; default 86,400 (a day), at most 30 days (the server's
+    /// `limits.max_token_ttl_s`).
+    #[schema(minimum = 1, maximum = 2_592_000)]
     pub expires_in: Option<u64>,
 }
 

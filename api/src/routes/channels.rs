@@ -53,6 +53,7 @@ pub struct ChannelListQuery {
     /// `me` (default for users), or a user id (secret key). Omitted with the secret key: all channels.
     pub member: Option<String>,
     /// `-last_message_at` (default) or `-created_at`.
+    #[param(inline)]
     pub sort: Option<ChannelSort>,
     pub limit: Option<u64>,
     pub cursor: Option<String>,

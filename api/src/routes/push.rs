@@ -26,7 +26,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_push)
         .service(put_apns)
         .service(put_fcm)
-        .service(delete_push)
+        .service(delete_apns)
+        .service(delete_fcm)
         .service(test_push)
         .service(list_mutes)
         .service(mute_user)
@@ -125,16 +126,30 @@ async fn put_fcm(
     ))
 }
 
-/// Remove the credentials of a provider (`apns` or `fcm`).
+// One route per provider rather than `/v1/push/{provider}`, which would also match
+// `/v1/push/test` and make `/v1/push/apns` answer to methods its path does not list.
+
+/// Remove the APNs credentials.
 #[utoipa::path(tag = "push", security(("secret_key" = [])),
     responses((status = 204), (status = "4XX", body = Problem)))]
-#[delete("/v1/push/{provider}")]
-async fn delete_push(
+#[delete("/v1/push/apns")]
+async fn delete_apns(
     ServerAuth(caller): ServerAuth,
     ctx: web::Data<Parley>,
-    path: web::Path<Provider>,
 ) -> ApiResult<HttpResponse> {
-    push::delete_credentials(&ctx, caller.tenant_id(), path.into_inner()).await?;
+    push::delete_credentials(&ctx, caller.tenant_id(), Provider::Apns).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Remove the FCM credentials.
+#[utoipa::path(tag = "push", security(("secret_key" = [])),
+    responses((status = 204), (status = "4XX", body = Problem)))]
+#[delete("/v1/push/fcm")]
+async fn delete_fcm(
+    ServerAuth(caller): ServerAuth,
+    ctx: web::Data<Parley>,
+) -> ApiResult<HttpResponse> {
+    push::delete_credentials(&ctx, caller.tenant_id(), Provider::Fcm).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -142,6 +157,7 @@ async fn delete_push(
 #[serde(deny_unknown_fields)]
 pub struct PushTest {
     /// Whose devices to send to.
+    #[schema(pattern = "^[A-Za-z0-9_.@-]+$", min_length = 1, max_length = 128)]
     pub user_id: String,
     pub title: Option<String>,
     pub body: Option<String>,

@@ -95,8 +95,10 @@ async fn patch_user(
 #[serde(deny_unknown_fields)]
 pub struct DeleteUserQuery {
     /// `soft` (default) deactivates; `hard` removes the user.
+    #[param(inline)]
     pub mode: Option<DeleteMode>,
     /// With `mode=hard`: `keep` (default) keeps messages as by a deleted user; `delete` deletes them.
+    #[param(inline)]
     pub messages: Option<DeletedUserMessages>,
 }
 

@@ -37,13 +37,22 @@ pub const THUMBNAIL_SIZE: u32 = 320;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUpload {
-    /// The file's name, shown to other users (a path is cut to its last part).
+    /// The file's name, shown to other users (a path is cut to its last part, which must
+    /// have 1 to 255 characters besides surrounding spaces, no control characters, and not
+    /// be `.` or `..`).
+    #[schema(
+        pattern = "^(?:.*[/\\\\])?\\s*(?!\\.\\.?\\s*$)[^/\\\\\\x00-\\x1f\\x7f-\\x9f]*[^\\s/\\\\\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*$",
+        max_length = 255
+    )]
     pub filename: String,
     /// The media type the client will send as `Content-Type`, e.g. `image/png`.
+    #[schema(pattern = "^\\s*[A-Za-z0-9!#$&^_.+-]{1,127}/[A-Za-z0-9!#$&^_.+-]{1,127}\\s*(;.*)?$")]
     pub content_type: String,
     /// The exact size in bytes.
+    #[schema(minimum = 1)]
     pub size: u64,
     /// With the secret key: the user who uploads (unset: the tenant server itself).
+    #[schema(pattern = "^[A-Za-z0-9_.@-]+$", min_length = 1, max_length = 128)]
     pub user_id: Option<String>,
 }
 

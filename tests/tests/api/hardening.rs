@@ -184,8 +184,40 @@ async fn metadata_endpoints_are_refused_even_when_private_urls_are_allowed(app: 
     assert_eq!(status, 201, "{body}");
 }
 
+/// The largest and smallest doubles in `custom` are stored and read back as sent; PostgreSQL
+/// keeps them as exact decimals, which must parse back to the same double.
+async fn extreme_numbers_in_custom_data_round_trip(app: TestApp) {
+    let t = app.tenant("Acme").await;
+    t.create_user("alice").await;
+    let (status, _) = send(
+        t.server(Method::POST, "/v1/channels")
+            .json(&json!({"type": "team", "id": "general", "members": ["alice"]})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let custom =
+        json!({"max": f64::MAX, "min": -f64::MAX, "tiny": 5e-324, "big": 1.8446744073709552e19});
+    let (status, sent) = send(
+        t.server(Method::POST, "/v1/channels/team/general/messages")
+            .json(&json!({"text": "numbers", "user_id": "alice", "custom": custom})),
+    )
+    .await;
+    assert_eq!(status, 201, "{sent}");
+    let (status, history) = send(t.server(Method::GET, "/v1/channels/team/general/messages")).await;
+    assert_eq!(status, 200, "{history}");
+    assert_eq!(history["items"][0]["custom"], custom, "{history}");
+    let (status, got) = send(t.server(
+        Method::GET,
+        &format!("/v1/messages/{}", sent["id"].as_str().unwrap()),
+    ))
+    .await;
+    assert_eq!(status, 200, "{got}");
+    assert_eq!(got["custom"], custom);
+}
+
 on_both_backends!(
     nul_characters_are_refused_naming_the_field,
+    extreme_numbers_in_custom_data_round_trip,
     metadata_endpoints_are_refused_even_when_private_urls_are_allowed,
 );
 

@@ -32,8 +32,15 @@ fn every_operation_has_a_summary_schemas_and_an_error_shape() {
                     continue;
                 }
                 let content = res["content"].as_object().expect("content");
+                if status.starts_with('4') || status.starts_with('5') {
+                    assert!(
+                        content.keys().eq(["application/problem+json"]),
+                        "{at} {status}: errors are documented as application/problem+json"
+                    );
+                }
                 let schema = content
                     .get("application/json")
+                    .or_else(|| content.get("application/problem+json"))
                     .or_else(|| content.get("text/event-stream"))
                     .or_else(|| content.get("application/octet-stream"))
                     .map(|c| &c["schema"]);
@@ -66,4 +73,63 @@ fn every_operation_has_a_summary_schemas_and_an_error_shape() {
             }
         }
     }
+}
+
+mod served {
+    use parley_tests::*;
+    use reqwest::Method;
+    use serde_json::json;
+
+    /// A known path with a method it does not serve: 405, `Allow`, a problem document.
+    async fn wrong_method_is_405_with_allow(app: TestApp) {
+        let res = app.request(Method::TRACE, "/healthz").send().await.unwrap();
+        assert_eq!(res.status(), 405);
+        assert_eq!(res.headers()["allow"], "GET");
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        let res = app
+            .request(Method::POST, "/v1/users/alice")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 405);
+        assert_eq!(res.headers()["allow"], "GET, PUT, DELETE, PATCH");
+        let unknown = app.request(Method::TRACE, "/nope").send().await.unwrap();
+        assert_eq!(unknown.status(), 404);
+    }
+
+    /// A `null` body where an object belongs is refused, naming the body.
+    async fn null_body_is_400_naming_the_body(app: TestApp) {
+        let t = app.tenant("Acme").await;
+        let req = t
+            .server(Method::POST, "/v1/tokens")
+            .header("content-type", "application/json")
+            .body("null");
+        let p = expect_problem(req, 400, "invalid_json").await;
+        assert!(p["detail"].as_str().unwrap().starts_with("body:"), "{p}");
+    }
+
+    /// JSON Schema counts `1.0` as an integer: so does the server.
+    async fn whole_float_is_an_integer(app: TestApp) {
+        let t = app.tenant("Acme").await;
+        let (status, body) = send(
+            t.server(Method::POST, "/v1/tokens")
+                .json(&json!({"user_id": "alice", "expires_in": 60.0})),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let p = expect_problem(
+            t.server(Method::POST, "/v1/tokens")
+                .json(&json!({"user_id": "alice", "expires_in": 60.5})),
+            400,
+            "invalid_json",
+        )
+        .await;
+        assert!(p["detail"].as_str().unwrap().contains("expires_in"), "{p}");
+    }
+
+    on_both_backends!(
+        wrong_method_is_405_with_allow,
+        null_body_is_400_naming_the_body,
+        whole_float_is_an_integer
+    );
 }
