@@ -2,6 +2,7 @@
 //! channels, messages). It knows nothing of HTTP: the api crate calls these functions from
 //! REST handlers, and the realtime transports call the same ones.
 
+pub mod attachments;
 pub mod auth;
 pub mod channels;
 pub mod config;

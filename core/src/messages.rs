@@ -22,7 +22,6 @@ use crate::realtime::event::{self as events, EventKind, Payload};
 use crate::tenants::max_message_length;
 use crate::{Error, ErrorCode, Parley, Result};
 
-const MAX_ATTACHMENTS: usize = 30;
 const MAX_MENTIONS: usize = 100;
 
 /// A message as every answer and event shows it.
@@ -113,7 +112,7 @@ pub struct NewMessage {
     /// The text; may be empty only when the message has `attachments`.
     #[serde(default)]
     pub text: String,
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[schema(value_type = Option<Vec<crate::attachments::AttachmentInput>>, max_items = 30)]
     pub attachments: Option<serde_json::Value>,
     /// Reply in the thread of this message.
     #[schema(pattern = "^[A-Za-z0-9_-]+$", min_length = 1, max_length = 64)]
@@ -139,7 +138,7 @@ pub struct NewMessage {
 #[serde(deny_unknown_fields)]
 pub struct MessagePatch {
     pub text: Option<String>,
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[schema(value_type = Option<Vec<crate::attachments::AttachmentInput>>, max_items = 30)]
     pub attachments: Option<serde_json::Value>,
     pub mentions: Option<Vec<String>>,
     #[schema(value_type = Option<Object>)]
@@ -176,26 +175,6 @@ pub struct HistoryQuery {
     /// 1 to 200; default 50.
     pub limit: Option<u64>,
     pub cursor: Option<String>,
-}
-
-fn parse_attachments(v: Option<serde_json::Value>) -> Result<serde_json::Value> {
-    match v {
-        None | Some(serde_json::Value::Null) => Ok(serde_json::json!([])),
-        Some(serde_json::Value::Array(items)) => {
-            if items.len() > MAX_ATTACHMENTS {
-                return Err(Error::invalid(format!(
-                    "at most {MAX_ATTACHMENTS} `attachments`"
-                )));
-            }
-            if items.iter().any(|a| !a.is_object()) {
-                return Err(Error::invalid(
-                    "each of `attachments` must be a JSON object",
-                ));
-            }
-            Ok(serde_json::Value::Array(items))
-        }
-        Some(_) => Err(Error::invalid("`attachments` must be an array")),
-    }
 }
 
 async fn check_mentions<C: ConnectionTrait>(
@@ -428,7 +407,8 @@ pub async fn send(
     let tenant = caller.tenant_id();
     let mut text =
         MessageText::parse(input.text, max_message_length(ctx, &caller.tenant))?.into_string();
-    let attachments = parse_attachments(input.attachments)?;
+    let attachments =
+        crate::attachments::parse(input.attachments, ctx.config.limits.max_custom_bytes)?;
     if text.trim().is_empty() && attachments.as_array().is_none_or(Vec::is_empty) {
         return Err(Error::invalid("a message needs `text` or `attachments`"));
     }
@@ -776,7 +756,7 @@ pub async fn edit(ctx: &Parley, caller: &Caller, id: &str, patch: MessagePatch) 
             caller,
             who.as_ref(),
             &m.id,
-            parse_attachments(patch.attachments)?,
+            crate::attachments::parse(patch.attachments, ctx.config.limits.max_custom_bytes)?,
         )
         .await?;
         media::bind_to_message(&ctx.db, tenant, &m.id, &upload_ids).await?;

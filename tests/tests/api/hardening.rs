@@ -215,8 +215,80 @@ async fn extreme_numbers_in_custom_data_round_trip(app: TestApp) {
     assert_eq!(got["custom"], custom);
 }
 
+/// End users cannot store attachment objects that clients would render unsafely: URLs are
+/// http(s), types are known, fields are bounded, and app data goes in `custom`.
+async fn attachments_are_typed_and_their_urls_are_web_urls(app: TestApp) {
+    let t = app.tenant("Acme").await;
+    let alice = t.user("alice").await;
+    let (status, _) = send(
+        alice
+            .request(Method::POST, "/v1/channels")
+            .json(&json!({"type": "messaging", "id": "general"})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let post = |attachments: Value| {
+        alice
+            .request(Method::POST, "/v1/channels/messaging/general/messages")
+            .json(&json!({"text": "look", "attachments": attachments}))
+    };
+    for (attachments, field) in [
+        (
+            json!([{"type": "image", "url": "javascript:alert(1)"}]),
+            "attachments[0].url",
+        ),
+        (
+            json!([{"type": "file", "url": "data:text/html;base64,PHNjcmlwdD4="}]),
+            "attachments[0].url",
+        ),
+        (
+            json!([{"type": "image", "url": "https://ok.test/a.png", "thumb_url": "javascript:x"}]),
+            "attachments[0].thumb_url",
+        ),
+        (
+            json!([{"type": "script", "url": "https://ok.test/a.js"}]),
+            "attachments[0].type",
+        ),
+        (
+            json!([{"type": "link", "url": "https://ok.test", "html": "<b>"}]),
+            "attachments[0].html",
+        ),
+        (
+            json!([{"type": "file", "url": "https://ok.test/f", "size": -5}]),
+            "attachments[0].size",
+        ),
+        (json!([{"url": "https://ok.test"}]), "attachments[0]"),
+    ] {
+        let p = expect_problem(post(attachments.clone()), 400, "invalid_request").await;
+        assert!(detail(&p).contains(field), "{attachments}: {p}");
+    }
+    let (_, history) =
+        send(alice.request(Method::GET, "/v1/channels/messaging/general/messages")).await;
+    assert_eq!(
+        history["items"],
+        json!([]),
+        "nothing refused was stored: {history}"
+    );
+
+    // A typed attachment with app data in `custom` is stored as sent.
+    let good = json!([{"type": "link", "url": "https://example.com/post", "title": "A post",
+                       "thumb_url": "https://example.com/t.png", "custom": {"source": "feed"}}]);
+    let (status, sent) = send(post(good.clone())).await;
+    assert_eq!(status, 201, "{sent}");
+    assert_eq!(sent["attachments"], good);
+    // Over the WebSocket the same rules hold.
+    let mut ws = alice.connect().await;
+    ws.send(json!({"type": "message.send", "req_id": "a", "cid": "messaging:general",
+                   "message": {"text": "x", "attachments": [{"type": "image", "url": "javascript:x"}]}}))
+        .await;
+    let err = ws.expect("error").await;
+    assert_eq!(err["req_id"], "a");
+    assert!(detail(&err).contains("attachments[0].url"), "{err}");
+}
+
 on_both_backends!(
     nul_characters_are_refused_naming_the_field,
+    attachments_are_typed_and_their_urls_are_web_urls,
     extreme_numbers_in_custom_data_round_trip,
     metadata_endpoints_are_refused_even_when_private_urls_are_allowed,
 );
