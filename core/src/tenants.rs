@@ -374,6 +374,10 @@ pub async fn delete(ctx: &Parley, id: &str) -> Result<()> {
         .filter(user_mute::Column::TenantId.eq(id))
         .exec(&txn)
         .await?;
+    crate::entities::stream_cursor::Entity::delete_many()
+        .filter(crate::entities::stream_cursor::Column::TenantId.eq(id))
+        .exec(&txn)
+        .await?;
     tenant::Entity::delete_by_id(id.to_owned())
         .exec(&txn)
         .await?;

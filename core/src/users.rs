@@ -367,6 +367,11 @@ pub async fn delete(
         )
         .exec(&txn)
         .await?;
+    crate::entities::stream_cursor::Entity::delete_many()
+        .filter(crate::entities::stream_cursor::Column::TenantId.eq(tenant))
+        .filter(crate::entities::stream_cursor::Column::UserId.eq(id))
+        .exec(&txn)
+        .await?;
     user::Entity::delete_by_id((tenant.to_owned(), id.to_owned()))
         .exec(&txn)
         .await?;

@@ -7,6 +7,7 @@ mod m20261123_000001_core;
 mod m20261123_000002_realtime;
 mod m20261123_000003_worker;
 mod m20261123_000004_media;
+mod m20261202_000005_stream_cursors;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_realtime::Migration),
             Box::new(m20261123_000003_worker::Migration),
             Box::new(m20261123_000004_media::Migration),
+            Box::new(m20261202_000005_stream_cursors::Migration),
         ]
     }
 }

@@ -12,7 +12,7 @@ use parley_core::auth::{Actor, Caller};
 use parley_core::entities::{channel, member};
 use parley_core::ids::Cid;
 use parley_core::messages::{self, NewMessage};
-use parley_core::realtime::event::Event;
+use parley_core::realtime::event::{Event, EventKind};
 use parley_core::realtime::hub::Conn;
 use parley_core::realtime::replay::{self, Replay};
 use parley_core::realtime::revoke::{self, Why};
@@ -105,6 +105,9 @@ pub enum Outgoing {
 pub struct Delivery {
     pub id: Option<(Arc<str>, i64)>,
     pub json: ByteString,
+    /// `channel.deleted`: the channel's positions end here (a channel created again under
+    /// the same cid numbers its events from 1).
+    pub ends: Option<Arc<str>>,
 }
 
 /// A small token bucket for client frames.
@@ -158,10 +161,10 @@ impl Floors {
         }
     }
 
-    fn keys(&self) -> Vec<Arc<str>> {
+    fn entries(&self) -> Vec<(Arc<str>, i64)> {
         self.0
             .lock()
-            .map(|m| m.keys().cloned().collect())
+            .map(|m| m.iter().map(|(c, s)| (Arc::clone(c), *s)).collect())
             .unwrap_or_default()
     }
 
@@ -204,6 +207,8 @@ pub struct Session {
     pub caller: Caller,
     pub conn: Arc<Conn>,
     floors: Arc<Floors>,
+    /// Where the last replay of each channel started (see [`Self::starting_positions`]).
+    replay_starts: HashMap<Arc<str>, i64>,
     budget: Budget,
     strikes: u32,
     _registration: Arc<Registration>,
@@ -226,6 +231,14 @@ impl Feed {
         loop {
             match self.rx.poll_recv(cx) {
                 std::task::Poll::Ready(Some(ev)) if self.floors.covers(&ev) => continue,
+                std::task::Poll::Ready(Some(ev)) => {
+                    if ev.kind == EventKind::ChannelDeleted
+                        && let Some(cid) = &ev.cid
+                    {
+                        self.floors.remove(cid);
+                    }
+                    return std::task::Poll::Ready(Some(ev));
+                }
                 other => return other,
             }
         }
@@ -240,6 +253,11 @@ impl Feed {
                 _ => None,
             },
             json: ev.json.clone(),
+            ends: ev
+                .cid
+                .as_ref()
+                .filter(|_| ev.kind == EventKind::ChannelDeleted)
+                .map(Arc::clone),
         })
     }
 }
@@ -304,6 +322,7 @@ impl Session {
             caller,
             conn,
             floors,
+            replay_starts: HashMap::new(),
             strikes: 0,
             _registration: Arc::clone(&registration),
         };
@@ -357,39 +376,8 @@ impl Session {
         let mut out = Vec::new();
         let mut positions = serde_json::Map::new();
         for (cid_s, after) in cursors {
-            let cid = match Cid::parse_cid(cid_s) {
-                Ok(c) => c,
-                Err(e) => {
-                    out.push(plain(error_frame(req_id, &e, Some(cid_s))));
-                    continue;
-                }
-            };
-            // Subscribe first: live events queue up while the log is read, and the floor
-            // drops the ones the replay already covers.
-            if let Err(e) = self.subscribe_one(&cid).await {
-                out.push(plain(error_frame(req_id, &e, Some(cid_s))));
-                continue;
-            }
-            let key: Arc<str> = cid_s.as_str().into();
-            match replay::after_seq(&self.ctx, &self.caller, &cid, *after).await {
-                Ok(Replay::Events { events, last }) => {
-                    for (seq, json) in events {
-                        out.push(Delivery {
-                            id: Some((Arc::clone(&key), seq)),
-                            json,
-                        });
-                    }
-                    self.floors.set(Arc::clone(&key), last.max(*after));
-                    positions.insert(cid_s.clone(), json!(last.max(*after)));
-                }
-                Ok(Replay::Failed { reason, last }) => {
-                    self.floors.set(Arc::clone(&key), last);
-                    positions.insert(cid_s.clone(), json!(last));
-                    out.push(plain(frame(&json!({
-                        "type": "resume.failed", "cid": cid_s, "reason": reason, "seq": last,
-                    }))));
-                }
-                Err(e) => out.push(plain(error_frame(req_id, &e, Some(cid_s)))),
+            if let Some(now) = self.replay_one(cid_s, *after, req_id, &mut out).await {
+                positions.insert(cid_s.clone(), json!(now));
             }
         }
         let mut done = json!({"type": "resumed", "cursors": positions});
@@ -400,49 +388,82 @@ impl Session {
         out
     }
 
-    /// Replays, for SSE `Last-Event-ID: cid:seq`, that channel after its seq and every other
-    /// subscribed channel since the time of that event (at least once; clients dedupe by seq).
-    pub async fn resume_from_event_id(&mut self, last_event_id: &str) -> Vec<Delivery> {
-        let Some((cid_s, seq)) = last_event_id.rsplit_once(':') else {
-            return Vec::new();
-        };
-        let (Ok(cid), Ok(seq)) = (Cid::parse_cid(cid_s), seq.parse::<i64>()) else {
-            return Vec::new();
-        };
-        let since = replay::event_time(&self.ctx, &self.caller, &cid, seq)
-            .await
-            .ok()
-            .flatten();
-        let mut cursors = HashMap::from([(cid_s.to_owned(), seq)]);
+    /// Replays one channel after `after` (a gap a transport noticed), without a `resumed`.
+    /// Returns the frames and the channel's position before them: `after`, or the channel's
+    /// newest seq when the log could not serve (`resume.failed` is among the frames); `None`
+    /// when the replay failed with an error.
+    pub async fn heal(&mut self, cid: &str, after: i64) -> (Vec<Delivery>, Option<i64>) {
         let mut out = Vec::new();
-        if let Some(since) = since {
-            let margin = since - chrono::Duration::seconds(2);
-            let others: Vec<Arc<str>> = self
-                .floors
-                .keys()
-                .into_iter()
-                .filter(|k| **k != *cid_s)
-                .collect();
-            for other in others {
-                let Ok(parsed) = Cid::parse_cid(&other) else {
-                    continue;
-                };
-                if let Ok(Replay::Events { events, .. }) =
-                    replay::since(&self.ctx, &self.caller, &parsed, margin).await
-                {
-                    for (s, json) in events {
-                        out.push(Delivery {
-                            id: Some((Arc::clone(&other), s)),
-                            json,
-                        });
-                    }
-                }
+        let ok = self.replay_one(cid, after, None, &mut out).await;
+        let start = ok.and_then(|_| self.replay_starts.get(cid).copied());
+        (out, start)
+    }
+
+    /// Subscribes `cid_s` and pushes its events after `after` (or `resume.failed`, or an
+    /// error) onto `out`. Returns the channel's position once they are sent; records where
+    /// the replay starts in [`Self::replay_starts`].
+    async fn replay_one(
+        &mut self,
+        cid_s: &str,
+        after: i64,
+        req_id: Option<&Value>,
+        out: &mut Vec<Delivery>,
+    ) -> Option<i64> {
+        let cid = match Cid::parse_cid(cid_s) {
+            Ok(c) => c,
+            Err(e) => {
+                out.push(plain(error_frame(req_id, &e, Some(cid_s))));
+                return None;
             }
-        } else {
-            cursors.clear();
+        };
+        // Subscribe first: live events queue up while the log is read, and the floor
+        // drops the ones the replay already covers.
+        if let Err(e) = self.subscribe_one(&cid).await {
+            out.push(plain(error_frame(req_id, &e, Some(cid_s))));
+            return None;
         }
-        out.extend(self.resume(&cursors, None).await);
-        out
+        let key: Arc<str> = cid_s.into();
+        match replay::after_seq(&self.ctx, &self.caller, &cid, after).await {
+            Ok(Replay::Events { events, last }) => {
+                for (seq, json) in events {
+                    out.push(Delivery {
+                        id: Some((Arc::clone(&key), seq)),
+                        json,
+                        ends: None,
+                    });
+                }
+                let now = last.max(after);
+                self.floors.set(Arc::clone(&key), now);
+                self.replay_starts.insert(key, after);
+                Some(now)
+            }
+            Ok(Replay::Failed { reason, last }) => {
+                self.floors.set(Arc::clone(&key), last);
+                self.replay_starts.insert(key, last);
+                out.push(plain(frame(&json!({
+                    "type": "resume.failed", "cid": cid_s, "reason": reason, "seq": last,
+                }))));
+                Some(last)
+            }
+            Err(e) => {
+                out.push(plain(error_frame(req_id, &e, Some(cid_s))));
+                None
+            }
+        }
+    }
+
+    /// Every channel the session follows, with the position a client has before the frames
+    /// of the last replays: the replay's starting point for replayed channels, else the
+    /// newest event seq when the channel was subscribed.
+    pub fn starting_positions(&self) -> Vec<(Arc<str>, i64)> {
+        self.floors
+            .entries()
+            .into_iter()
+            .map(|(cid, floor)| {
+                let start = self.replay_starts.get(&cid).copied().unwrap_or(floor);
+                (cid, start)
+            })
+            .collect()
     }
 
     /// Subscribes to the given channels (for transports without client frames).
@@ -650,7 +671,11 @@ fn frame_req_id(f: &ClientFrame) -> Option<&Value> {
 }
 
 fn plain(json: ByteString) -> Delivery {
-    Delivery { id: None, json }
+    Delivery {
+        id: None,
+        json,
+        ends: None,
+    }
 }
 
 fn reply(res: Result<(), Error>, req_id: Option<&Value>, cid: &str) -> Vec<Outgoing> {

@@ -10,6 +10,7 @@ pub mod outbox;
 pub mod outbox_attempt;
 pub mod push_credential;
 pub mod reaction;
+pub mod stream_cursor;
 pub mod tenant;
 pub mod upload;
 pub mod user;

@@ -4,6 +4,7 @@
 pub mod bus;
 pub mod event;
 pub mod hub;
+pub mod positions;
 pub mod presence;
 pub mod replay;
 pub mod revoke;

@@ -1,11 +1,11 @@
-//! Replay from the per-channel event log: `resume` (by seq) and SSE `Last-Event-ID` (by seq
-//! for its channel, by time for the others). Events older than the retention are pruned.
+//! Replay from the per-channel event log: `resume` by seq (the WebSocket's frame, SSE's
+//! `Last-Event-ID` and `cursors`). Events older than the retention are pruned.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytestring::ByteString;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::auth::Caller;
@@ -85,57 +85,6 @@ pub async fn after_seq(ctx: &Parley, caller: &Caller, cid: &Cid, after: i64) -> 
     })
 }
 
-/// When the event `cid:seq` happened, if the log still has it.
-pub async fn event_time(
-    ctx: &Parley,
-    caller: &Caller,
-    cid: &Cid,
-    seq: i64,
-) -> Result<Option<DateTime<Utc>>> {
-    Ok(
-        channel_event::Entity::find_by_id((caller.tenant_id().to_owned(), cid.to_string(), seq))
-            .one(&ctx.db)
-            .await?
-            .map(|e| e.created_at),
-    )
-}
-
-/// Events of `cid` recorded at or after `since` (at least once: the caller dedupes by seq).
-pub async fn since(
-    ctx: &Parley,
-    caller: &Caller,
-    cid: &Cid,
-    since: DateTime<Utc>,
-) -> Result<Replay> {
-    let last = authorize(ctx, caller, cid).await?;
-    let max = ctx.config.realtime.max_resume_events;
-    let rows: Vec<(i64, String)> = channel_event::Entity::find()
-        .select_only()
-        .column(channel_event::Column::Seq)
-        .column(channel_event::Column::Payload)
-        .filter(channel_event::Column::TenantId.eq(caller.tenant_id()))
-        .filter(channel_event::Column::Cid.eq(cid.to_string()))
-        .filter(channel_event::Column::CreatedAt.gte(since))
-        .order_by_asc(channel_event::Column::Seq)
-        .limit(u64::try_from(max).unwrap_or(u64::MAX) + 1)
-        .into_tuple()
-        .all(&ctx.db)
-        .await?;
-    if rows.len() > max {
-        return Ok(Replay::Failed {
-            reason: "too_far_behind",
-            last,
-        });
-    }
-    Ok(Replay::Events {
-        events: rows
-            .into_iter()
-            .map(|(s, p)| (s, ByteString::from(p)))
-            .collect(),
-        last,
-    })
-}
-
 /// Deletes events past the retention, every few minutes, on every node (idempotent).
 pub(crate) fn spawn_retention(ctx: Parley) {
     let weak = Arc::downgrade(&ctx.realtime);
@@ -158,6 +107,9 @@ pub(crate) fn spawn_retention(ctx: Parley) {
                 .await
             {
                 tracing::warn!(error = %e, "pruning the event log failed");
+            }
+            if let Err(e) = super::positions::prune(&db, cutoff).await {
+                tracing::warn!(error = %e, "pruning stream positions failed");
             }
         }
     });

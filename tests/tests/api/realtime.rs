@@ -414,7 +414,6 @@ async fn sse_streams_and_resumes_with_last_event_id(app: TestApp) {
     let (id, ev) = sse.expect("message.new").await;
     assert_eq!(ev["message"]["text"], "over sse");
     let id = id.expect("persistent events carry an id");
-    assert_eq!(id, "messaging:room:2");
     drop(sse);
     for i in 0..3 {
         say(&alice, &format!("missed {i}")).await;
