@@ -60,7 +60,7 @@ impl Outbound {
             .map_err(|e| refused(format!("`{host}` does not resolve: {e}")))?;
         for addr in addrs {
             if is_forbidden(addr.ip()) {
-                return Err(refused(format!(
+                return Err(refused_private(format!(
                     "`{host}` resolves to {}, a private, loopback or link-local address",
                     addr.ip()
                 )));
@@ -109,7 +109,7 @@ impl Outbound {
             Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
             Some(url::Host::Domain(d)) => {
                 if !self.allow_private && (d == "localhost" || d.ends_with(".localhost")) {
-                    return Err(refused(format!("`{d}` is a loopback name")));
+                    return Err(refused_private(format!("`{d}` is a loopback name")));
                 }
                 None
             }
@@ -118,7 +118,7 @@ impl Outbound {
             && !self.allow_private
             && is_forbidden(ip)
         {
-            return Err(refused(format!(
+            return Err(refused_private(format!(
                 "{ip} is a private, loopback or link-local address"
             )));
         }
@@ -128,6 +128,15 @@ impl Outbound {
 
 fn refused(detail: impl Into<String>) -> Error {
     Error::new(ErrorCode::UrlNotAllowed, detail)
+}
+
+/// A refusal because of where the URL points: names the setting that lifts it, so an
+/// operator trying webhooks on one machine or a private network knows what to change.
+fn refused_private(detail: impl Into<String>) -> Error {
+    refused(format!(
+        "{}; the operator allows such URLs with `worker.allow_private_urls` (PARLEY_ALLOW_PRIVATE_URLS=true)",
+        detail.into()
+    ))
 }
 
 /// Resolves names and drops the call if any answer is a forbidden address.
