@@ -19,41 +19,52 @@ use crate::startup::{ServeOptions, spawn};
 )]
 pub struct Cli {
     /// Configuration file (default: ./parley.toml when it exists).
-    #[arg(long, global = true, env = "PARLEY_CONFIG")]
+    #[arg(long, global = true, env = "PARLEY_CONFIG", hide_env_values = true)]
     pub config: Option<PathBuf>,
-    /// Address to listen on [env: PARLEY_BIND] (default 127.0.0.1:8080).
-    #[arg(long, global = true)]
-    pub bind: Option<String>,
     /// Data directory [env: PARLEY_DATA_DIR] (default ./parley-data).
     #[arg(long, global = true)]
     pub data_dir: Option<PathBuf>,
     /// Database URL, sqlite:… or postgres://… [env: PARLEY_DATABASE_URL] (default: SQLite in the data dir).
     #[arg(long, global = true)]
     pub database_url: Option<String>,
-    /// Redis URL for cross-node fan-out [env: PARLEY_REDIS_URL].
-    #[arg(long, global = true)]
-    pub redis_url: Option<String>,
-    /// S3 bucket for media; unset: a local directory [env: PARLEY_S3_BUCKET].
-    #[arg(long, global = true)]
-    pub s3_bucket: Option<String>,
-    /// S3-compatible endpoint, e.g. http://127.0.0.1:9000 [env: PARLEY_S3_ENDPOINT].
-    #[arg(long, global = true)]
-    pub s3_endpoint: Option<String>,
-    /// Base URL clients reach this server at, for local media URLs [env: PARLEY_PUBLIC_URL].
-    #[arg(long, global = true)]
-    pub public_url: Option<String>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Flags of the commands that run the realtime and media machinery (`serve`, `worker`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct NodeArgs {
+    /// Redis URL for cross-node fan-out [env: PARLEY_REDIS_URL].
+    #[arg(long)]
+    pub redis_url: Option<String>,
+    /// S3 bucket for media; unset: a local directory [env: PARLEY_S3_BUCKET].
+    #[arg(long)]
+    pub s3_bucket: Option<String>,
+    /// S3-compatible endpoint, e.g. http://127.0.0.1:9000 [env: PARLEY_S3_ENDPOINT].
+    #[arg(long)]
+    pub s3_endpoint: Option<String>,
+    /// Base URL clients reach this server at, for local media URLs [env: PARLEY_PUBLIC_URL].
+    #[arg(long)]
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the API server (migrates the database first); it runs the worker too unless
     /// `PARLEY_WORKER_IN_PROCESS=false`.
-    Serve,
+    Serve {
+        /// Address to listen on [env: PARLEY_BIND] (default 127.0.0.1:8080).
+        #[arg(long)]
+        bind: Option<String>,
+        #[command(flatten)]
+        node: NodeArgs,
+    },
     /// Run a worker alone: webhook deliveries and push notifications from the outbox. Any
     /// number may run against one PostgreSQL database.
-    Worker,
+    Worker {
+        #[command(flatten)]
+        node: NodeArgs,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Print the OpenAPI document.
@@ -77,15 +88,20 @@ pub enum TenantCommand {
 
 impl Cli {
     pub fn load_config(&self) -> anyhow::Result<Config> {
+        let (bind, node) = match &self.command {
+            Command::Serve { bind, node } => (bind.clone(), node.clone()),
+            Command::Worker { node } => (None, node.clone()),
+            _ => (None, NodeArgs::default()),
+        };
         let overrides = Overrides {
-            bind: self.bind.clone(),
+            bind,
             data_dir: self.data_dir.clone(),
             database_url: self.database_url.clone(),
-            redis_url: self.redis_url.clone(),
+            redis_url: node.redis_url,
             media: MediaOverrides {
-                s3_bucket: self.s3_bucket.clone(),
-                s3_endpoint: self.s3_endpoint.clone(),
-                public_url: self.public_url.clone(),
+                s3_bucket: node.s3_bucket,
+                s3_endpoint: node.s3_endpoint,
+                public_url: node.public_url,
             },
         };
         Ok(Config::load(
@@ -152,7 +168,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&created)?);
             Ok(())
         }
-        Command::Worker => {
+        Command::Worker { .. } => {
             let config = cli.load_config()?;
             let conn = db::connect(&config).await?;
             db::migrate(&conn).await?;
@@ -168,7 +184,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             worker.shutdown(grace).await;
             Ok(())
         }
-        Command::Serve => {
+        Command::Serve { .. } => {
             // Each realtime connection holds a socket: use the whole open-files allowance.
             if let Ok(n) = rlimit::increase_nofile_limit(u64::MAX) {
                 tracing::debug!(limit = n, "open files limit");

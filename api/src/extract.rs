@@ -122,7 +122,11 @@ fn require_object(bytes: &[u8]) -> Result<(), Error> {
         Some(b'{') => Ok(()),
         _ => Err(Error::new(
             ErrorCode::InvalidJson,
-            "body: expected a JSON object",
+            match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+                // Not JSON at all: say where it breaks.
+                Err(e) => format!("body: {e}"),
+                Ok(_) => "body: expected a JSON object".to_owned(),
+            },
         )),
     }
 }

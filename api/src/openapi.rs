@@ -33,7 +33,7 @@ use crate::realtime::sse::SseEvent;
         (name = "push", description = "Push devices, APNs and FCM credentials, test sends."),
         (name = "uploads", description = "Media uploads: create, PUT the bytes to the signed URL, complete, attach to a message."),
         (name = "realtime", description = "WebSocket and Server-Sent Events; the protocol is described in openapi/asyncapi.yaml."),
-        (name = "ops", description = "Health probes."),
+        (name = "ops", description = "The front door (`GET /`) and health probes."),
     )
 )]
 pub struct ApiDoc;

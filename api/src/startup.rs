@@ -53,6 +53,7 @@ impl Default for ServeOptions {
 
 /// Connects, migrates and starts serving on `config.bind` (port 0 picks a free port).
 pub async fn spawn(mut config: Config, opts: ServeOptions) -> anyhow::Result<Running> {
+    warn_unshared_settings(&config);
     let conn = db::connect(&config).await?;
     db::migrate(&conn).await?;
     let (admin_token, admin_token_path) = auth::ensure_admin_token(&config)?;
@@ -144,6 +145,60 @@ pub async fn spawn(mut config: Config, opts: ServeOptions) -> anyhow::Result<Run
     })
 }
 
+/// Settings that nodes of one deployment must share but that default to a value generated
+/// into (or a directory under) each node's own data directory. On PostgreSQL + Redis this
+/// node is presumably one of several, and each unset one means "works on this node only":
+/// an operator token accepted here alone, media URLs that other nodes reject, uploads that
+/// other nodes cannot find. Each warning names the variable to set.
+pub fn unshared_settings(config: &Config) -> Vec<String> {
+    if config.is_sqlite() || config.redis_url.is_none() {
+        return Vec::new();
+    }
+    let dir = config.data_dir.display();
+    let mut out = Vec::new();
+    if config.admin_token.is_none() {
+        out.push(format!(
+            "operator token generated into {dir}/admin-token, for this node only: \
+             set PARLEY_ADMIN_TOKEN to the same value on every node"
+        ));
+    }
+    if config.master_key.is_none() {
+        out.push(format!(
+            "master key generated into {dir}/master-key: set PARLEY_MASTER_KEY to the same \
+             value on every node and worker (a node with another key refuses to start)"
+        ));
+    }
+    let media = &config.media;
+    if media.s3_bucket.is_none() {
+        if media.signing_key.is_none() {
+            out.push(format!(
+                "media signing key generated into {dir}/media-key, for this node only: set \
+                 PARLEY_MEDIA_SIGNING_KEY to the same value on every node (or use S3 with PARLEY_S3_BUCKET)"
+            ));
+        }
+        if media.local_dir.is_none() {
+            out.push(format!(
+                "media files are kept in {dir}/media, on this node only: set PARLEY_MEDIA_DIR to a \
+                 directory every node shares, or PARLEY_S3_BUCKET"
+            ));
+        }
+        if media.public_url.is_none() {
+            out.push(
+                "media URLs point at this node's own address: set PARLEY_PUBLIC_URL to the \
+                 address of the load balancer"
+                    .to_owned(),
+            );
+        }
+    }
+    out
+}
+
+fn warn_unshared_settings(config: &Config) {
+    for warning in unshared_settings(config) {
+        tracing::warn!("multi-node setup (PostgreSQL + Redis): {warning}");
+    }
+}
+
 impl Running {
     /// Stops accepting, lets in-flight requests finish, stops the worker, and waits.
     pub async fn stop(mut self) {
@@ -156,7 +211,8 @@ impl Running {
     }
 
     /// Graceful shutdown: every realtime connection is closed with "reconnect elsewhere",
-    /// they get up to the grace period to go, then HTTP stops gracefully.
+    /// they get up to the grace period to go, this node's users are announced offline at
+    /// once (other nodes need not wait for its heartbeat to expire), then HTTP stops gracefully.
     pub async fn shutdown(self) {
         let rt = &self.ctx.realtime;
         rt.begin_shutdown();
@@ -165,6 +221,7 @@ impl Running {
         while rt.hub.connection_count() > 0 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
+        rt.presence.drain(&self.ctx).await;
         self.stop().await;
     }
 

@@ -3,9 +3,10 @@
 use std::time::Duration;
 
 use parley_migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr};
 
 use crate::config::Config;
+use crate::error::ErrorCode;
 use crate::{Error, Result};
 
 /// Opens the pool. SQLite gets WAL, a busy timeout and a single writer connection, because
@@ -34,7 +35,56 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection> {
     } else {
         opts.max_connections(20).min_connections(1);
     }
-    Database::connect(opts).await.map_err(Error::from)
+    Database::connect(opts)
+        .await
+        .map_err(|e| explain_connect_error(&config.database_url, e))
+}
+
+/// Opening the pool happens at start-up, where "try again shortly" helps nobody: a database
+/// that does not exist is a setup step not yet done (say how to do it), and an unreachable
+/// one is named with its cause.
+fn explain_connect_error(database_url: &str, err: DbErr) -> Error {
+    let key = "config key `database_url` (PARLEY_DATABASE_URL)";
+    let parsed = url::Url::parse(database_url).ok();
+    let host = parsed
+        .as_ref()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "localhost".into());
+    let port = parsed.as_ref().and_then(url::Url::port).unwrap_or(5432);
+    if let DbErr::Conn(RuntimeErr::SqlxError(e)) = &err
+        && let sea_orm::sqlx::Error::Database(db) = e.as_ref()
+        && db.code().as_deref() == Some("3D000")
+    {
+        let name = parsed
+            .as_ref()
+            .map(|u| u.path().trim_start_matches('/').to_owned())
+            .unwrap_or_default();
+        let user = parsed
+            .as_ref()
+            .map(|u| u.username().to_owned())
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| "postgres".into());
+        return Error::invalid(format!(
+            "{key}: database `{name}` does not exist on {host}:{port}; create it first, \
+             e.g. `createdb -h {host} -p {port} -U {user} {name}` or, in psql, \
+             `CREATE DATABASE \"{name}\";`"
+        ));
+    }
+    match &err {
+        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => Error {
+            source: Some(err.to_string()),
+            ..Error::new(
+                ErrorCode::DatabaseUnavailable,
+                if database_url.starts_with("sqlite:") {
+                    format!("{key}: cannot open {database_url}: {err}")
+                } else {
+                    format!("{key}: cannot connect to the database on {host}:{port}: {err}")
+                },
+            )
+            .with_retry_after(5)
+        },
+        _ => Error::from(err),
+    }
 }
 
 /// Applies every pending migration.

@@ -107,7 +107,7 @@ impl Outbound {
             Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
             Some(url::Host::Domain(d)) => {
                 if !self.allow_private && (d == "localhost" || d.ends_with(".localhost")) {
-                    return Err(refused(format!("`{d}` is a loopback name")));
+                    return Err(refused_private(format!("`{d}` is a loopback name")));
                 }
                 None
             }
@@ -123,6 +123,15 @@ impl Outbound {
 
 fn refused(detail: impl Into<String>) -> Error {
     Error::new(ErrorCode::UrlNotAllowed, detail)
+}
+
+/// A refusal because of where the URL points: names the setting that lifts it, so an
+/// operator trying webhooks on one machine or a private network knows what to change.
+fn refused_private(detail: impl Into<String>) -> Error {
+    refused(format!(
+        "{}; the operator allows such URLs with `worker.allow_private_urls` (PARLEY_ALLOW_PRIVATE_URLS=true)",
+        detail.into()
+    ))
 }
 
 /// Resolves names and drops the call if any answer is a forbidden address.
@@ -156,7 +165,10 @@ fn refusal(ip: IpAddr, allow_private: bool) -> Option<&'static str> {
     if is_metadata(ip) {
         Some("a cloud metadata endpoint, which is never allowed")
     } else if !allow_private && is_forbidden(ip) {
-        Some("a private, loopback or link-local address (PARLEY_ALLOW_PRIVATE_URLS allows them)")
+        Some(
+            "a private, loopback or link-local address; the operator allows such URLs with \
+             `worker.allow_private_urls` (PARLEY_ALLOW_PRIVATE_URLS=true)",
+        )
     } else {
         None
     }

@@ -1,4 +1,5 @@
-//! Liveness and readiness probes.
+//! The front door (`GET /`: what this server is and where its docs are), and the liveness
+//! and readiness probes.
 
 use actix_web::{HttpResponse, get, web};
 use parley_core::Parley;
@@ -9,7 +10,46 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::error::{ApiError, ApiResult};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(healthz).service(readyz);
+    cfg.service(root).service(healthz).service(readyz);
+}
+
+/// What answers at `/`: the server's name and version and where to go next.
+#[derive(Serialize, ToSchema)]
+pub struct Root {
+    /// Always `Parley`.
+    pub name: &'static str,
+    /// The server's version.
+    pub version: &'static str,
+    pub links: RootLinks,
+}
+
+/// Paths on this server, relative to its base URL.
+#[derive(Serialize, ToSchema)]
+pub struct RootLinks {
+    /// The API documentation (Swagger UI).
+    pub docs: &'static str,
+    /// The OpenAPI document.
+    pub openapi: &'static str,
+    /// Liveness probe.
+    pub healthz: &'static str,
+    /// Readiness probe.
+    pub readyz: &'static str,
+}
+
+/// This server: name, version and links to the API docs and probes.
+#[utoipa::path(tag = "ops", responses((status = 200, body = Root)))]
+#[get("/")]
+async fn root() -> HttpResponse {
+    HttpResponse::Ok().json(Root {
+        name: "Parley",
+        version: env!("CARGO_PKG_VERSION"),
+        links: RootLinks {
+            docs: "/docs/",
+            openapi: "/openapi.json",
+            healthz: "/healthz",
+            readyz: "/readyz",
+        },
+    })
 }
 
 #[derive(Serialize, ToSchema)]

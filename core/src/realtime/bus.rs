@@ -97,6 +97,34 @@ impl Bus {
         }
     }
 
+    /// Hands an event to other nodes now, waiting for Redis (see `Realtime::publish_now`).
+    pub async fn publish_now(
+        &self,
+        node_id: &str,
+        ev: &Event,
+        con: &mut redis::aio::ConnectionManager,
+    ) -> redis::RedisResult<()> {
+        let Self::Redis(r) = self else { return Ok(()) };
+        let envelope = Envelope {
+            origin: node_id.to_owned(),
+            event: Some(ev.clone()),
+            revoke: None,
+        };
+        let bytes = serde_json::to_vec(&envelope).map_err(|e| {
+            redis::RedisError::from((
+                redis::ErrorKind::Client,
+                "cannot encode event",
+                e.to_string(),
+            ))
+        })?;
+        let _: i64 = redis::cmd("PUBLISH")
+            .arg(&r.channel)
+            .arg(&bytes)
+            .query_async(con)
+            .await?;
+        Ok(())
+    }
+
     /// Starts the publisher and subscriber loops (Redis only).
     pub(crate) fn spawn(rt: &Arc<Realtime>) {
         let Self::Redis(r) = &rt.bus else { return };

@@ -89,6 +89,18 @@ impl Realtime {
         tracing::info!(tenant = %r.tenant, why = ?r.why, closed = n, "connections revoked");
     }
 
+    /// Like [`publish`](Self::publish), but waits until Redis has taken the event: for the
+    /// last words of a node that is shutting down, which the background publisher might not
+    /// get to send before the process exits.
+    pub async fn publish_now(&self, ev: Event) {
+        if let Some(mut con) = self.redis().await
+            && let Err(e) = self.bus.publish_now(&self.node_id, &ev, &mut con).await
+        {
+            tracing::warn!(error = %e, "redis publish failed; event not sent to other nodes");
+        }
+        self.hub.deliver(&Arc::new(ev));
+    }
+
     pub fn publish_all(&self, events: Vec<Event>) {
         for ev in events {
             self.publish(ev);

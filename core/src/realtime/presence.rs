@@ -2,13 +2,16 @@
 //! `presence.changed` to the users who share a channel with them (not in livestreams). Going
 //! offline waits a short delay, so a flapping connection does not spam. With Redis, each node
 //! records its users under a heartbeat key that expires if the node dies; the other nodes then
-//! take its users offline.
+//! take its users offline. A node that shuts down cleanly does not wait for that: it drains,
+//! taking its users offline itself before it exits.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
+use futures_util::StreamExt;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
@@ -19,6 +22,8 @@ use crate::{Parley, Result};
 const HEARTBEAT: Duration = Duration::from_secs(3);
 const NODE_TTL_S: u64 = 10;
 const MAX_AUDIENCE: usize = 1_000;
+/// Users taken offline at once while a node drains.
+const DRAIN_CONCURRENCY: usize = 16;
 
 #[derive(Default)]
 struct Local {
@@ -33,6 +38,8 @@ struct Local {
 #[derive(Default)]
 pub struct Presence {
     local: Mutex<HashMap<(String, String), Local>>,
+    /// Set once the node has drained: its heartbeat stops, so it no longer counts as live.
+    drained: AtomicBool,
 }
 
 fn user_key(p: &str, tenant: &str, user: &str) -> String {
@@ -132,6 +139,67 @@ impl Presence {
         }
     }
 
+    /// The node is shutting down cleanly (its connections are closed or closing): takes every
+    /// user it announced online offline now, unless another node still has them, and stops
+    /// counting as a live node. Without this, other nodes would see those users go offline
+    /// only when the node's heartbeat expires, ten seconds or more later, as after a crash.
+    pub async fn drain(&self, ctx: &Parley) {
+        let users: Vec<(String, String)> = {
+            let Ok(mut map) = self.local.lock() else {
+                return;
+            };
+            self.drained.store(true, Ordering::SeqCst);
+            // Delayed offlines still pending find their entry gone and do nothing.
+            map.drain()
+                .filter(|(_, v)| v.online)
+                .map(|(k, _)| k)
+                .collect()
+        };
+        let rt = &ctx.realtime;
+        let node = rt.node_id.clone();
+        let p = rt.prefix.clone();
+        if let Some(mut con) = rt.redis().await {
+            // No longer live, so the checks below count only the other nodes; and hold the
+            // reaper's lock, so they do not reap these users at the same time. Should this node
+            // die before the end, the lock expires and they reap the rest.
+            let _: redis::RedisResult<()> = redis::pipe()
+                .cmd("DEL")
+                .arg(node_key(&p, &node))
+                .ignore()
+                .cmd("SET")
+                .arg(format!("{p}:reap:{node}"))
+                .arg(&node)
+                .arg("EX")
+                .arg(60)
+                .ignore()
+                .query_async(&mut con)
+                .await;
+        }
+        futures_util::stream::iter(users)
+            .for_each_concurrent(DRAIN_CONCURRENCY, |(tenant, user)| async move {
+                match record_offline(ctx, &tenant, &user, Some(&ctx.realtime.node_id)).await {
+                    Ok(Some(ev)) => ctx.realtime.publish_now(ev).await,
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e.detail, "presence: could not record offline while draining")
+                    }
+                }
+            })
+            .await;
+        if let Some(mut con) = rt.redis().await {
+            let _: redis::RedisResult<()> = redis::pipe()
+                .cmd("DEL")
+                .arg(node_users_key(&p, &node))
+                .ignore()
+                .cmd("SREM")
+                .arg(format!("{p}:nodes"))
+                .arg(&node)
+                .ignore()
+                .query_async(&mut con)
+                .await;
+        }
+    }
+
     /// Users this node currently announces online (for the Redis heartbeat).
     fn local_users(&self) -> Vec<(String, String)> {
         self.local
@@ -172,13 +240,14 @@ async fn audience(ctx: &Parley, tenant: &str, user: &str) -> Result<Vec<String>>
         .collect()
 }
 
-async fn announce(
+/// The `presence.changed` event for the users who share a channel with `user`.
+async fn presence_event(
     ctx: &Parley,
     tenant: &str,
     user: &str,
     online: bool,
     last_active_at: Option<chrono::DateTime<Utc>>,
-) -> Result<()> {
+) -> Result<Event> {
     let users = audience(ctx, tenant, user).await?;
     let payload = Payload {
         user_id: Some(user.to_owned()),
@@ -186,13 +255,18 @@ async fn announce(
         last_active_at,
         ..Default::default()
     };
-    ctx.realtime.publish(Event::to_users(
-        tenant,
-        EventKind::PresenceChanged,
-        None,
-        users,
-        &payload,
-    )?);
+    Event::to_users(tenant, EventKind::PresenceChanged, None, users, &payload)
+}
+
+async fn announce(
+    ctx: &Parley,
+    tenant: &str,
+    user: &str,
+    online: bool,
+    last_active_at: Option<chrono::DateTime<Utc>>,
+) -> Result<()> {
+    let ev = presence_event(ctx, tenant, user, online, last_active_at).await?;
+    ctx.realtime.publish(ev);
     Ok(())
 }
 
@@ -250,6 +324,20 @@ async fn go_online(ctx: &Parley, tenant: &str, user: &str) -> Result<()> {
 /// Takes the user offline on `node` (this node, or a dead one); announces it if no live node
 /// still has them.
 async fn go_offline(ctx: &Parley, tenant: &str, user: &str, node: Option<&str>) -> Result<()> {
+    if let Some(ev) = record_offline(ctx, tenant, user, node).await? {
+        ctx.realtime.publish(ev);
+    }
+    Ok(())
+}
+
+/// Takes the user offline on `node` and, if no live node still has them, records when they
+/// were last active and returns the event that says so (for the caller to publish).
+async fn record_offline(
+    ctx: &Parley,
+    tenant: &str,
+    user: &str,
+    node: Option<&str>,
+) -> Result<Option<Event>> {
     let rt = &ctx.realtime;
     if let Some(mut con) = rt.redis().await {
         if let Some(node) = node {
@@ -269,7 +357,7 @@ async fn go_offline(ctx: &Parley, tenant: &str, user: &str, node: Option<&str>) 
             .await
             .unwrap_or_default();
         if !live.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
     }
     let now = Utc::now();
@@ -279,7 +367,9 @@ async fn go_offline(ctx: &Parley, tenant: &str, user: &str, node: Option<&str>) 
         .filter(user::Column::Id.eq(user))
         .exec(&ctx.db)
         .await?;
-    announce(ctx, tenant, user, false, Some(now)).await
+    presence_event(ctx, tenant, user, false, Some(now))
+        .await
+        .map(Some)
 }
 
 /// With Redis: keeps this node's heartbeat and user set fresh, and takes the users of dead
@@ -296,6 +386,9 @@ pub(crate) fn spawn_heartbeat(ctx: Parley) {
         loop {
             tick.tick().await;
             let Some(rt) = weak.upgrade() else { return };
+            if rt.presence.drained.load(Ordering::SeqCst) {
+                return;
+            }
             let ctx = base.attach(Arc::clone(&rt));
             let Some(mut con) = rt.redis().await else {
                 continue;

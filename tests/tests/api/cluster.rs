@@ -1,6 +1,8 @@
 //! Several nodes on PostgreSQL + Redis behave as one service: events and typing cross nodes,
 //! a node killed with SIGKILL loses no message for its clients (they reconnect elsewhere and
-//! resume), its users go offline, and a Redis outage only pauses cross-node delivery.
+//! resume), its users go offline, and a Redis outage only pauses cross-node delivery. A node
+//! stopped cleanly takes its users offline at once; a node names the settings it does not share
+//! with its peers, and a database that does not exist stops the start with a clear message.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -25,8 +27,24 @@ struct Node {
 }
 
 fn node_command(db: &str, redis: &str, prefix: &str, dir: &std::path::Path) -> Command {
+    node_command_with(
+        db,
+        redis,
+        prefix,
+        dir,
+        "[realtime]\npresence_offline_delay_ms = 300\n",
+    )
+}
+
+fn node_command_with(
+    db: &str,
+    redis: &str,
+    prefix: &str,
+    dir: &std::path::Path,
+    toml: &str,
+) -> Command {
     let config = dir.join("parley.toml");
-    std::fs::write(&config, "[realtime]\npresence_offline_delay_ms = 300\n").unwrap();
+    std::fs::write(&config, toml).unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_parley-node"));
     cmd.arg("--config")
         .arg(&config)
@@ -48,7 +66,12 @@ fn node_command(db: &str, redis: &str, prefix: &str, dir: &std::path::Path) -> C
 
 async fn start_node(db: &str, redis: &str, prefix: &str) -> Node {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = node_command(db, redis, prefix, dir.path())
+    let cmd = node_command(db, redis, prefix, dir.path());
+    start_node_with(cmd, dir).await
+}
+
+async fn start_node_with(mut cmd: Command, dir: tempfile::TempDir) -> Node {
+    let mut child = cmd
         .arg("serve")
         .stdout(Stdio::piped())
         .spawn()
@@ -351,4 +374,153 @@ async fn nodes_starting_together_migrate_once() {
     assert_eq!(status, 200);
     drop((a, b, c));
     drop(pg);
+}
+
+/// A node stopped with SIGTERM announces its users offline as it drains: a user watching from
+/// another node sees it at once, not when the stopped node's heartbeat expires (~10 s, as after
+/// a crash). The offline delay is made longer than the test's patience, so only the drain can
+/// deliver it in time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_stopped_cleanly_takes_its_users_offline_at_once() {
+    let (_db, url) = PgDatabase::create().await;
+    migrate(&url).await;
+    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let toml = "[realtime]\npresence_offline_delay_ms = 20000\nshutdown_grace_ms = 1000\n";
+    let start = |url: String, prefix: String| async move {
+        let dir = tempfile::tempdir().unwrap();
+        let cmd = node_command_with(&url, &redis_url(), &prefix, dir.path(), toml);
+        start_node_with(cmd, dir).await
+    };
+    let mut a = start(url.clone(), prefix.clone()).await;
+    let b = start(url.clone(), prefix.clone()).await;
+    let client = reqwest::Client::new();
+    let t = create_tenant(&client, &a).await;
+    t.create_user("alice").await;
+    t.create_user("bob").await;
+    send(
+        t.server(Method::POST, "/v1/channels")
+            .json(&json!({"type": "messaging", "id": "dm", "members": ["alice", "bob"]})),
+    )
+    .await;
+    let mut bob = t.user("bob").await.connect_to(&b.base).await;
+    let _alice = t.user("alice").await.connect_to(&a.base).await;
+    bob.expect_where("alice online", |v| {
+        v["type"] == "presence.changed" && v["user_id"] == "alice" && v["online"] == true
+    })
+    .await;
+
+    let pid = a.child.id().expect("node A runs");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let stopped = tokio::time::Instant::now();
+    let deadline = stopped + Duration::from_secs(5);
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let Some(v) = bob.recv(left).await else {
+            panic!("bob saw no presence.changed offline for alice within 5 s of SIGTERM");
+        };
+        if v["type"] == "presence.changed" && v["user_id"] == "alice" {
+            assert_eq!(v["online"], false, "{v}");
+            assert!(v["last_active_at"].is_string(), "{v}");
+            break;
+        }
+    }
+    let exit = tokio::time::timeout(Duration::from_secs(20), a.child.wait())
+        .await
+        .expect("node A exits")
+        .unwrap();
+    assert!(exit.success(), "node A exited with {exit}");
+    drop(b);
+}
+
+/// A node on PostgreSQL + Redis that generates (or keeps in its own data directory) a value its
+/// peers must share says so at start, naming the variable that sets it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_node_names_the_settings_it_does_not_share() {
+    let (_db, url) = PgDatabase::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_parley-node"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .env("PARLEY_BIND", "127.0.0.1:0")
+        .env("PARLEY_DATA_DIR", dir.path())
+        .env("PARLEY_DATABASE_URL", &url)
+        .env("PARLEY_REDIS_URL", redis_url())
+        .env(
+            "PARLEY_REDIS_PREFIX",
+            format!("test-{}", uuid::Uuid::new_v4().simple()),
+        )
+        .env("PARLEY_LOG", "warn")
+        .env_remove("PARLEY_ADMIN_TOKEN")
+        .env_remove("PARLEY_MASTER_KEY")
+        .env_remove("PARLEY_MEDIA_SIGNING_KEY")
+        .env_remove("PARLEY_MEDIA_DIR")
+        .env_remove("PARLEY_PUBLIC_URL")
+        .env_remove("PARLEY_S3_BUCKET")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start parley-node");
+    let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut err = BufReader::new(child.stderr.take().unwrap()).lines();
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = out.next_line().await.unwrap() {
+            if line.starts_with("parley listening on ") {
+                return;
+            }
+        }
+        panic!("node exited before listening");
+    })
+    .await
+    .expect("node start timeout");
+    child.start_kill().unwrap();
+    let _ = child.wait().await;
+    let mut log = String::new();
+    while let Ok(Some(line)) = err.next_line().await {
+        log.push_str(&line);
+        log.push('\n');
+    }
+    for var in [
+        "PARLEY_ADMIN_TOKEN",
+        "PARLEY_MASTER_KEY",
+        "PARLEY_MEDIA_SIGNING_KEY",
+        "PARLEY_MEDIA_DIR",
+        "PARLEY_PUBLIC_URL",
+    ] {
+        assert!(log.contains(var), "no warning names {var}:\n{log}");
+    }
+}
+
+/// A database URL naming a database that does not exist stops the start at once, saying so
+/// and how to create it, instead of "try again shortly".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_database_stops_the_start_with_how_to_create_it() {
+    let admin_url = postgres_admin_url();
+    let name = format!("parley_missing_{}", uuid::Uuid::new_v4().simple());
+    let (base, _) = admin_url.rsplit_once('/').unwrap();
+    let missing = format!("{base}/{name}");
+    let dir = tempfile::tempdir().unwrap();
+    let output = tokio::time::timeout(
+        Duration::from_secs(20),
+        node_command(&missing, &redis_url(), "unused", dir.path())
+            .env("PARLEY_LOG", "off")
+            .arg("serve")
+            .output(),
+    )
+    .await
+    .expect("the start fails fast")
+    .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert!(stderr.contains("createdb"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("CREATE DATABASE \"{name}\"")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("PARLEY_DATABASE_URL"), "{stderr}");
 }

@@ -930,6 +930,31 @@ async fn ops_routes_answer(app: TestApp) {
     );
 }
 
+/// A newcomer who opens the server's address in a browser learns what it is and where the
+/// API is described, instead of a bare 404; every link it gives answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_root_says_what_this_is_and_links_to_the_docs() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (status, body) = send(app.request(Method::GET, "/")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["name"], "Parley");
+    assert!(
+        body["version"].as_str().is_some_and(|v| !v.is_empty()),
+        "{body}"
+    );
+    let links = body["links"].as_object().expect("links");
+    for key in ["docs", "openapi", "healthz", "readyz"] {
+        let path = links[key].as_str().unwrap_or_else(|| panic!("links.{key}"));
+        let res = app.request(Method::GET, path).send().await.unwrap();
+        assert_eq!(res.status(), 200, "links.{key} = {path}");
+    }
+    let (_, doc) = send(app.request(Method::GET, "/openapi.json")).await;
+    assert!(
+        doc["paths"]["/"]["get"].is_object(),
+        "GET / is not documented"
+    );
+}
+
 /// Closing the (shared) SQLite pool makes every database call fail as it would if the
 /// database went away: requests answer 503 with `Retry-After`; liveness stays up.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

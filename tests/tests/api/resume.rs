@@ -59,7 +59,6 @@ async fn a_cursor_beyond_the_head_answers_resume_failed(app: TestApp) {
     );
 }
 
-
 async fn post(t: &Tenant, channel: &str, text: &str) {
     let (status, body) = send(
         t.server(

@@ -423,6 +423,11 @@ async fn private_addresses_are_refused(backend: Backend) {
         )
         .await;
         assert!(p["detail"].is_string(), "{url}: {p}");
+        // An address refusal names the setting that lifts it.
+        if url.contains("127.0.0.1") || url.starts_with("http://localhost:") {
+            let detail = p["detail"].as_str().unwrap_or_default();
+            assert!(detail.contains("PARLEY_ALLOW_PRIVATE_URLS"), "{url}: {p}");
+        }
     }
     expect_problem(
         t.server(Method::POST, "/v1/webhooks")
