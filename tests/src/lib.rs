@@ -197,6 +197,23 @@ impl TestApp {
         }
     }
 
+    /// The node's own connection to its database, for checking rows a black-box answer
+    /// cannot show (what a delete removed) and for writing rows no API can (old events).
+    pub fn db(&self) -> &sea_orm::DatabaseConnection {
+        &self.running.as_ref().expect("running").ctx.db
+    }
+
+    /// The database URL this node uses (another node may start on it).
+    pub fn database_url(&self) -> String {
+        self.running
+            .as_ref()
+            .expect("running")
+            .ctx
+            .config
+            .database_url
+            .clone()
+    }
+
     /// Stops the server (for tests of what happens when it is gone).
     pub async fn stop(&mut self) {
         if let Some(r) = self.running.take() {
