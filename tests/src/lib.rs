@@ -301,6 +301,54 @@ impl User {
     }
 }
 
+/// How many rows each table with a `tenant_id` column holds for `tenant_id`. The tables are
+/// read from the schema, so a table added later is counted without changing this.
+pub async fn tenant_rows(
+    db: &sea_orm::DatabaseConnection,
+    tenant_id: &str,
+) -> std::collections::BTreeMap<String, i64> {
+    use sea_orm::{DbBackend, Statement};
+    let backend = db.get_database_backend();
+    let tables_sql = match backend {
+        DbBackend::Sqlite => {
+            "SELECT m.name AS t FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND p.name = 'tenant_id' ORDER BY m.name"
+        }
+        _ => {
+            "SELECT table_name::text AS t FROM information_schema.columns \
+             WHERE column_name = 'tenant_id' AND table_schema = current_schema() ORDER BY table_name"
+        }
+    };
+    let tables = db
+        .query_all_raw(Statement::from_string(backend, tables_sql))
+        .await
+        .expect("list tenant-scoped tables");
+    let mut counts = std::collections::BTreeMap::new();
+    for row in tables {
+        let table: String = row.try_get("", "t").expect("table name");
+        let param = match backend {
+            DbBackend::Sqlite => "?",
+            _ => "$1",
+        };
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                format!("SELECT COUNT(*) AS n FROM \"{table}\" WHERE tenant_id = {param}"),
+                [tenant_id.into()],
+            ))
+            .await
+            .expect("count rows")
+            .expect("a count");
+        let n: i64 = row.try_get("", "n").expect("count");
+        counts.insert(table, n);
+    }
+    assert!(
+        counts.len() >= 10,
+        "the schema lost its tenant_id columns? {counts:?}"
+    );
+    counts
+}
+
 /// Polls `check` every 50 ms until it gives a value; after `timeout` fails, naming `what` and
 /// the last thing `check` saw.
 pub async fn eventually<T>(

@@ -120,10 +120,12 @@ async fn every_event_reaches_members_only(app: TestApp) {
         "moderator"
     );
     // Eve (same tenant, not a member) and the other tenant saw none of it.
-    e.expect_none_where("any event", |v| v["type"] != "pong").await;
+    e.expect_none_where("any event", |v| v["type"] != "pong")
+        .await;
     assert!(e.backlog.is_empty(), "eve saw {:?}", e.backlog);
     foreign
-        .expect_none_where("any event", |v| v["type"] != "pong").await;
+        .expect_none_where("any event", |v| v["type"] != "pong")
+        .await;
     assert!(
         foreign.backlog.is_empty(),
         "another tenant saw {:?}",
@@ -355,7 +357,9 @@ async fn resume_past_the_retention_fails(app: TestApp) {
             .count(&db)
             .await
             .map_err(|e| e.to_string())?;
-        (left == 2).then_some(()).ok_or(format!("{left} events left"))
+        (left == 2)
+            .then_some(())
+            .ok_or(format!("{left} events left"))
     })
     .await;
     drop(pruner);
@@ -440,9 +444,8 @@ async fn presence_goes_online_and_offline(app: TestApp) {
     let dave = t.user("dave").await;
     let mut b = bob.connect().await;
     let mut e = eve.connect().await;
-    let about = |who: &'static str| {
-        move |v: &Value| v["type"] == "presence.changed" && v["user_id"] == who
-    };
+    let about =
+        |who: &'static str| move |v: &Value| v["type"] == "presence.changed" && v["user_id"] == who;
     let a = alice.connect().await;
     let online = b.expect_where("alice online", about("alice")).await;
     assert_eq!(online["online"], true);
@@ -596,7 +599,8 @@ async fn slow_consumer_is_disconnected() {
         let text = text.clone();
         tasks.push(tokio::spawn(async move {
             for _ in 0..total / 6 {
-                let _ = send(t.server(Method::POST, "/v1/channels/messaging/room/messages").json(&json!({"text": text, "user_id": if w % 2 == 0 { "alice" } else { "bob" }}))).await;
+                let (status, body) = send(t.server(Method::POST, "/v1/channels/messaging/room/messages").json(&json!({"text": text, "user_id": if w % 2 == 0 { "alice" } else { "bob" }}))).await;
+                assert_eq!(status, 201, "a send failed, so the reader was not flooded: {body}");
             }
         }));
     }
@@ -624,10 +628,11 @@ async fn slow_consumer_is_disconnected() {
         received < total,
         "a slow reader was kept and fed all {received} events"
     );
-    if let Some(f) = close {
-        assert_eq!(u16::from(f.code), 1008);
-        assert!(f.reason.contains("slow consumer"), "{}", f.reason);
-    }
+    let f = close.unwrap_or_else(|| {
+        panic!("no close frame after {received} events: the slow reader was dropped silently")
+    });
+    assert_eq!(u16::from(f.code), 1008, "{}", f.reason);
+    assert!(f.reason.contains("slow consumer"), "{}", f.reason);
     assert_eq!(
         app.running
             .as_ref()

@@ -148,17 +148,19 @@ async fn setup_conversation(t: &Tenant) -> (String, String) {
     )
     .await;
     assert_eq!(status, 201);
-    let (_, m1) = send(
+    let (status, m1) = send(
         t.server(Method::POST, "/v1/channels/messaging/general/messages")
             .json(&json!({"text": "hello", "user_id": "alice"})),
     )
     .await;
-    let (_, m2) = send(
+    assert_eq!(status, 201, "{m1}");
+    let (status, m2) = send(
         t.server(Method::POST, "/v1/channels/messaging/general/messages")
             .json(&json!({"text": "hi", "user_id": "bob"})),
     )
     .await;
-    send(
+    assert_eq!(status, 201, "{m2}");
+    let (status, reacted) = send(
         t.server(
             Method::POST,
             &format!("/v1/messages/{}/reactions", m2["id"].as_str().unwrap()),
@@ -166,6 +168,8 @@ async fn setup_conversation(t: &Tenant) -> (String, String) {
         .json(&json!({"type": "like", "user_id": "alice"})),
     )
     .await;
+    assert!(status.is_success(), "{status} {reacted}");
+    assert_eq!(reacted["reaction_counts"], json!({"like": 1}), "{reacted}");
     (
         m1["id"].as_str().unwrap().to_owned(),
         m2["id"].as_str().unwrap().to_owned(),
