@@ -349,6 +349,26 @@ pub async fn tenant_rows(
     counts
 }
 
+/// Waits until the outbox holds no job that is waiting or running: from then on the worker
+/// sends nothing more, so a count of what a receiver got is final (a late duplicate would
+/// come from a job still in the outbox).
+pub async fn outbox_settled(db: &sea_orm::DatabaseConnection, timeout: std::time::Duration) {
+    use sea_orm::Statement;
+    eventually("the outbox settled", timeout, async || {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'running')",
+            ))
+            .await
+            .map_err(|e| e.to_string())?
+            .expect("a count");
+        let n: i64 = row.try_get("", "n").map_err(|e| e.to_string())?;
+        (n == 0).then_some(()).ok_or(format!("{n} jobs left"))
+    })
+    .await;
+}
+
 /// Polls `check` every 50 ms until it gives a value; after `timeout` fails, naming `what` and
 /// the last thing `check` saw.
 pub async fn eventually<T>(

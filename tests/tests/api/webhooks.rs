@@ -260,9 +260,22 @@ async fn receiver_down_then_up_loses_nothing(app: TestApp) {
     .await;
     r.restart().await;
     r.wait_for(WAIT, |g| g.len() >= 51).await;
-    // Anything delivered twice would arrive now.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let got = r.received();
+    // A later event on the same channel comes after any repeat of the earlier ones, and once
+    // the outbox holds nothing to send, nothing more can come.
+    say(&t, "messaging/a", "alice", "sentinel").await;
+    r.wait_for(WAIT, |g| {
+        g.iter()
+            .any(|r| r.body["data"]["message"]["text"] == "sentinel")
+    })
+    .await;
+    outbox_settled(app.db(), WAIT).await;
+    let mut got = r.received();
+    let sentinel = got
+        .iter()
+        .position(|g| g.body["data"]["message"]["text"] == "sentinel")
+        .unwrap();
+    assert_eq!(sentinel, got.len() - 1, "the sentinel came last");
+    got.pop();
     assert_eq!(got.len(), 51, "each event exactly once");
     let ids: HashSet<&str> = got.iter().map(|g| g.id.as_str()).collect();
     assert_eq!(ids.len(), 51);
@@ -566,8 +579,10 @@ async fn two_workers_deliver_each_job_once() {
 
     r.wait_for(Duration::from_secs(120), |g| g.len() >= 1000)
         .await;
-    // Anything delivered twice would arrive now.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Anything delivered twice would come from a job still in the outbox: wait until none
+    // is left, then count.
+    let db = sea_orm::Database::connect(&url).await.unwrap();
+    outbox_settled(&db, WAIT).await;
     let got = r.received();
     assert!(r.rejected().is_empty(), "{:?}", r.rejected());
     let mut seen: HashMap<&str, usize> = HashMap::new();
@@ -587,7 +602,6 @@ async fn two_workers_deliver_each_job_once() {
         assert_eq!(seqs, &(1..=100).collect::<Vec<_>>(), "{cid} in order");
     }
     // Both workers took part.
-    let db = sea_orm::Database::connect(&url).await.unwrap();
     let row = db
         .query_one_raw(sea_orm::Statement::from_string(
             sea_orm::DatabaseBackend::Postgres,
@@ -629,7 +643,7 @@ async fn before_send_hook_decides(app: TestApp) {
     });
     let (status, appv) = send(t.server(Method::PATCH, "/v1/app").json(
         &json!({"settings": {"before_send": {
-            "url": r.url(), "timeout_ms": 500, "fail_open": false
+            "url": r.url(), "timeout_ms": 5_000, "fail_open": false
         }}}),
     ))
     .await;
@@ -679,16 +693,29 @@ async fn before_send_hook_decides(app: TestApp) {
     let res = post("broken").send().await.unwrap();
     assert_eq!(res.status(), 503);
     assert!(res.headers().get("retry-after").is_some());
+    // A hook slower than its timeout (here 300 ms against a 1.5 s answer; the generous 5 s
+    // above keeps a busy machine from failing the quick answers).
+    let (status, body) = send(
+        t.server(Method::PATCH, "/v1/app")
+            .json(&json!({"settings": {
+                "before_send": {"url": r.url(), "timeout_ms": 300, "fail_open": false}
+            }})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    if let Some(secret) = body["before_send_secret"].as_str() {
+        r.set_secret(secret);
+    }
     r.set_delay(Duration::from_millis(1_500));
     expect_problem(post("slow"), 503, "hook_unavailable").await;
     // Fail-open: the same slow hook lets messages through.
-    send(
-        t.server(Method::PATCH, "/v1/app")
-            .json(&json!({"settings": {"before_send": {
-                "url": r.url(), "timeout_ms": 200, "fail_open": true
-            }}})),
-    )
+    let (status, body) = send(t.server(Method::PATCH, "/v1/app").json(
+        &json!({"settings": {"before_send": {
+            "url": r.url(), "timeout_ms": 200, "fail_open": true
+        }}}),
+    ))
     .await;
+    assert_eq!(status, 200, "{body}");
     let (status, m) = send(post("slow but fine")).await;
     assert_eq!(status, 201, "{m}");
     // Nothing rejected was stored.
