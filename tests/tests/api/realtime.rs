@@ -392,6 +392,62 @@ async fn resume_past_the_retention_fails(app: TestApp) {
     assert_eq!(f.message_seqs(), vec![4, 5]);
 }
 
+/// `resume` while messages keep coming: the replay and live delivery meet without a gap or a
+/// repeat. Three times during a flood from two senders, Bob reconnects and resumes from
+/// where his follower is; he ends with every message once, in order.
+async fn resume_racing_live_sends_is_exactly_once(app: TestApp) {
+    let (t, _alice, bob, _) = room(&app).await;
+    let total = 240;
+    let mut ws = bob.connect().await;
+    let mut f = Follower::new(
+        "messaging:room",
+        ws.ready["cursors"]["messaging:room"].as_i64().unwrap(),
+    );
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut senders = Vec::new();
+    for w in 0..2 {
+        let t = t.clone();
+        let sent = sent.clone();
+        senders.push(tokio::spawn(async move {
+            for i in 0..total / 2 {
+                let (status, m) = send(
+                    t.server(Method::POST, "/v1/channels/messaging/room/messages")
+                        .json(&json!({"text": format!("w{w}-{i}"), "user_id": "alice"})),
+                )
+                .await;
+                assert_eq!(status, 201, "{m}");
+                sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }));
+    }
+    let mut reconnects = 0;
+    while f.messages.len() < total {
+        let progress = sent.load(std::sync::atomic::Ordering::SeqCst);
+        if reconnects < 3 && progress >= (reconnects + 1) * total / 5 {
+            // Reconnect without reading what is left on the old socket.
+            ws = bob.connect().await;
+            f.resume(&mut ws).await;
+            reconnects += 1;
+        }
+        let frame = ws.recv(WAIT).await.unwrap_or_else(|| {
+            panic!(
+                "{} of {total} messages; closed: {:?}",
+                f.messages.len(),
+                ws.closed
+            )
+        });
+        f.feed(&mut ws, frame).await;
+    }
+    for s in senders {
+        s.await.unwrap();
+    }
+    assert_eq!(reconnects, 3, "the resumes raced the sends");
+    assert_eq!(f.message_seqs(), (1..=total as i64).collect::<Vec<_>>());
+    // Nothing more is on its way: no late repeat.
+    ws.expect_none_where("a repeat", |v| v["type"] == "message.new")
+        .await;
+}
+
 async fn typing_starts_stops_and_expires(app: TestApp) {
     let (_t, alice, bob, eve) = room(&app).await;
     let mut a = alice.connect().await;
@@ -532,6 +588,7 @@ on_both_backends!(
     read_over_websocket,
     resume_replays_exactly_the_missed_events,
     resume_past_the_retention_fails,
+    resume_racing_live_sends_is_exactly_once,
     typing_starts_stops_and_expires,
     sse_streams_and_resumes_with_last_event_id,
     websocket_auth_is_checked,
@@ -698,4 +755,73 @@ async fn follower_heals_a_gap_with_resume() {
         f.feed(&mut b, frame).await;
     }
     assert_eq!(f.message_seqs(), vec![1, 2]);
+}
+
+/// A WebSocket `message.send` is acknowledged only once the message is committed: with the
+/// database gone, the sender gets an error frame for its request and never an `ack`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_ack_while_the_database_is_down() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (_t, alice, bob, _) = room(&app).await;
+    let mut a = alice.connect().await;
+    let mut b = bob.connect().await;
+    app.db().clone().close().await.unwrap();
+    a.send(json!({"type": "message.send", "req_id": "lost", "cid": "messaging:room", "message": {"text": "lost?"}})).await;
+    let err = a
+        .expect_none_before(
+            "an ack",
+            |v| v["type"] == "ack",
+            |v| v["type"] == "error" && v["req_id"] == "lost",
+        )
+        .await;
+    assert_eq!(err["code"], "database_unavailable", "{err}");
+    a.expect_none("ack").await;
+    b.expect_none("message.new").await;
+}
+
+/// The same when the database takes the write but refuses the commit (a deferred constraint
+/// fails at COMMIT): no ack, no event, nothing stored; once commits work again, the same
+/// request is acknowledged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_ack_when_the_commit_fails() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let (_t, alice, bob, _) = room(&app).await;
+    let mut a = alice.connect().await;
+    let mut b = bob.connect().await;
+    app.db()
+        .execute_unprepared(
+            "CREATE FUNCTION refuse_commit() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'commit refused by the test'; END $$; \
+             CREATE CONSTRAINT TRIGGER refuse_at_commit AFTER INSERT ON messages \
+             DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_commit();",
+        )
+        .await
+        .unwrap();
+    let frame = json!({"type": "message.send", "req_id": "r1", "cid": "messaging:room", "message": {"id": "m-1", "text": "refused at commit"}});
+    a.send(frame.clone()).await;
+    let err = a
+        .expect_none_before(
+            "an ack",
+            |v| v["type"] == "ack",
+            |v| v["type"] == "error" && v["req_id"] == "r1",
+        )
+        .await;
+    assert!(err["code"].is_string(), "{err}");
+    a.expect_none("ack").await;
+    b.expect_none("message.new").await;
+    let (status, hist) = send(bob.request(Method::GET, "/v1/channels/messaging/room/messages")).await;
+    assert_eq!(status, 200, "{hist}");
+    assert_eq!(hist["items"], json!([]), "nothing was stored");
+
+    app.db()
+        .execute_unprepared("DROP TRIGGER refuse_at_commit ON messages")
+        .await
+        .unwrap();
+    a.send(frame).await;
+    let ack = a.expect("ack").await;
+    assert_eq!(ack["req_id"], "r1");
+    assert_eq!(ack["message"]["id"], "m-1");
+    assert_eq!(ack["message"]["seq"], 1, "the refused send took no seq");
+    assert_eq!(b.expect("message.new").await["message"]["id"], "m-1");
 }
