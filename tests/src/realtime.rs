@@ -286,6 +286,7 @@ impl Sse {
 ///
 /// - a `seq` that arrives twice on one connection, except once while a `resume` is in flight
 ///   (the replay may repeat what live delivery had sent before the server saw the resume);
+/// - while a resume is in flight, a `seq` at or below its cursor;
 /// - after `resumed`, a `seq` at or below the cursor it reported (the replay covered it);
 /// - a replay that leaves the follower short of that cursor (a replay out of order or with
 ///   a hole).
@@ -306,6 +307,8 @@ pub struct Follower {
     seen: BTreeMap<i64, u32>,
     /// After `resumed`: nothing at or below this may arrive again on this connection.
     floor: i64,
+    /// The cursor of the resume in flight.
+    resumed_from: i64,
 }
 
 impl Follower {
@@ -321,6 +324,7 @@ impl Follower {
             connection: Value::Null,
             seen: BTreeMap::new(),
             floor: 0,
+            resumed_from: 0,
         }
     }
 
@@ -337,6 +341,7 @@ impl Follower {
     pub async fn resume(&mut self, ws: &mut Ws) {
         self.on_connection(ws);
         self.resuming = true;
+        self.resumed_from = self.last;
         self.resumes += 1;
         ws.send(json!({"type": "resume", "cursors": {self.cid.clone(): self.last}}))
             .await;
@@ -379,8 +384,15 @@ impl Follower {
             *c += 1;
             *c
         };
-        // A replay may repeat a live copy once; nothing else arrives twice.
-        if count > 2 || (count == 2 && !self.resuming) {
+        // A replay may repeat a live copy once; nothing else arrives twice. Nothing at or
+        // below a resume's cursor comes while it is in flight: the replay starts after it,
+        // and live delivery sent this connection each of those once already.
+        if self.resuming && seq <= self.resumed_from {
+            self.violations.push(format!(
+                "seq {seq} arrived during a resume from {}",
+                self.resumed_from
+            ));
+        } else if count > 2 || (count == 2 && !self.resuming) {
             self.violations.push(format!(
                 "seq {seq} arrived {count} times on one connection ({})",
                 frame["type"]
