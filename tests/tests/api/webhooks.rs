@@ -880,3 +880,101 @@ async fn secrets_are_sealed_and_the_master_key_is_checked() {
     .expect("a node with another master key must not start");
     assert!(err.to_string().contains("PARLEY_MASTER_KEY"), "{err}");
 }
+
+/// Retries follow the schedule: after attempt n the next is due 5 s × 3ⁿ⁻¹ later, ±25 %, as
+/// the delivery log records it; the last allowed attempt marks the delivery failed for good.
+/// Each retry is brought forward in the database rather than waited for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_back_off_and_the_last_attempt_marks_the_delivery_dead() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.worker.retry_base_ms = 5_000;
+        c.worker.retry_max_delay_ms = 4 * 3600 * 1000;
+        c.worker.max_attempts = 4;
+    })
+    .await;
+    let t = app.tenant("Acme").await;
+    let (r, hook_id) = receiver_for(&t, json!(["message.new"])).await;
+    r.set_status(500);
+    t.create_user("alice").await;
+    let (status, _) = send(
+        t.server(Method::POST, "/v1/channels")
+            .json(&json!({"type": "messaging", "id": "room", "members": ["alice"]})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    say(&t, "messaging/room", "alice", "never taken").await;
+    let delivery = |attempts: i64| {
+        let t = t.clone();
+        let hook_id = hook_id.clone();
+        async move {
+            eventually(&format!("attempt {attempts} recorded"), WAIT, async || {
+                let (_, list) = send(t.server(
+                    Method::GET,
+                    &format!("/v1/webhooks/{hook_id}/deliveries"),
+                ))
+                .await;
+                let d = &list["items"][0];
+                let id = d["id"].as_i64().ok_or(list.to_string())?;
+                let (_, d) = send(t.server(
+                    Method::GET,
+                    &format!("/v1/webhooks/{hook_id}/deliveries/{id}"),
+                ))
+                .await;
+                if d["attempts"] == attempts && d["status"] != "sending" {
+                    Ok(d)
+                } else {
+                    Err(d.to_string())
+                }
+            })
+            .await
+        }
+    };
+    let time = |v: &Value| {
+        chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap())
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    for n in 1..=3 {
+        let d = delivery(n).await;
+        assert_eq!(d["status"], "pending", "{d}");
+        assert_eq!(d["attempt_log"].as_array().unwrap().len(), n as usize, "{d}");
+        assert_eq!(d["attempt_log"][n as usize - 1]["status_code"], 500, "{d}");
+        let delay = (time(&d["next_attempt_at"]) - time(&d["updated_at"])).num_milliseconds();
+        let nominal = 5_000 * 3_i64.pow(n as u32 - 1);
+        assert!(
+            delay >= nominal * 3 / 4 - 50 && delay <= nominal * 5 / 4 + 50,
+            "attempt {n}: next one due {delay} ms later, not {nominal} ms ±25 %: {d}"
+        );
+        assert_eq!(r.tried().len(), n as usize, "no attempt before it is due");
+        let res = app
+            .db()
+            .execute_raw(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DatabaseBackend::Sqlite,
+                "UPDATE outbox SET run_at = ? WHERE id = ? AND status = 'pending'",
+                [
+                    chrono::Utc::now().timestamp_millis().into(),
+                    d["id"].as_i64().unwrap().into(),
+                ],
+            ))
+            .await
+            .unwrap();
+        assert_eq!(res.rows_affected(), 1);
+    }
+    let d = delivery(4).await;
+    assert_eq!(d["status"], "failed", "the last attempt ends it: {d}");
+    assert!(d["next_attempt_at"].is_null(), "{d}");
+    assert_eq!(d["attempt_log"].as_array().unwrap().len(), 4, "{d}");
+    let got = r.tried();
+    assert_eq!(got.len(), 4);
+    assert!(r.received().is_empty());
+    assert!(
+        got.iter().all(|g| g.id == got[0].id),
+        "every attempt carries the same webhook-id"
+    );
+    let (_, failed) = send(t.server(
+        Method::GET,
+        &format!("/v1/webhooks/{hook_id}/deliveries?status=failed"),
+    ))
+    .await;
+    assert_eq!(failed["items"][0]["id"], d["id"]);
+}
