@@ -383,7 +383,10 @@ async fn concurrent_sends_on_two_nodes_get_gap_free_seqs() {
                 )
                 .await;
                 assert_eq!(status, 201, "{m}");
-                acks.push((m["seq"].as_i64().unwrap(), m["id"].as_str().unwrap().to_owned()));
+                acks.push((
+                    m["seq"].as_i64().unwrap(),
+                    m["id"].as_str().unwrap().to_owned(),
+                ));
             }
             acks
         });
@@ -414,7 +417,10 @@ async fn concurrent_sends_on_two_nodes_get_gap_free_seqs() {
             break;
         }
         for m in items {
-            stored.push((m["seq"].as_i64().unwrap(), m["id"].as_str().unwrap().to_owned()));
+            stored.push((
+                m["seq"].as_i64().unwrap(),
+                m["id"].as_str().unwrap().to_owned(),
+            ));
         }
         after = stored.last().unwrap().0;
     }

@@ -810,7 +810,8 @@ async fn no_ack_when_the_commit_fails() {
     assert!(err["code"].is_string(), "{err}");
     a.expect_none("ack").await;
     b.expect_none("message.new").await;
-    let (status, hist) = send(bob.request(Method::GET, "/v1/channels/messaging/room/messages")).await;
+    let (status, hist) =
+        send(bob.request(Method::GET, "/v1/channels/messaging/room/messages")).await;
     assert_eq!(status, 200, "{hist}");
     assert_eq!(hist["items"], json!([]), "nothing was stored");
 

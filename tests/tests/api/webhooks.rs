@@ -63,45 +63,48 @@ async fn every_event_type_arrives_signed(app: TestApp) {
     }
     let alice = t.user("alice").await;
     let bob = t.user("bob").await;
-    send(
+    // Every step must succeed, or an event would be missing for the wrong reason.
+    let ok = |(status, body): (reqwest::StatusCode, Value)| {
+        assert!(status.is_success(), "{status} {body}");
+    };
+    ok(send(
         t.server(Method::POST, "/v1/channels")
             .json(&json!({"type": "messaging", "id": "room", "members": ["alice", "bob"]})),
     )
-    .await;
+    .await);
     let m = say(&t, "messaging/room", "alice", "hello").await;
     let id = m["id"].as_str().unwrap();
-    send(
+    ok(send(
         alice
             .request(Method::PATCH, &format!("/v1/messages/{id}"))
             .json(&json!({"text": "hello!"})),
     )
-    .await;
-    send(
+    .await);
+    ok(send(
         bob.request(Method::POST, &format!("/v1/messages/{id}/reactions"))
             .json(&json!({"type": "like"})),
     )
-    .await;
-    send(bob.request(Method::DELETE, &format!("/v1/messages/{id}/reactions/like"))).await;
-    send(
+    .await);
+    ok(send(bob.request(Method::DELETE, &format!("/v1/messages/{id}/reactions/like"))).await);
+    ok(send(
         t.server(Method::PATCH, "/v1/channels/messaging/room")
             .json(&json!({"name": "Room"})),
     )
-    .await;
-    send(bob.request(Method::POST, "/v1/channels/messaging/room/read")).await;
-    send(
+    .await);
+    ok(send(bob.request(Method::POST, "/v1/channels/messaging/room/read")).await);
+    ok(send(
         t.server(Method::PATCH, "/v1/channels/messaging/room/members/bob")
             .json(&json!({"role": "moderator"})),
     )
-    .await;
-    send(
+    .await);
+    ok(send(
         t.server(Method::POST, "/v1/channels/messaging/room/members")
             .json(&json!({"user_ids": ["eve"]})),
     )
-    .await;
-    send(t.server(Method::DELETE, "/v1/channels/messaging/room/members/eve")).await;
-    send(alice.request(Method::DELETE, &format!("/v1/messages/{id}"))).await;
-    send(t.server(Method::DELETE, "/v1/channels/messaging/room")).await;
-
+    .await);
+    ok(send(t.server(Method::DELETE, "/v1/channels/messaging/room/members/eve")).await);
+    ok(send(alice.request(Method::DELETE, &format!("/v1/messages/{id}"))).await);
+    ok(send(t.server(Method::DELETE, "/v1/channels/messaging/room")).await);
     let all = [
         "channel.created",
         "message.new",
@@ -123,6 +126,10 @@ async fn every_event_type_arrives_signed(app: TestApp) {
         })
         .await;
     assert!(r.rejected().is_empty(), "{:?}", r.rejected());
+    // channel.deleted came last of the channel's ordered events; once the outbox holds
+    // nothing to send, nothing more can come, so the list is final.
+    outbox_settled(app.db(), WAIT).await;
+    assert_eq!(r.received().len(), got.len(), "{:?}", types(&r.received()));
     // In order: the channel's events as they happened.
     let order: Vec<&str> = got.iter().map(Received::event_type).collect();
     assert_eq!(order, all, "{order:?}");
@@ -908,11 +915,9 @@ async fn retries_back_off_and_the_last_attempt_marks_the_delivery_dead() {
         let hook_id = hook_id.clone();
         async move {
             eventually(&format!("attempt {attempts} recorded"), WAIT, async || {
-                let (_, list) = send(t.server(
-                    Method::GET,
-                    &format!("/v1/webhooks/{hook_id}/deliveries"),
-                ))
-                .await;
+                let (_, list) =
+                    send(t.server(Method::GET, &format!("/v1/webhooks/{hook_id}/deliveries")))
+                        .await;
                 let d = &list["items"][0];
                 let id = d["id"].as_i64().ok_or(list.to_string())?;
                 let (_, d) = send(t.server(
@@ -937,7 +942,11 @@ async fn retries_back_off_and_the_last_attempt_marks_the_delivery_dead() {
     for n in 1..=3 {
         let d = delivery(n).await;
         assert_eq!(d["status"], "pending", "{d}");
-        assert_eq!(d["attempt_log"].as_array().unwrap().len(), n as usize, "{d}");
+        assert_eq!(
+            d["attempt_log"].as_array().unwrap().len(),
+            n as usize,
+            "{d}"
+        );
         assert_eq!(d["attempt_log"][n as usize - 1]["status_code"], 500, "{d}");
         let delay = (time(&d["next_attempt_at"]) - time(&d["updated_at"])).num_milliseconds();
         let nominal = 5_000 * 3_i64.pow(n as u32 - 1);
