@@ -301,6 +301,38 @@ impl User {
     }
 }
 
+/// Runs `SELECT COUNT(*) …` written with `?` placeholders (numbered for PostgreSQL).
+pub async fn count(
+    db: &sea_orm::DatabaseConnection,
+    sql: &str,
+    values: impl IntoIterator<Item = sea_orm::Value>,
+) -> i64 {
+    use sea_orm::{DbBackend, Statement};
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Sqlite => sql.to_owned(),
+        _ => {
+            let mut n = 0;
+            sql.chars()
+                .map(|c| {
+                    if c == '?' {
+                        n += 1;
+                        format!("${n}")
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect()
+        }
+    };
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(backend, sql.clone(), values))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .expect("a count");
+    row.try_get_by_index::<i64>(0).expect("a count")
+}
+
 /// How many rows each table with a `tenant_id` column holds for `tenant_id`. The tables are
 /// read from the schema, so a table added later is counted without changing this.
 pub async fn tenant_rows(
