@@ -86,10 +86,20 @@ impl Ws {
 
     /// Waits for the first frame matching `pred` (backlog first), keeping the others.
     pub async fn expect_where(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        self.expect_where_within(what, WAIT, pred).await
+    }
+
+    /// [`Ws::expect_where`] for events that take longer than [`WAIT`] by design.
+    pub async fn expect_where_within(
+        &mut self,
+        what: &str,
+        wait: Duration,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Value {
         if let Some(i) = self.backlog.iter().position(&pred) {
             return self.backlog.remove(i);
         }
-        let deadline = tokio::time::Instant::now() + WAIT;
+        let deadline = tokio::time::Instant::now() + wait;
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             match self.recv(left).await {
