@@ -114,11 +114,14 @@ async fn tenant_lifecycle(app: TestApp) {
         (row.try_get("", "n").unwrap(),)
     };
     assert_eq!(tenants, 0, "the tenant row is gone");
-    assert_eq!(
-        tenant_rows(app.db(), &other.id).await,
-        kept,
-        "the other tenant lost rows"
-    );
+    // The other tenant keeps every row (its webhook's retries may add attempts meanwhile).
+    let still = tenant_rows(app.db(), &other.id).await;
+    for (table, n) in &kept {
+        assert!(
+            still.get(table).is_some_and(|now| now >= n),
+            "the other tenant lost {table} rows: {kept:?} then {still:?}"
+        );
+    }
     expect_problem(
         app.admin(Method::GET, &format!("/admin/v1/tenants/{}", t.id)),
         404,
