@@ -504,7 +504,15 @@ async fn signed_urls_expire(backend: Backend, store: Store) {
         },
     )
     .await;
-    // The upload URL was signed before the download URL, so it has expired too.
+    // The upload URL expires at the time its answer gave (download URLs are aligned to
+    // windows, so theirs may come first): wait for that moment, then it is refused.
+    let expires_at = chrono::DateTime::parse_from_rfc3339(late["expires_at"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let left = (expires_at - chrono::Utc::now())
+        .to_std()
+        .unwrap_or_default();
+    tokio::time::sleep(left + Duration::from_millis(1_100)).await;
     let (status, _) = put(&late, b"late".to_vec()).await;
     assert_eq!(status, 403, "the upload URL expired");
     // A fresh URL works again.
