@@ -34,6 +34,8 @@ pub struct Row {
     pub rate: f64,
     /// Deliveries per second measured (fan-out: messages × receivers).
     pub deliveries_per_s: f64,
+    /// Messages (or sends) made in the step; `latency.count` is what was delivered of them.
+    pub sent: u64,
     pub latency: Latency,
     pub server_cpu_s: f64,
     pub server_cpu_us_per_delivery: f64,
@@ -284,6 +286,7 @@ async fn steps(
         let row = Row {
             label: label.to_owned(),
             rate,
+            sent,
             deliveries_per_s: deliveries / elapsed.max(0.001),
             server_cpu_s: cpu,
             server_cpu_us_per_delivery: if deliveries > 0.0 {
@@ -550,6 +553,7 @@ pub async fn idle(common: &Common, connections: usize) -> anyhow::Result<Report>
         rows: vec![Row {
             label: format!("{} idle x{connections}", common.target.name()),
             rate: 0.0,
+            sent: 0,
             deliveries_per_s: 0.0,
             latency: Latency::default(),
             server_cpu_s: after.cpu_s - before.cpu_s,
@@ -681,6 +685,7 @@ pub async fn send(common: &Common, via_ws: bool, concurrency: usize) -> anyhow::
         rows: vec![Row {
             label,
             rate: total / elapsed,
+            sent: done.load(Ordering::Relaxed),
             deliveries_per_s: total / elapsed,
             server_cpu_us_per_delivery: if total > 0.0 { cpu * 1e6 / total } else { 0.0 },
             server_cpu_s: cpu,
@@ -820,6 +825,7 @@ pub async fn webhooks(common: &Common, channels: usize, rates: &[f64]) -> anyhow
         let row = Row {
             label: label.clone(),
             rate,
+            sent: accepted,
             deliveries_per_s: delivered as f64 / elapsed.max(0.001),
             server_cpu_s: cpu,
             server_cpu_us_per_delivery: if delivered > 0 {

@@ -1,6 +1,8 @@
 //! A seconds-long run of every scenario against Parley, so the benchmark cannot rot.
-//! The real runs and their numbers are in bench/RESULTS.md; these only check that each
-//! scenario runs end to end and measures something.
+//! The real runs and their numbers are in bench/RESULTS.md; these check that each scenario
+//! runs end to end and that what it measured is complete: every message sent reached every
+//! subscriber (across nodes in the cluster run), every send was acknowledged. Latency bounds
+//! are left to the real runs: a shared CI machine cannot promise them.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -15,7 +17,10 @@ fn run(args: &[&str]) -> Value {
         .arg("--duration")
         .arg("1")
         .arg("--grace-ms")
-        .arg("300")
+        .arg("2000")
+        // Completeness is checked here; a loaded machine's p99 is not.
+        .arg("--p99-bound")
+        .arg("10000")
         .output()
         .expect("run parley-bench");
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -30,15 +35,25 @@ fn run(args: &[&str]) -> Value {
     report
 }
 
-fn delivered(report: &Value) -> f64 {
-    report["rows"][0]["deliveries_per_s"].as_f64().unwrap()
+/// Asserts the first step sent something and every one of its messages reached each of
+/// `per_message` receivers, exactly that many deliveries.
+fn every_message_delivered(report: &Value, per_message: u64) {
+    let row = &report["rows"][0];
+    let sent = row["sent"].as_u64().expect("sent");
+    assert!(sent > 0, "nothing was sent: {report}");
+    assert_eq!(
+        row["latency"]["count"].as_u64().expect("count"),
+        sent * per_message,
+        "{sent} messages × {per_message} receivers: {report}"
+    );
+    assert!(row["deliveries_per_s"].as_f64().unwrap() > 0.0, "{report}");
+    assert_eq!(row["ok"], true, "{report}");
 }
 
 #[test]
 fn fanout_smoke() {
     let r = run(&["fanout", "--subscribers", "5", "--rates", "10"]);
-    assert!(delivered(&r) > 0.0, "{r}");
-    assert_eq!(r["rows"][0]["ok"], true, "{r}");
+    every_message_delivered(&r, 5);
 }
 
 #[test]
@@ -52,29 +67,32 @@ fn rooms_smoke() {
         "--rates",
         "10",
     ]);
-    assert!(delivered(&r) > 0.0, "{r}");
+    every_message_delivered(&r, 2);
 }
 
 #[test]
 fn idle_smoke() {
     let r = run(&["idle", "--connections", "20"]);
     assert_eq!(r["params"]["open"], 20, "{r}");
-    assert!(r["params"]["kib_per_connection"].as_f64().unwrap() >= 0.0);
+    assert_eq!(r["rows"][0]["ok"], true, "{r}");
+    // An idle connection costs little memory (RESULTS.md has the real figure, a few KiB).
+    let kib = r["params"]["kib_per_connection"].as_f64().unwrap();
+    assert!(kib < 1024.0, "{kib} KiB per idle connection: {r}");
 }
 
 #[test]
 fn send_smoke_sqlite() {
     for via in ["rest", "ws"] {
         let r = run(&["send", "--via", via, "--concurrency", "2"]);
-        assert!(delivered(&r) > 0.0, "{r}");
+        // Each send was acknowledged (a failed one fails the run) and timed.
+        every_message_delivered(&r, 1);
     }
 }
 
 #[test]
 fn webhooks_smoke() {
     let r = run(&["webhooks", "--channels", "2", "--rates", "5"]);
-    assert!(delivered(&r) > 0.0, "{r}");
-    assert_eq!(r["rows"][0]["ok"], true, "{r}");
+    every_message_delivered(&r, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -97,7 +115,9 @@ async fn send_and_cluster_smoke_postgres() {
     .await
     .unwrap();
     assert_eq!(send["params"]["backend"], "postgres");
-    assert!(delivered(&send) > 0.0);
+    every_message_delivered(&send, 1);
+    // Subscribers are spread over both nodes and the sender is on the first: the run is
+    // complete only if every message crossed to the other node through Redis.
     let cluster = tokio::task::spawn_blocking(move || {
         run(&[
             "cluster",
@@ -115,5 +135,6 @@ async fn send_and_cluster_smoke_postgres() {
     })
     .await
     .unwrap();
-    assert!(delivered(&cluster) > 0.0, "{cluster}");
+    assert_eq!(cluster["params"]["nodes"], 2, "{cluster}");
+    every_message_delivered(&cluster, 6);
 }

@@ -197,6 +197,23 @@ impl TestApp {
         }
     }
 
+    /// The node's own connection to its database, for checking rows a black-box answer
+    /// cannot show (what a delete removed) and for writing rows no API can (old events).
+    pub fn db(&self) -> &sea_orm::DatabaseConnection {
+        &self.running.as_ref().expect("running").ctx.db
+    }
+
+    /// The database URL this node uses (another node may start on it).
+    pub fn database_url(&self) -> String {
+        self.running
+            .as_ref()
+            .expect("running")
+            .ctx
+            .config
+            .database_url
+            .clone()
+    }
+
     /// Stops the server (for tests of what happens when it is gone).
     pub async fn stop(&mut self) {
         if let Some(r) = self.running.take() {
@@ -282,6 +299,106 @@ impl User {
             .header("X-Api-Key", &self.tenant.publishable_key)
             .bearer_auth(&self.token)
     }
+}
+
+/// Runs `SELECT COUNT(*) …` written with `?` placeholders (numbered for PostgreSQL).
+pub async fn count(
+    db: &sea_orm::DatabaseConnection,
+    sql: &str,
+    values: impl IntoIterator<Item = sea_orm::Value>,
+) -> i64 {
+    use sea_orm::{DbBackend, Statement};
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Sqlite => sql.to_owned(),
+        _ => {
+            let mut n = 0;
+            sql.chars()
+                .map(|c| {
+                    if c == '?' {
+                        n += 1;
+                        format!("${n}")
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect()
+        }
+    };
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(backend, sql.clone(), values))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .expect("a count");
+    row.try_get_by_index::<i64>(0).expect("a count")
+}
+
+/// How many rows each table with a `tenant_id` column holds for `tenant_id`. The tables are
+/// read from the schema, so a table added later is counted without changing this.
+pub async fn tenant_rows(
+    db: &sea_orm::DatabaseConnection,
+    tenant_id: &str,
+) -> std::collections::BTreeMap<String, i64> {
+    use sea_orm::{DbBackend, Statement};
+    let backend = db.get_database_backend();
+    let tables_sql = match backend {
+        DbBackend::Sqlite => {
+            "SELECT m.name AS t FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND p.name = 'tenant_id' ORDER BY m.name"
+        }
+        _ => {
+            "SELECT table_name::text AS t FROM information_schema.columns \
+             WHERE column_name = 'tenant_id' AND table_schema = current_schema() ORDER BY table_name"
+        }
+    };
+    let tables = db
+        .query_all_raw(Statement::from_string(backend, tables_sql))
+        .await
+        .expect("list tenant-scoped tables");
+    let mut counts = std::collections::BTreeMap::new();
+    for row in tables {
+        let table: String = row.try_get("", "t").expect("table name");
+        let param = match backend {
+            DbBackend::Sqlite => "?",
+            _ => "$1",
+        };
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                format!("SELECT COUNT(*) AS n FROM \"{table}\" WHERE tenant_id = {param}"),
+                [tenant_id.into()],
+            ))
+            .await
+            .expect("count rows")
+            .expect("a count");
+        let n: i64 = row.try_get("", "n").expect("count");
+        counts.insert(table, n);
+    }
+    assert!(
+        counts.len() >= 10,
+        "the schema lost its tenant_id columns? {counts:?}"
+    );
+    counts
+}
+
+/// Waits until the outbox holds no job that is waiting or running: from then on the worker
+/// sends nothing more, so a count of what a receiver got is final (a late duplicate would
+/// come from a job still in the outbox).
+pub async fn outbox_settled(db: &sea_orm::DatabaseConnection, timeout: std::time::Duration) {
+    use sea_orm::Statement;
+    eventually("the outbox settled", timeout, async || {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'running')",
+            ))
+            .await
+            .map_err(|e| e.to_string())?
+            .expect("a count");
+        let n: i64 = row.try_get("", "n").map_err(|e| e.to_string())?;
+        (n == 0).then_some(()).ok_or(format!("{n} jobs left"))
+    })
+    .await;
 }
 
 /// Polls `check` every 50 ms until it gives a value; after `timeout` fails, naming `what` and

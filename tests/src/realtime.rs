@@ -86,10 +86,20 @@ impl Ws {
 
     /// Waits for the first frame matching `pred` (backlog first), keeping the others.
     pub async fn expect_where(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        self.expect_where_within(what, WAIT, pred).await
+    }
+
+    /// [`Ws::expect_where`] for events that take longer than [`WAIT`] by design.
+    pub async fn expect_where_within(
+        &mut self,
+        what: &str,
+        wait: Duration,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Value {
         if let Some(i) = self.backlog.iter().position(&pred) {
             return self.backlog.remove(i);
         }
-        let deadline = tokio::time::Instant::now() + WAIT;
+        let deadline = tokio::time::Instant::now() + wait;
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             match self.recv(left).await {
@@ -109,24 +119,59 @@ impl Ws {
             .await
     }
 
-    /// Asserts no frame of this type arrives within `wait` (backlog included).
-    pub async fn expect_none(&mut self, kind: &str, wait: Duration) {
-        assert!(
-            !self.backlog.iter().any(|v| v["type"] == kind),
-            "unexpected {kind}: {:?}",
-            self.backlog
-        );
-        let deadline = tokio::time::Instant::now() + wait;
+    /// Asserts that no frame matching `forbidden` arrives before the first frame matching
+    /// `sentinel` (a later event the test caused, which the server sends after anything the
+    /// earlier actions could have caused). Fails if the socket closes first. Returns the
+    /// sentinel; other frames stay in the backlog.
+    pub async fn expect_none_before(
+        &mut self,
+        what: &str,
+        forbidden: impl Fn(&Value) -> bool,
+        sentinel: impl Fn(&Value) -> bool,
+    ) -> Value {
+        if let Some(v) = self.backlog.iter().find(|v| forbidden(v)) {
+            panic!("unexpected {what}: {v}; backlog: {:?}", self.backlog);
+        }
+        if let Some(i) = self.backlog.iter().position(&sentinel) {
+            return self.backlog.remove(i);
+        }
+        let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            if left.is_zero() {
-                return;
-            }
             match self.recv(left).await {
-                Some(v) if v["type"] == kind => panic!("unexpected {kind}: {v}"),
+                Some(v) if sentinel(&v) => return v,
+                Some(v) if forbidden(&v) => panic!("unexpected {what}: {v}"),
                 Some(v) => self.backlog.push(v),
-                None => return,
+                None => panic!(
+                    "the sentinel after `{what}` never came; closed: {:?}; seen: {:?}",
+                    self.closed, self.backlog
+                ),
             }
+        }
+    }
+
+    /// Asserts that no frame of this type is queued for this connection (backlog included).
+    /// See [`Ws::expect_none_where`].
+    pub async fn expect_none(&mut self, kind: &str) {
+        let k = kind.to_owned();
+        self.expect_none_where(kind, move |v| v["type"] == k.as_str())
+            .await;
+    }
+
+    /// Asserts that no frame matching `forbidden` is queued for this connection: everything
+    /// the server had queued when it answered two `ping`s in a row has arrived by the second
+    /// `pong` (a `pong` goes out with the events queued before it, in the same write). Fails
+    /// if the socket is closed. Sound for events published on this node before the call;
+    /// cross-node and timer-driven events need a positive sentinel
+    /// ([`Ws::expect_none_before`]).
+    pub async fn expect_none_where(&mut self, what: &str, forbidden: impl Fn(&Value) -> bool) {
+        for _ in 0..2 {
+            let req_id = format!("quiet-{}", uuid::Uuid::new_v4().simple());
+            self.send(json!({"type": "ping", "req_id": req_id})).await;
+            self.expect_none_before(what, &forbidden, |v| {
+                v["type"] == "pong" && v["req_id"] == req_id.as_str()
+            })
+            .await;
         }
     }
 
@@ -246,13 +291,34 @@ impl Sse {
 }
 
 /// Follows one channel's persistent events like an SDK: in `seq` order, each once; a gap or
-/// a reconnect is healed with `resume`. Records the message ids of `message.new` events.
+/// a reconnect is healed with `resume`. Records the message ids of `message.new` events, and
+/// every arrival the protocol does not allow, in `violations`:
+///
+/// - a `seq` that arrives twice on one connection, except once while a `resume` is in flight
+///   (the replay may repeat what live delivery had sent before the server saw the resume);
+/// - while a resume is in flight, a `seq` at or below its cursor;
+/// - after `resumed`, a `seq` at or below the cursor it reported (the replay covered it);
+/// - a replay that leaves the follower short of that cursor (a replay out of order or with
+///   a hole).
+///
+/// Live events of one channel may arrive out of `seq` order when they are sent on several
+/// nodes at once; that is a gap to heal, not a violation.
 pub struct Follower {
     pub cid: String,
     pub last: i64,
     pub messages: Vec<(i64, String)>,
     pub resumes: usize,
+    /// Live arrivals ahead of `last + 1` (healed by resume).
+    pub gaps: usize,
+    pub violations: Vec<String>,
     resuming: bool,
+    connection: Value,
+    /// How often each seq arrived on the current connection.
+    seen: BTreeMap<i64, u32>,
+    /// After `resumed`: nothing at or below this may arrive again on this connection.
+    floor: i64,
+    /// The cursor of the resume in flight.
+    resumed_from: i64,
 }
 
 impl Follower {
@@ -262,23 +328,59 @@ impl Follower {
             last,
             messages: Vec::new(),
             resumes: 0,
+            gaps: 0,
+            violations: Vec::new(),
             resuming: false,
+            connection: Value::Null,
+            seen: BTreeMap::new(),
+            floor: 0,
+            resumed_from: 0,
+        }
+    }
+
+    /// Forgets what the previous connection delivered when `ws` is a new one.
+    fn on_connection(&mut self, ws: &Ws) {
+        if ws.ready["connection_id"] != self.connection {
+            self.connection = ws.ready["connection_id"].clone();
+            self.seen.clear();
+            self.floor = 0;
         }
     }
 
     /// Asks the server for everything after what this follower has.
     pub async fn resume(&mut self, ws: &mut Ws) {
+        self.on_connection(ws);
         self.resuming = true;
+        self.resumed_from = self.last;
         self.resumes += 1;
         ws.send(json!({"type": "resume", "cursors": {self.cid.clone(): self.last}}))
             .await;
     }
 
-    /// Feeds one frame; returns false when the connection ended.
+    /// Feeds one frame read from `ws`.
     pub async fn feed(&mut self, ws: &mut Ws, frame: Value) {
+        self.on_connection(ws);
         match frame["type"].as_str() {
-            Some("resumed") => self.resuming = false,
-            Some("resume.failed") => panic!("resume failed: {frame}"),
+            Some("resumed") => {
+                self.resuming = false;
+                if let Some(c) = frame["cursors"][self.cid.as_str()].as_i64() {
+                    self.floor = self.floor.max(c);
+                }
+                // The replay runs from the cursor this follower sent up to `c`, in order, so
+                // the follower has taken all of it.
+                if let Some(c) = frame["cursors"][self.cid.as_str()].as_i64()
+                    && self.last < c
+                {
+                    self.violations.push(format!(
+                        "resumed at {c}, but the replay left this follower at {}",
+                        self.last
+                    ));
+                }
+                return;
+            }
+            Some("resume.failed") if frame["cid"] == self.cid.as_str() => {
+                panic!("resume failed: {frame}")
+            }
             _ => {}
         }
         if frame["cid"] != self.cid.as_str() {
@@ -287,11 +389,36 @@ impl Follower {
         let Some(seq) = frame["seq"].as_i64() else {
             return;
         };
+        let count = {
+            let c = self.seen.entry(seq).or_default();
+            *c += 1;
+            *c
+        };
+        // A replay may repeat a live copy once; nothing else arrives twice. Nothing at or
+        // below a resume's cursor comes while it is in flight: the replay starts after it,
+        // and live delivery sent this connection each of those once already.
+        if self.resuming && seq <= self.resumed_from {
+            self.violations.push(format!(
+                "seq {seq} arrived during a resume from {}",
+                self.resumed_from
+            ));
+        } else if count > 2 || (count == 2 && !self.resuming) {
+            self.violations.push(format!(
+                "seq {seq} arrived {count} times on one connection ({})",
+                frame["type"]
+            ));
+        } else if !self.resuming && seq <= self.floor && count == 1 {
+            self.violations.push(format!(
+                "seq {seq} arrived after a resume that covered up to {}",
+                self.floor
+            ));
+        }
         if seq <= self.last {
             return;
         }
         if seq > self.last + 1 {
             if !self.resuming {
+                self.gaps += 1;
                 self.resume(ws).await;
             }
             return;
@@ -306,8 +433,20 @@ impl Follower {
         }
     }
 
-    /// Message seqs received, checked to be exactly once each and in order.
+    /// Asserts nothing arrived that the protocol does not allow.
+    pub fn assert_clean(&self) {
+        assert!(
+            self.violations.is_empty(),
+            "{} arrivals the protocol does not allow: {:?}",
+            self.violations.len(),
+            self.violations
+        );
+    }
+
+    /// Message seqs received, checked to be exactly once each and in order, with no
+    /// duplicate or disordered arrival on the wire (see [`Follower::assert_clean`]).
     pub fn message_seqs(&self) -> Vec<i64> {
+        self.assert_clean();
         let seqs: Vec<i64> = self.messages.iter().map(|(s, _)| *s).collect();
         let unique: BTreeMap<i64, ()> = seqs.iter().map(|s| (*s, ())).collect();
         assert_eq!(

@@ -40,6 +40,8 @@ type Responder = Arc<dyn Fn(&Value) -> (u16, String) + Send + Sync>;
 struct State {
     secret: Option<String>,
     received: Vec<Received>,
+    /// Every correctly signed request, whatever the answer.
+    tried: Vec<Received>,
     rejected: Vec<String>,
     status: u16,
     delay: Duration,
@@ -65,6 +67,7 @@ impl Receiver {
         let state = Arc::new(Mutex::new(State {
             secret: None,
             received: Vec::new(),
+            tried: Vec::new(),
             rejected: Vec::new(),
             status: 200,
             delay: Duration::ZERO,
@@ -128,6 +131,11 @@ impl Receiver {
 
     pub fn received(&self) -> Vec<Received> {
         self.state.lock().unwrap().received.clone()
+    }
+
+    /// Every correctly signed request, whatever this receiver answered.
+    pub fn tried(&self) -> Vec<Received> {
+        self.state.lock().unwrap().tried.clone()
     }
 
     /// Why requests were refused (bad or missing signatures).
@@ -235,13 +243,15 @@ async fn handle(
         Some(f) => f(&body),
         None => (s.status, "{\"ok\":true}".to_owned()),
     };
+    let got = Received {
+        id,
+        timestamp,
+        body,
+        raw,
+    };
+    s.tried.push(got.clone());
     if (200..300).contains(&status) {
-        s.received.push(Received {
-            id,
-            timestamp,
-            body,
-            raw,
-        });
+        s.received.push(got);
     }
     Ok(reply(status, &answer))
 }

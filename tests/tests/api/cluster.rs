@@ -65,8 +65,13 @@ fn node_command_with(
 }
 
 async fn start_node(db: &str, redis: &str, prefix: &str) -> Node {
+    start_node_env(db, redis, prefix, &[]).await
+}
+
+async fn start_node_env(db: &str, redis: &str, prefix: &str, env: &[(&str, &str)]) -> Node {
     let dir = tempfile::tempdir().unwrap();
-    let cmd = node_command(db, redis, prefix, dir.path());
+    let mut cmd = node_command(db, redis, prefix, dir.path());
+    cmd.envs(env.iter().copied());
     start_node_with(cmd, dir).await
 }
 
@@ -236,9 +241,10 @@ async fn three_nodes_share_events_and_survive_a_killed_node() {
     );
     assert!(follower.resumes >= 1);
 
-    // Dave was only on the dead node: the survivors take him offline.
+    // Dave was only on the dead node: the survivors take him offline once its presence
+    // record expires (a 10 s TTL refreshed every 3 s, so up to ~13 s after the kill).
     let offline = wa
-        .expect_where("dave offline", |v| {
+        .expect_where_within("dave offline", Duration::from_secs(30), |v| {
             v["type"] == "presence.changed" && v["user_id"] == "dave" && v["online"] == false
         })
         .await;
@@ -523,4 +529,245 @@ async fn a_missing_database_stops_the_start_with_how_to_create_it() {
         "{stderr}"
     );
     assert!(stderr.contains("PARLEY_DATABASE_URL"), "{stderr}");
+}
+
+/// Two nodes on one PostgreSQL database, each taking concurrent sends for the same channel:
+/// every message gets its own seq, and the seqs (of messages and of channel events) run
+/// 1, 2, 3… with no gap and no repeat.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_sends_on_two_nodes_get_gap_free_seqs() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    let (_db, url) = PgDatabase::create().await;
+    let n1 = TestApp::spawn_on(Some(url.clone()), |_| {}).await;
+    let n2 = TestApp::spawn_on(Some(url.clone()), |_| {}).await;
+    let t = n1.tenant("Acme").await;
+    t.create_user("alice").await;
+    let (status, _) = send(
+        t.server(Method::POST, "/v1/channels")
+            .json(&json!({"type": "messaging", "id": "room", "members": ["alice"]})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let per_sender = 40;
+    let mut senders = tokio::task::JoinSet::new();
+    for w in 0..6 {
+        let via = if w % 2 == 0 { n1.on(&t) } else { n2.on(&t) };
+        senders.spawn(async move {
+            let mut acks = Vec::new();
+            for i in 0..per_sender {
+                let (status, m) = send(
+                    via.server(Method::POST, "/v1/channels/messaging/room/messages")
+                        .json(&json!({"text": format!("w{w}-{i}"), "user_id": "alice"})),
+                )
+                .await;
+                assert_eq!(status, 201, "{m}");
+                acks.push((
+                    m["seq"].as_i64().unwrap(),
+                    m["id"].as_str().unwrap().to_owned(),
+                ));
+            }
+            acks
+        });
+    }
+    let mut acked: Vec<(i64, String)> = Vec::new();
+    while let Some(acks) = senders.join_next().await {
+        acked.extend(acks.unwrap());
+    }
+    acked.sort();
+    let total = 6 * per_sender;
+    assert_eq!(
+        acked.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+        (1..=total as i64).collect::<Vec<_>>(),
+        "each acknowledged send has its own seq, with no gap"
+    );
+    // The stored history says the same, message by message.
+    let mut stored = Vec::new();
+    let mut after = 0;
+    loop {
+        let (status, page) = send(t.server(
+            Method::GET,
+            &format!("/v1/channels/messaging/room/messages?after_seq={after}&limit=100"),
+        ))
+        .await;
+        assert_eq!(status, 200, "{page}");
+        let items = page["items"].as_array().unwrap();
+        if items.is_empty() {
+            break;
+        }
+        for m in items {
+            stored.push((
+                m["seq"].as_i64().unwrap(),
+                m["id"].as_str().unwrap().to_owned(),
+            ));
+        }
+        after = stored.last().unwrap().0;
+    }
+    assert_eq!(stored, acked);
+    // So does the event log that resume replays from.
+    use parley_core::entities::channel_event;
+    let seqs: Vec<i64> = channel_event::Entity::find()
+        .select_only()
+        .column(channel_event::Column::Seq)
+        .filter(channel_event::Column::TenantId.eq(t.id.as_str()))
+        .filter(channel_event::Column::Cid.eq("messaging:room"))
+        .order_by_asc(channel_event::Column::Seq)
+        .into_tuple()
+        .all(n2.db())
+        .await
+        .unwrap();
+    assert_eq!(seqs, (1..=total as i64 + 1).collect::<Vec<_>>());
+}
+
+/// Sends SIGTERM to a child process, as a process manager stops it.
+async fn terminate(child: &Child) {
+    let pid = child.id().expect("still running").to_string();
+    let status = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Waits for a child to exit and returns whether it exited cleanly.
+async fn exits_cleanly(child: &mut Child, within: Duration) -> std::process::ExitStatus {
+    tokio::time::timeout(within, child.wait())
+        .await
+        .expect("the process did not exit after SIGTERM")
+        .unwrap()
+}
+
+/// A webhook endpoint answering slowly, and a message whose delivery is in flight.
+async fn delivery_in_flight(t: &Tenant) -> std::sync::Arc<parley_tests::webhooks::Receiver> {
+    let r = parley_tests::webhooks::Receiver::start().await;
+    r.set_delay(Duration::from_millis(1_500));
+    let (status, hook) = send(
+        t.server(Method::POST, "/v1/webhooks")
+            .json(&json!({"url": r.url(), "event_types": ["message.new"]})),
+    )
+    .await;
+    assert_eq!(status, 201, "{hook}");
+    r.set_secret(hook["secret"].as_str().unwrap());
+    let hook_id = hook["id"].as_str().unwrap().to_owned();
+    let (status, m) = send(
+        t.server(Method::POST, "/v1/channels/messaging/room/messages")
+            .json(&json!({"text": "in flight", "user_id": "alice"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{m}");
+    eventually(
+        "the delivery in flight",
+        Duration::from_secs(20),
+        async || {
+            let (_, log) = send(t.server(
+                Method::GET,
+                &format!("/v1/webhooks/{hook_id}/deliveries?status=sending"),
+            ))
+            .await;
+            if log["items"].as_array().is_some_and(|i| !i.is_empty()) {
+                Ok(())
+            } else {
+                Err(log.to_string())
+            }
+        },
+    )
+    .await;
+    r
+}
+
+/// The delivery the stopped process had in flight is done, not left claimed.
+async fn delivery_done(url: &str) {
+    let db = sea_orm::Database::connect(url).await.unwrap();
+    let done = count(
+        &db,
+        "SELECT COUNT(*) FROM outbox WHERE kind = 'webhook' AND status = 'done' AND locked_by IS NULL",
+        [],
+    )
+    .await;
+    assert_eq!(done, 1, "the in-flight delivery was finished and recorded");
+    let _ = db.close().await;
+}
+
+/// `parley serve` as a real process stopped with SIGTERM: its WebSocket clients are told to
+/// reconnect elsewhere (1012), the webhook delivery its in-process worker had in flight
+/// finishes, and the process exits with success.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_parley_serve_cleanly() {
+    let (_db, url) = PgDatabase::create().await;
+    migrate(&url).await;
+    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let mut node = start_node_env(
+        &url,
+        &redis_url(),
+        &prefix,
+        &[("PARLEY_ALLOW_PRIVATE_URLS", "true")],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let t = create_tenant(&client, &node).await;
+    t.create_user("alice").await;
+    let (status, _) = send(
+        t.server(Method::POST, "/v1/channels")
+            .json(&json!({"type": "messaging", "id": "room", "members": ["alice"]})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let mut ws = t.user("alice").await.connect_to(&node.base).await;
+    let r = delivery_in_flight(&t).await;
+
+    terminate(&node.child).await;
+    let (code, reason) = ws.closed_with(Duration::from_secs(10)).await;
+    assert_eq!(code, 1012, "{reason}");
+    assert!(reason.contains("reconnect elsewhere"), "{reason}");
+    let status = exits_cleanly(&mut node.child, Duration::from_secs(30)).await;
+    assert!(status.success(), "parley serve exited with {status}");
+    assert_eq!(r.received().len(), 1, "the in-flight delivery arrived");
+    delivery_done(&url).await;
+}
+
+/// `parley worker` as a real process stopped with SIGTERM in the middle of a delivery: it
+/// finishes the delivery, records it, and exits with success.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_parley_worker_finish_its_delivery() {
+    let (_db, url) = PgDatabase::create().await;
+    let app = TestApp::spawn_on(Some(url.clone()), |c| {
+        c.worker.in_process = false;
+        c.admin_token = Some(ADMIN.to_owned().into());
+        c.master_key = Some("Y2x1c3Rlci10ZXN0LW1hc3Rlci1rZXktMzItYnl0ZXM=".into());
+    })
+    .await;
+    let t = app.tenant("Acme").await;
+    t.create_user("alice").await;
+    let (status, _) = send(
+        t.server(Method::POST, "/v1/channels")
+            .json(&json!({"type": "messaging", "id": "room", "members": ["alice"]})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let dir = tempfile::tempdir().unwrap();
+    let mut worker = node_command(&url, &redis_url(), "unused", dir.path())
+        .env("PARLEY_ALLOW_PRIVATE_URLS", "true")
+        .arg("worker")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start parley-node worker");
+    let mut lines = BufReader::new(worker.stdout.take().unwrap()).lines();
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if line.contains("parley worker running") {
+                return;
+            }
+        }
+        panic!("the worker exited before running");
+    })
+    .await
+    .expect("worker start timeout");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let r = delivery_in_flight(&t).await;
+
+    terminate(&worker).await;
+    let status = exits_cleanly(&mut worker, Duration::from_secs(30)).await;
+    assert!(status.success(), "parley worker exited with {status}");
+    assert_eq!(r.received().len(), 1, "the in-flight delivery arrived");
+    delivery_done(&url).await;
 }

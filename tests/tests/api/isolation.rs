@@ -1289,7 +1289,119 @@ async fn refused_requests_create_no_users_postgres() {
     refused_requests_create_no_users(TestApp::spawn(Backend::Postgres).await).await;
 }
 
+/// Realtime and webhooks stay inside the tenant too. Tenant B works in a channel with the
+/// same cid as tenant A's and users of the same names; A's tenant-wide stream (secret key),
+/// A's users and A's webhook endpoint see none of it. Each check ends with a sentinel: an
+/// event of A's own, sent after B's, which must arrive with nothing of B's before it.
+async fn realtime_and_webhooks_stay_inside_the_tenant(app: TestApp) {
+    use parley_tests::webhooks::Receiver;
+    let a = app.tenant("Tenant A").await;
+    let b = app.tenant("Tenant B").await;
+    for t in [&a, &b] {
+        for u in ["alice", "bob"] {
+            t.create_user(u).await;
+        }
+        let (status, body) = send(
+            t.server(Method::POST, "/v1/channels")
+                .json(&json!({"type": "messaging", "id": "room", "members": ["alice", "bob"]})),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let receiver = Receiver::start().await;
+    let (status, hook) = send(
+        a.server(Method::POST, "/v1/webhooks")
+            .json(&json!({"url": receiver.url()})),
+    )
+    .await;
+    assert_eq!(status, 201, "{hook}");
+    receiver.set_secret(hook["secret"].as_str().unwrap());
+    let mut a_server = a.connect_server().await;
+    let mut a_bob = a.user("bob").await.connect().await;
+
+    // Tenant B: messages, an edit, a reaction, a member, typing.
+    let b_alice = b.user("alice").await;
+    let mut b_ws = b_alice.connect().await;
+    let b_bob = b.user("bob").await.connect().await;
+    let (status, m) = send(
+        b_alice
+            .request(Method::POST, "/v1/channels/messaging/room/messages")
+            .json(&json!({"text": "secret of tenant B"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{m}");
+    let id = m["id"].as_str().unwrap();
+    let (status, body) = send(
+        b_alice
+            .request(Method::PATCH, &format!("/v1/messages/{id}"))
+            .json(&json!({"text": "secret of tenant B, edited"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = send(
+        b_alice
+            .request(Method::POST, &format!("/v1/messages/{id}/reactions"))
+            .json(&json!({"type": "like"})),
+    )
+    .await;
+    assert!(status.is_success(), "{status} {body}");
+    b.create_user("carol").await;
+    let (status, body) = send(
+        b.server(Method::POST, "/v1/channels/messaging/room/members")
+            .json(&json!({"user_ids": ["carol"]})),
+    )
+    .await;
+    assert!(status.is_success(), "{status} {body}");
+    b_ws.send(json!({"type": "typing.start", "cid": "messaging:room"}))
+        .await;
+    drop(b_bob);
+
+    // Tenant A's sentinel, after all of B's.
+    let (status, sentinel) = send(
+        a.server(Method::POST, "/v1/channels/messaging/room/messages")
+            .json(&json!({"text": "A's own", "user_id": "alice"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{sentinel}");
+    let of_b = |v: &Value| {
+        let s = v.to_string();
+        s.contains("tenant B") || s.contains("carol") || s.contains("typing")
+    };
+    let is_sentinel = |v: &Value| v["type"] == "message.new" && v["message"]["text"] == "A's own";
+    a_server
+        .expect_none_before("an event of tenant B", of_b, is_sentinel)
+        .await;
+    a_bob
+        .expect_none_before("an event of tenant B", of_b, is_sentinel)
+        .await;
+    a_server
+        .expect_none_where("an event of tenant B", of_b)
+        .await;
+    // B's own stream did get its events, so there were events to leak.
+    b_ws.expect_where("B's message", |v| {
+        v["type"] == "message.new" && v["message"]["text"] == "secret of tenant B"
+    })
+    .await;
+
+    receiver
+        .wait_for(std::time::Duration::from_secs(30), |got| {
+            got.iter()
+                .any(|r| r.body["data"]["message"]["text"] == "A's own")
+        })
+        .await;
+    outbox_settled(app.db(), std::time::Duration::from_secs(30)).await;
+    let leaked: Vec<String> = receiver
+        .received()
+        .iter()
+        .map(|r| r.body.to_string())
+        .filter(|s| s.contains("tenant B") || s.contains("carol"))
+        .collect();
+    assert!(leaked.is_empty(), "A's endpoint got B's events: {leaked:?}");
+    assert!(receiver.rejected().is_empty(), "{:?}", receiver.rejected());
+}
+
 parley_tests::on_both_backends!(
+    realtime_and_webhooks_stay_inside_the_tenant,
     other_tenant_ids_answer_not_found_and_change_nothing,
     lists_and_searches_stay_inside_the_tenant,
     keys_cannot_be_revoked_through_another_tenants_path,

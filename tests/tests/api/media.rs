@@ -483,17 +483,36 @@ async fn limits_signatures_and_sniffing(backend: Backend, store: Store) {
 }
 
 async fn signed_urls_expire(backend: Backend, store: Store) {
+    // Long enough for an upload and a fetch on a busy machine; expiry is then awaited, not
+    // slept for.
     let env = Env::start(backend, store, |c| {
-        c.media.upload_url_ttl_s = 2;
-        c.media.download_url_ttl_s = 2;
+        c.media.upload_url_ttl_s = 5;
+        c.media.download_url_ttl_s = 5;
     })
     .await;
     let (_, alice, _) = room(&env.app).await;
     let late = start_upload(&alice, "late.txt", "text/plain", 4).await;
     let att = upload(&alice, "a.txt", "text/plain", b"data".to_vec()).await;
     assert_eq!(fetch(&att["url"]).await.0, 200);
-    tokio::time::sleep(Duration::from_millis(2600)).await;
-    assert_eq!(fetch(&att["url"]).await.0, 403, "the download URL expired");
+    eventually(
+        "the download URL expired",
+        Duration::from_secs(20),
+        async || match fetch(&att["url"]).await.0.as_u16() {
+            403 => Ok(()),
+            200 => Err("still served".to_owned()),
+            other => panic!("an expiring URL answered {other}"),
+        },
+    )
+    .await;
+    // The upload URL expires at the time its answer gave (download URLs are aligned to
+    // windows, so theirs may come first): wait for that moment, then it is refused.
+    let expires_at = chrono::DateTime::parse_from_rfc3339(late["expires_at"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let left = (expires_at - chrono::Utc::now())
+        .to_std()
+        .unwrap_or_default();
+    tokio::time::sleep(left + Duration::from_millis(1_100)).await;
     let (status, _) = put(&late, b"late".to_vec()).await;
     assert_eq!(status, 403, "the upload URL expired");
     // A fresh URL works again.
@@ -892,4 +911,128 @@ async fn storage_usage_is_counted(backend: Backend, store: Store) {
     .await;
     assert_eq!(status, 200);
     assert_eq!(usage(&t).await, json!({"bytes": 20, "objects": 1}));
+}
+
+/// Alters one part of a signed local URL: `expires` moved an hour on, or the signature's last
+/// hex digit changed.
+fn tampered(url: &str, part: &str) -> String {
+    let (base, query) = url.split_once('?').unwrap();
+    let params: Vec<String> = query
+        .split('&')
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap();
+            match (k, part) {
+                ("expires", "expires") => format!("expires={}", v.parse::<i64>().unwrap() + 3600),
+                ("signature", "signature") => {
+                    let mut s = v.to_owned();
+                    let last = s.pop().unwrap();
+                    s.push(if last == '0' { '1' } else { '0' });
+                    format!("signature={s}")
+                }
+                _ => kv.to_owned(),
+            }
+        })
+        .collect();
+    format!("{base}?{}", params.join("&"))
+}
+
+/// The local engine's signed URLs bind everything they name: a changed signature, a later
+/// expiry, another object, another method or another content type is refused, end to end.
+async fn signed_urls_cannot_be_altered(backend: Backend) {
+    let env = Env::start(backend, Store::Local, |_| {}).await;
+    let (_, alice, _) = room(&env.app).await;
+    let created = start_upload(&alice, "a.txt", "text/plain", 5).await;
+    let put_url = created["put_url"].as_str().unwrap().to_owned();
+    let with_url = |url: &str| {
+        let mut c = created.clone();
+        c["put_url"] = json!(url);
+        c
+    };
+    for part in ["signature", "expires"] {
+        let (status, body) = put(&with_url(&tampered(&put_url, part)), b"hello".to_vec()).await;
+        assert_eq!(status, 403, "a PUT URL with its {part} altered: {body}");
+    }
+    let (status, _) = put_as(&created, "text/html", b"hello".to_vec()).await;
+    assert_eq!(status, 403, "a PUT with another content type");
+    let other = start_upload(&alice, "b.txt", "text/plain", 5).await;
+    let other_key = other["put_url"]
+        .as_str()
+        .unwrap()
+        .split_once('?')
+        .unwrap()
+        .0
+        .to_owned();
+    let query = put_url.split_once('?').unwrap().1;
+    let (status, _) = put(
+        &with_url(&format!("{other_key}?{query}")),
+        b"hello".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 403, "a signature used for another object");
+    assert!(
+        !env.stored(other_key.split("/v1/media/").nth(1).unwrap())
+            .await
+    );
+    // Untouched, the URL works.
+    assert!(put(&created, b"hello".to_vec()).await.0.is_success());
+    let (status, att) = send(alice.request(Method::POST, &complete_path(&created))).await;
+    assert_eq!(status, 200, "{att}");
+
+    let get_url = att["url"].as_str().unwrap().to_owned();
+    for part in ["signature", "expires"] {
+        let (status, _, body) = fetch(&json!(tampered(&get_url, part))).await;
+        assert_eq!(status, 403, "a GET URL with its {part} altered");
+        assert!(body != b"hello", "no bytes behind an altered URL");
+    }
+    // A GET signature does not allow a PUT.
+    let (status, _) = put(&with_url(&get_url), b"HELLO".to_vec()).await;
+    assert_eq!(status, 403, "a GET URL used to PUT");
+    assert_eq!(fetch(&json!(get_url)).await.2, b"hello");
+}
+
+/// Once an upload is complete (its bytes checked and attached), its PUT URL cannot replace
+/// them, even before the URL expires.
+async fn a_completed_uploads_put_url_cannot_be_reused(backend: Backend) {
+    let env = Env::start(backend, Store::Local, |_| {}).await;
+    let (_, alice, _) = room(&env.app).await;
+    let created = start_upload(&alice, "a.txt", "text/plain", 5).await;
+    assert!(put(&created, b"hello".to_vec()).await.0.is_success());
+    let (status, att) = send(alice.request(Method::POST, &complete_path(&created))).await;
+    assert_eq!(status, 200, "{att}");
+    let (status, body) = put(&created, b"HACKD".to_vec()).await;
+    assert!(
+        status.is_client_error(),
+        "a completed upload's PUT URL was used again: {status} {body}"
+    );
+    assert_eq!(
+        fetch(&att["url"]).await.2,
+        b"hello",
+        "the checked bytes stay"
+    );
+}
+
+mod signed_local_urls {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cannot_be_altered_sqlite() {
+        signed_urls_cannot_be_altered(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cannot_be_altered_postgres() {
+        signed_urls_cannot_be_altered(Backend::Postgres).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "server gap: the local engine accepts a completed upload's PUT URL again (204) until it expires"]
+    async fn completed_put_cannot_be_reused_sqlite() {
+        a_completed_uploads_put_url_cannot_be_reused(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "server gap: the local engine accepts a completed upload's PUT URL again (204) until it expires"]
+    async fn completed_put_cannot_be_reused_postgres() {
+        a_completed_uploads_put_url_cannot_be_reused(Backend::Postgres).await;
+    }
 }

@@ -210,12 +210,14 @@ async fn edit_and_delete(app: TestApp) {
     .await;
 
     let second = say(&bob, "second").await;
-    send(
+    let (status, reacted) = send(
         alice
             .request(Method::POST, &format!("/v1/messages/{id}/reactions"))
             .json(&json!({"type": "like"})),
     )
     .await;
+    assert!(status.is_success(), "{status} {reacted}");
+    assert_eq!(reacted["reaction_counts"], json!({"like": 1}), "{reacted}");
     expect_problem(
         bob.request(Method::DELETE, &format!("/v1/messages/{id}")),
         403,

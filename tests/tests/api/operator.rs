@@ -57,9 +57,71 @@ async fn tenant_lifecycle(app: TestApp) {
     assert_eq!(status, 200);
 
     // Deleted: gone, with its data; the other tenant is untouched.
-    t.create_user("alice").await;
+    fill(&t).await;
+    fill(&other).await;
+    let before = tenant_rows(app.db(), &t.id).await;
+    for table in [
+        "api_keys",
+        "channel_events",
+        "channels",
+        "devices",
+        "members",
+        "messages",
+        "outbox",
+        "reactions",
+        "uploads",
+        "user_mutes",
+        "users",
+        "webhooks",
+    ] {
+        assert!(
+            before.get(table).is_some_and(|n| *n > 0),
+            "the tenant had no {table} rows to delete: {before:?}"
+        );
+    }
+    let kept = tenant_rows(app.db(), &other.id).await;
     let (status, _) = send(app.admin(Method::DELETE, &format!("/admin/v1/tenants/{}", t.id))).await;
     assert_eq!(status, 204);
+    // Every row goes; the jobs deleting its stored media objects last until they ran.
+    eventually(
+        "no row of the deleted tenant left",
+        std::time::Duration::from_secs(20),
+        async || {
+            let after = tenant_rows(app.db(), &t.id).await;
+            if after.values().all(|n| *n == 0) {
+                Ok(())
+            } else {
+                Err(format!("{after:?}"))
+            }
+        },
+    )
+    .await;
+    let (tenants,): (i64,) = {
+        use sea_orm::{ConnectionTrait, Statement};
+        let db = app.db();
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(
+                db.get_database_backend(),
+                match db.get_database_backend() {
+                    sea_orm::DbBackend::Sqlite => "SELECT COUNT(*) AS n FROM tenants WHERE id = ?",
+                    _ => "SELECT COUNT(*) AS n FROM tenants WHERE id = $1",
+                },
+                [t.id.as_str().into()],
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        (row.try_get("", "n").unwrap(),)
+    };
+    assert_eq!(tenants, 0, "the tenant row is gone");
+    // The other tenant keeps every row (its webhook's retries may add attempts meanwhile).
+    let still = tenant_rows(app.db(), &other.id).await;
+    for (table, n) in &kept {
+        assert!(
+            still.get(table).is_some_and(|now| now >= n),
+            "the other tenant lost {table} rows: {kept:?} then {still:?}"
+        );
+    }
     expect_problem(
         app.admin(Method::GET, &format!("/admin/v1/tenants/{}", t.id)),
         404,
@@ -74,6 +136,59 @@ async fn tenant_lifecycle(app: TestApp) {
     .await;
     let (status, _) = send(other.server(Method::GET, "/v1/app")).await;
     assert_eq!(status, 200);
+}
+
+/// Gives a tenant rows in most of its tables: users, a channel with messages and a
+/// reaction, a mute, a device, a webhook (and its queued deliveries), an upload.
+async fn fill(t: &Tenant) {
+    for u in ["alice", "bob"] {
+        t.create_user(u).await;
+    }
+    let ok = |status: reqwest::StatusCode, body: &serde_json::Value| {
+        assert!(status.is_success(), "{status} {body}");
+    };
+    let (status, body) = send(
+        t.server(Method::POST, "/v1/webhooks")
+            .json(&json!({"url": "http://127.0.0.1:9/hook"})),
+    )
+    .await;
+    ok(status, &body);
+    let (status, body) = send(
+        t.server(Method::POST, "/v1/channels")
+            .json(&json!({"type": "messaging", "id": "room", "members": ["alice", "bob"]})),
+    )
+    .await;
+    ok(status, &body);
+    let (status, m) = send(
+        t.server(Method::POST, "/v1/channels/messaging/room/messages")
+            .json(&json!({"text": "hello", "user_id": "alice"})),
+    )
+    .await;
+    ok(status, &m);
+    let bob = t.user("bob").await;
+    let (status, body) = send(
+        bob.request(
+            Method::POST,
+            &format!("/v1/messages/{}/reactions", m["id"].as_str().unwrap()),
+        )
+        .json(&json!({"type": "like"})),
+    )
+    .await;
+    ok(status, &body);
+    let (status, body) = send(bob.request(Method::POST, "/v1/me/mutes/alice")).await;
+    ok(status, &body);
+    let (status, body) =
+        send(bob.request(Method::POST, "/v1/devices").json(
+            &json!({"provider": "fcm", "token": "fcm-token-bob-0123456789abcdefghijklmnopq"}),
+        ))
+        .await;
+    ok(status, &body);
+    let (status, body) = send(
+        bob.request(Method::POST, "/v1/uploads")
+            .json(&json!({"filename": "a.txt", "content_type": "text/plain", "size": 2})),
+    )
+    .await;
+    ok(status, &body);
 }
 
 async fn keys_are_created_listed_and_revoked(app: TestApp) {

@@ -76,11 +76,12 @@ async fn offline_members_get_pushed(backend: Backend) {
     for u in ["alice", "bob", "carol", "dave", "erin", "frank", "gina"] {
         t.create_user(u).await;
     }
-    send(t.server(Method::POST, "/v1/channels").json(&json!({
+    let (status, body) = send(t.server(Method::POST, "/v1/channels").json(&json!({
         "type": "messaging", "id": "team", "name": "Team",
         "members": ["alice", "bob", "carol", "dave", "erin", "frank", "gina"]
     })))
     .await;
+    assert_eq!(status, 201, "{body}");
     device(&t, "alice", "apns", &apns_token(1)).await;
     device(&t, "bob", "apns", &apns_token(2)).await;
     device(
@@ -110,12 +111,14 @@ async fn offline_members_get_pushed(backend: Backend) {
     let frank = t.user("frank").await;
     let (status, _) = send(frank.request(Method::POST, "/v1/me/mutes/alice")).await;
     assert_eq!(status, 200);
-    // bob has one unread message already (silent ones do not count).
-    send(
+    // A silent message is stored but raises no badge: bob's first badge counts one unread.
+    let (status, silent) = send(
         t.server(Method::POST, "/v1/channels/messaging/team/messages")
             .json(&json!({"text": "earlier", "user_id": "carol", "silent": true})),
     )
     .await;
+    assert_eq!(status, 201, "{silent}");
+    assert_eq!(silent["silent"], true, "{silent}");
 
     let (status, m) = send(
         t.server(Method::POST, "/v1/channels/messaging/team/messages")
@@ -194,11 +197,12 @@ async fn offline_members_get_pushed(backend: Backend) {
 
     // A passing failure is retried for that device alone.
     apns.script(&apns_token(2), [Reply::status(503), Reply::status(503)]);
-    send(
+    let (status, body) = send(
         t.server(Method::POST, "/v1/channels/messaging/team/messages")
             .json(&json!({"text": "again", "user_id": "alice"})),
     )
     .await;
+    assert_eq!(status, 201, "{body}");
     eventually(
         "bob's second notification after two 503s",
         WAIT,

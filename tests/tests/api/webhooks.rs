@@ -63,45 +63,48 @@ async fn every_event_type_arrives_signed(app: TestApp) {
     }
     let alice = t.user("alice").await;
     let bob = t.user("bob").await;
-    send(
+    // Every step must succeed, or an event would be missing for the wrong reason.
+    let ok = |(status, body): (reqwest::StatusCode, Value)| {
+        assert!(status.is_success(), "{status} {body}");
+    };
+    ok(send(
         t.server(Method::POST, "/v1/channels")
             .json(&json!({"type": "messaging", "id": "room", "members": ["alice", "bob"]})),
     )
-    .await;
+    .await);
     let m = say(&t, "messaging/room", "alice", "hello").await;
     let id = m["id"].as_str().unwrap();
-    send(
+    ok(send(
         alice
             .request(Method::PATCH, &format!("/v1/messages/{id}"))
             .json(&json!({"text": "hello!"})),
     )
-    .await;
-    send(
+    .await);
+    ok(send(
         bob.request(Method::POST, &format!("/v1/messages/{id}/reactions"))
             .json(&json!({"type": "like"})),
     )
-    .await;
-    send(bob.request(Method::DELETE, &format!("/v1/messages/{id}/reactions/like"))).await;
-    send(
+    .await);
+    ok(send(bob.request(Method::DELETE, &format!("/v1/messages/{id}/reactions/like"))).await);
+    ok(send(
         t.server(Method::PATCH, "/v1/channels/messaging/room")
             .json(&json!({"name": "Room"})),
     )
-    .await;
-    send(bob.request(Method::POST, "/v1/channels/messaging/room/read")).await;
-    send(
+    .await);
+    ok(send(bob.request(Method::POST, "/v1/channels/messaging/room/read")).await);
+    ok(send(
         t.server(Method::PATCH, "/v1/channels/messaging/room/members/bob")
             .json(&json!({"role": "moderator"})),
     )
-    .await;
-    send(
+    .await);
+    ok(send(
         t.server(Method::POST, "/v1/channels/messaging/room/members")
             .json(&json!({"user_ids": ["eve"]})),
     )
-    .await;
-    send(t.server(Method::DELETE, "/v1/channels/messaging/room/members/eve")).await;
-    send(alice.request(Method::DELETE, &format!("/v1/messages/{id}"))).await;
-    send(t.server(Method::DELETE, "/v1/channels/messaging/room")).await;
-
+    .await);
+    ok(send(t.server(Method::DELETE, "/v1/channels/messaging/room/members/eve")).await);
+    ok(send(alice.request(Method::DELETE, &format!("/v1/messages/{id}"))).await);
+    ok(send(t.server(Method::DELETE, "/v1/channels/messaging/room")).await);
     let all = [
         "channel.created",
         "message.new",
@@ -123,6 +126,10 @@ async fn every_event_type_arrives_signed(app: TestApp) {
         })
         .await;
     assert!(r.rejected().is_empty(), "{:?}", r.rejected());
+    // channel.deleted came last of the channel's ordered events; once the outbox holds
+    // nothing to send, nothing more can come, so the list is final.
+    outbox_settled(app.db(), WAIT).await;
+    assert_eq!(r.received().len(), got.len(), "{:?}", types(&r.received()));
     // In order: the channel's events as they happened.
     let order: Vec<&str> = got.iter().map(Received::event_type).collect();
     assert_eq!(order, all, "{order:?}");
@@ -260,9 +267,22 @@ async fn receiver_down_then_up_loses_nothing(app: TestApp) {
     .await;
     r.restart().await;
     r.wait_for(WAIT, |g| g.len() >= 51).await;
-    // Anything delivered twice would arrive now.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let got = r.received();
+    // A later event on the same channel comes after any repeat of the earlier ones, and once
+    // the outbox holds nothing to send, nothing more can come.
+    say(&t, "messaging/a", "alice", "sentinel").await;
+    r.wait_for(WAIT, |g| {
+        g.iter()
+            .any(|r| r.body["data"]["message"]["text"] == "sentinel")
+    })
+    .await;
+    outbox_settled(app.db(), WAIT).await;
+    let mut got = r.received();
+    let sentinel = got
+        .iter()
+        .position(|g| g.body["data"]["message"]["text"] == "sentinel")
+        .unwrap();
+    assert_eq!(sentinel, got.len() - 1, "the sentinel came last");
+    got.pop();
     assert_eq!(got.len(), 51, "each event exactly once");
     let ids: HashSet<&str> = got.iter().map(|g| g.id.as_str()).collect();
     assert_eq!(ids.len(), 51);
@@ -571,8 +591,10 @@ async fn two_workers_deliver_each_job_once() {
 
     r.wait_for(Duration::from_secs(120), |g| g.len() >= 1000)
         .await;
-    // Anything delivered twice would arrive now.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Anything delivered twice would come from a job still in the outbox: wait until none
+    // is left, then count.
+    let db = sea_orm::Database::connect(&url).await.unwrap();
+    outbox_settled(&db, WAIT).await;
     let got = r.received();
     assert!(r.rejected().is_empty(), "{:?}", r.rejected());
     let mut seen: HashMap<&str, usize> = HashMap::new();
@@ -592,7 +614,6 @@ async fn two_workers_deliver_each_job_once() {
         assert_eq!(seqs, &(1..=100).collect::<Vec<_>>(), "{cid} in order");
     }
     // Both workers took part.
-    let db = sea_orm::Database::connect(&url).await.unwrap();
     let row = db
         .query_one_raw(sea_orm::Statement::from_string(
             sea_orm::DatabaseBackend::Postgres,
@@ -634,7 +655,7 @@ async fn before_send_hook_decides(app: TestApp) {
     });
     let (status, appv) = send(t.server(Method::PATCH, "/v1/app").json(
         &json!({"settings": {"before_send": {
-            "url": r.url(), "timeout_ms": 500, "fail_open": false
+            "url": r.url(), "timeout_ms": 5_000, "fail_open": false
         }}}),
     ))
     .await;
@@ -684,16 +705,29 @@ async fn before_send_hook_decides(app: TestApp) {
     let res = post("broken").send().await.unwrap();
     assert_eq!(res.status(), 503);
     assert!(res.headers().get("retry-after").is_some());
+    // A hook slower than its timeout (here 300 ms against a 1.5 s answer; the generous 5 s
+    // above keeps a busy machine from failing the quick answers).
+    let (status, body) = send(
+        t.server(Method::PATCH, "/v1/app")
+            .json(&json!({"settings": {
+                "before_send": {"url": r.url(), "timeout_ms": 300, "fail_open": false}
+            }})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    if let Some(secret) = body["before_send_secret"].as_str() {
+        r.set_secret(secret);
+    }
     r.set_delay(Duration::from_millis(1_500));
     expect_problem(post("slow"), 503, "hook_unavailable").await;
     // Fail-open: the same slow hook lets messages through.
-    send(
-        t.server(Method::PATCH, "/v1/app")
-            .json(&json!({"settings": {"before_send": {
-                "url": r.url(), "timeout_ms": 200, "fail_open": true
-            }}})),
-    )
+    let (status, body) = send(t.server(Method::PATCH, "/v1/app").json(
+        &json!({"settings": {"before_send": {
+            "url": r.url(), "timeout_ms": 200, "fail_open": true
+        }}}),
+    ))
     .await;
+    assert_eq!(status, 200, "{body}");
     let (status, m) = send(post("slow but fine")).await;
     assert_eq!(status, 201, "{m}");
     // Nothing rejected was stored.
@@ -857,4 +891,104 @@ async fn secrets_are_sealed_and_the_master_key_is_checked() {
     .err()
     .expect("a node with another master key must not start");
     assert!(err.to_string().contains("PARLEY_MASTER_KEY"), "{err}");
+}
+
+/// Retries follow the schedule: after attempt n the next is due 5 s × 3ⁿ⁻¹ later, ±25 %, as
+/// the delivery log records it; the last allowed attempt marks the delivery failed for good.
+/// Each retry is brought forward in the database rather than waited for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_back_off_and_the_last_attempt_marks_the_delivery_dead() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.worker.retry_base_ms = 5_000;
+        c.worker.retry_max_delay_ms = 4 * 3600 * 1000;
+        c.worker.max_attempts = 4;
+    })
+    .await;
+    let t = app.tenant("Acme").await;
+    let (r, hook_id) = receiver_for(&t, json!(["message.new"])).await;
+    r.set_status(500);
+    t.create_user("alice").await;
+    let (status, _) = send(
+        t.server(Method::POST, "/v1/channels")
+            .json(&json!({"type": "messaging", "id": "room", "members": ["alice"]})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    say(&t, "messaging/room", "alice", "never taken").await;
+    let delivery = |attempts: i64| {
+        let t = t.clone();
+        let hook_id = hook_id.clone();
+        async move {
+            eventually(&format!("attempt {attempts} recorded"), WAIT, async || {
+                let (_, list) =
+                    send(t.server(Method::GET, &format!("/v1/webhooks/{hook_id}/deliveries")))
+                        .await;
+                let d = &list["items"][0];
+                let id = d["id"].as_i64().ok_or(list.to_string())?;
+                let (_, d) = send(t.server(
+                    Method::GET,
+                    &format!("/v1/webhooks/{hook_id}/deliveries/{id}"),
+                ))
+                .await;
+                if d["attempts"] == attempts && d["status"] != "sending" {
+                    Ok(d)
+                } else {
+                    Err(d.to_string())
+                }
+            })
+            .await
+        }
+    };
+    let time = |v: &Value| {
+        chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap())
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    for n in 1..=3 {
+        let d = delivery(n).await;
+        assert_eq!(d["status"], "pending", "{d}");
+        assert_eq!(
+            d["attempt_log"].as_array().unwrap().len(),
+            n as usize,
+            "{d}"
+        );
+        assert_eq!(d["attempt_log"][n as usize - 1]["status_code"], 500, "{d}");
+        let delay = (time(&d["next_attempt_at"]) - time(&d["updated_at"])).num_milliseconds();
+        let nominal = 5_000 * 3_i64.pow(n as u32 - 1);
+        assert!(
+            delay >= nominal * 3 / 4 - 50 && delay <= nominal * 5 / 4 + 50,
+            "attempt {n}: next one due {delay} ms later, not {nominal} ms ±25 %: {d}"
+        );
+        assert_eq!(r.tried().len(), n as usize, "no attempt before it is due");
+        let res = app
+            .db()
+            .execute_raw(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DatabaseBackend::Sqlite,
+                "UPDATE outbox SET run_at = ? WHERE id = ? AND status = 'pending'",
+                [
+                    chrono::Utc::now().timestamp_millis().into(),
+                    d["id"].as_i64().unwrap().into(),
+                ],
+            ))
+            .await
+            .unwrap();
+        assert_eq!(res.rows_affected(), 1);
+    }
+    let d = delivery(4).await;
+    assert_eq!(d["status"], "failed", "the last attempt ends it: {d}");
+    assert!(d["next_attempt_at"].is_null(), "{d}");
+    assert_eq!(d["attempt_log"].as_array().unwrap().len(), 4, "{d}");
+    let got = r.tried();
+    assert_eq!(got.len(), 4);
+    assert!(r.received().is_empty());
+    assert!(
+        got.iter().all(|g| g.id == got[0].id),
+        "every attempt carries the same webhook-id"
+    );
+    let (_, failed) = send(t.server(
+        Method::GET,
+        &format!("/v1/webhooks/{hook_id}/deliveries?status=failed"),
+    ))
+    .await;
+    assert_eq!(failed["items"][0]["id"], d["id"]);
 }
