@@ -288,6 +288,26 @@ pub async fn reactivate(ctx: &Parley, caller: &Caller, id: &str) -> Result<User>
     Ok(am.update(&ctx.db).await?.into())
 }
 
+/// Deletes the event-log rows that name the user (her messages with their text, her
+/// reactions, memberships, reads, quotes and mentions of her). Replays that would have
+/// needed them answer `resume.failed`, so clients refetch the current state.
+async fn forget_in_event_log<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    user: &str,
+) -> Result<()> {
+    // A JSON string equal to the id: ids are letters, digits and `_ . @ -`, which JSON does
+    // not escape; `_` is a LIKE wildcard and is escaped.
+    let pattern = format!("%\"{}\"%", user.replace('_', "\\_"));
+    db.execute_raw(crate::db::statement(
+        db.get_database_backend(),
+        "DELETE FROM channel_events WHERE tenant_id = ? AND payload LIKE ? ESCAPE '\\'",
+        vec![tenant.into(), pattern.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
 /// Deactivates (soft) or removes (hard) a user.
 pub async fn delete(
     ctx: &Parley,
@@ -367,6 +387,7 @@ pub async fn delete(
         )
         .exec(&txn)
         .await?;
+    forget_in_event_log(&txn, tenant, id).await?;
     crate::entities::stream_cursor::Entity::delete_many()
         .filter(crate::entities::stream_cursor::Column::TenantId.eq(tenant))
         .filter(crate::entities::stream_cursor::Column::UserId.eq(id))

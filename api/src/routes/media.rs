@@ -82,6 +82,7 @@ async fn put_object(
     engine
         .verify("PUT", &key, &content_type, length, q.expires, &q.signature)
         .map_err(refused)?;
+    parley_core::media::accepts_put(&ctx, &key).await?;
     let path = engine.path(&key)?;
     let tmp = engine.temp_path(&key)?;
     let io = |e: std::io::Error| Error::internal(format!("storing {key}: {e}"));

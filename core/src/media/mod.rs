@@ -28,7 +28,7 @@ pub use thumbnail::make_thumbnail;
 pub(crate) use uploads::{
     UploadsOf, bind_to_message, present, remove_uploads, resolve_attachments,
 };
-pub use uploads::{complete, create, get, storage_usage};
+pub use uploads::{accepts_put, complete, create, get, storage_usage};
 
 /// Longest side of a thumbnail, in pixels.
 pub const THUMBNAIL_SIZE: u32 = 320;

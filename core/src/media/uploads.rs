@@ -210,6 +210,25 @@ pub async fn create(ctx: &Parley, caller: &Caller, input: NewUpload) -> Result<C
     })
 }
 
+/// Whether the local engine may store bytes under `key` (the target of a signed PUT URL): only
+/// the incoming object of an upload still waiting for them. A completed upload's URL, still
+/// within its lifetime, can neither replace the checked bytes nor leave stray files behind.
+pub async fn accepts_put(ctx: &Parley, key: &str) -> Result<()> {
+    let refused = || {
+        Error::new(
+            ErrorCode::UploadComplete,
+            "this upload no longer takes bytes: it is complete (or gone); start a new upload",
+        )
+    };
+    let object_key = key.strip_suffix(INCOMING).ok_or_else(refused)?;
+    let waiting = upload::Entity::find()
+        .filter(upload::Column::ObjectKey.eq(object_key))
+        .filter(upload::Column::Status.eq(PENDING))
+        .one(&ctx.db)
+        .await?;
+    waiting.map(|_| ()).ok_or_else(refused)
+}
+
 /// `POST /v1/uploads/{id}/complete`: the stored object must have the declared size and its
 /// first bytes must match the declared type. Completing twice returns the same attachment.
 pub async fn complete(ctx: &Parley, caller: &Caller, id: &str) -> Result<Attachment> {

@@ -69,7 +69,14 @@ pub async fn after_seq(ctx: &Parley, caller: &Caller, cid: &Cid, after: i64) -> 
         .into_tuple()
         .all(&ctx.db)
         .await?;
-    if rows.first().is_none_or(|(seq, _)| *seq != after + 1) {
+    // Every event after the cursor must be there: the oldest may have been pruned, and a
+    // hard delete of a user removes the events that named her.
+    let complete = rows
+        .iter()
+        .zip(after + 1..)
+        .all(|((seq, _), expected)| *seq == expected)
+        && rows.last().is_some_and(|(seq, _)| *seq >= last);
+    if !complete {
         return Ok(Replay::Failed {
             reason: "expired",
             last,

@@ -1025,13 +1025,11 @@ mod signed_local_urls {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "server gap: the local engine accepts a completed upload's PUT URL again (204) until it expires"]
     async fn completed_put_cannot_be_reused_sqlite() {
         a_completed_uploads_put_url_cannot_be_reused(Backend::Sqlite).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "server gap: the local engine accepts a completed upload's PUT URL again (204) until it expires"]
     async fn completed_put_cannot_be_reused_postgres() {
         a_completed_uploads_put_url_cannot_be_reused(Backend::Postgres).await;
     }

@@ -213,7 +213,48 @@ async fn sse_resumes_every_channel_exactly_once(app: TestApp) {
     assert_eq!(events.last().unwrap().1["cursors"], json!({}));
 }
 
+/// A user's hard delete removes the events that named her from the log; a resume that would
+/// need them answers `resume.failed` instead of replaying around the hole.
+async fn a_resume_across_removed_events_fails_instead_of_skipping(app: TestApp) {
+    let t = app.tenant("Acme").await;
+    for u in ["alice", "bob", "carol"] {
+        t.create_user(u).await;
+    }
+    let (status, _) = send(t.server(Method::POST, "/v1/channels").json(
+        &json!({"type": "messaging", "id": "general", "members": ["alice", "bob", "carol"]}),
+    ))
+    .await;
+    assert_eq!(status, 201);
+    let bob = t.user("bob").await;
+    let ws = bob.connect().await;
+    let cursor = ws.ready["cursors"]["messaging:general"].as_i64().unwrap();
+    drop(ws);
+    for (user, text) in [("carol", "before"), ("alice", "hers"), ("carol", "after")] {
+        let (status, _) = send(
+            t.server(Method::POST, "/v1/channels/messaging/general/messages")
+                .json(&json!({"text": text, "user_id": user})),
+        )
+        .await;
+        assert_eq!(status, 201);
+    }
+    let (status, _) =
+        send(t.server(Method::DELETE, "/v1/users/alice?mode=hard&messages=delete")).await;
+    assert_eq!(status, 204);
+    let mut ws = bob.connect().await;
+    ws.send(json!({"type": "resume", "cursors": {"messaging:general": cursor}}))
+        .await;
+    let failed = ws.expect("resume.failed").await;
+    assert_eq!(failed["reason"], "expired", "{failed}");
+    ws.expect("resumed").await;
+    assert!(
+        !ws.backlog.iter().any(|f| f["type"] == "message.new"),
+        "nothing replayed around the hole: {:?}",
+        ws.backlog
+    );
+}
+
 on_both_backends!(
+    a_resume_across_removed_events_fails_instead_of_skipping,
     a_cursor_beyond_the_head_answers_resume_failed,
     sse_resumes_every_channel_exactly_once,
 );

@@ -307,10 +307,9 @@ async fn hard_delete_removes_her_event_log_rows(app: TestApp) {
     );
 }
 
-/// Declared by hand: the server keeps these rows today (see the test's doc).
+/// Declared by hand: the module names of `on_both_backends!` are taken in this file.
 mod event_log {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "server gap: a hard delete leaves the user's events (her id, her deleted text) in channel_events"]
     async fn hard_delete_removes_her_event_log_rows_sqlite() {
         super::hard_delete_removes_her_event_log_rows(
             parley_tests::TestApp::spawn(parley_tests::Backend::Sqlite).await,
@@ -319,7 +318,6 @@ mod event_log {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "server gap: a hard delete leaves the user's events (her id, her deleted text) in channel_events"]
     async fn hard_delete_removes_her_event_log_rows_postgres() {
         super::hard_delete_removes_her_event_log_rows(
             parley_tests::TestApp::spawn(parley_tests::Backend::Postgres).await,
