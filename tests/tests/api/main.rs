@@ -16,5 +16,6 @@ mod push_clients;
 mod realtime;
 mod resume;
 mod revocation;
+mod schema_fuzz;
 mod users;
 mod webhooks;
