@@ -85,12 +85,21 @@ pub fn generate_key(kind: KeyKind) -> IssuedKey {
     IssuedKey { id, full, hash }
 }
 
-/// The tenant a request acts in, with its parsed settings.
+/// The tenant a request acts in, with its parsed settings. `model` holds the signing secrets
+/// as stored (sealed); the opened ones are in `signing`, which never prints.
 #[derive(Debug, Clone)]
 pub struct TenantCtx {
     pub id: TenantId,
     pub model: tenant::Model,
     pub settings: TenantSettings,
+    signing: Option<SigningSecrets>,
+}
+
+/// A tenant's token signing secrets in clear, for minting and verifying user tokens.
+#[derive(Debug, Clone)]
+struct SigningSecrets {
+    current: SecretString,
+    previous: Option<SecretString>,
 }
 
 impl TenantCtx {
@@ -100,7 +109,15 @@ impl TenantCtx {
             id: TenantId::from_trusted(model.id.clone()),
             model,
             settings,
+            signing: None,
         }
+    }
+
+    /// The secrets tokens are signed with; present on a tenant loaded by authentication.
+    fn signing(&self) -> Result<&SigningSecrets> {
+        self.signing
+            .as_ref()
+            .ok_or_else(|| Error::internal("the tenant's signing secrets were not loaded"))
     }
 }
 
@@ -254,12 +271,16 @@ async fn authenticate_key_id(
         }
     }
     // The token signing secrets are sealed at rest; the request works with them in clear.
-    let mut tenant = tenant;
-    tenant.signing_secret = ctx.secrets.open_or_plain(&tenant.signing_secret)?;
-    if let Some(prev) = &tenant.signing_secret_prev {
-        tenant.signing_secret_prev = Some(ctx.secrets.open_or_plain(prev)?);
-    }
-    Ok((TenantCtx::from_model(tenant), key_id.to_owned()))
+    let signing = SigningSecrets {
+        current: SecretString::from(ctx.secrets.open_or_plain(&tenant.signing_secret)?),
+        previous: match &tenant.signing_secret_prev {
+            Some(prev) => Some(SecretString::from(ctx.secrets.open_or_plain(prev)?)),
+            None => None,
+        },
+    };
+    let mut tenant = TenantCtx::from_model(tenant);
+    tenant.signing = Some(signing);
+    Ok((tenant, key_id.to_owned()))
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -297,7 +318,7 @@ pub fn mint_token(
     let token = jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
         &claims,
-        &EncodingKey::from_secret(tenant.model.signing_secret.as_bytes()),
+        &EncodingKey::from_secret(tenant.signing()?.current.expose_secret().as_bytes()),
     )
     .map_err(Error::internal)?;
     Ok((token, exp))
@@ -324,15 +345,20 @@ pub fn verify_token(tenant: &TenantCtx, token: &str) -> Result<UserId> {
             &validation,
         )
     };
-    let model = &tenant.model;
-    let claims = match try_secret(&model.signing_secret) {
+    let secrets = tenant.signing()?;
+    let claims = match try_secret(secrets.current.expose_secret()) {
         Ok(data) => data.claims,
         Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::InvalidSignature) => {
-            let prev_valid = model
+            let prev_valid = tenant
+                .model
                 .signing_secret_prev_until
                 .is_some_and(|until| until > Utc::now());
-            match (&model.signing_secret_prev, prev_valid) {
-                (Some(prev), true) => try_secret(prev).map_err(|e| token_error(&e))?.claims,
+            match (&secrets.previous, prev_valid) {
+                (Some(prev), true) => {
+                    try_secret(prev.expose_secret())
+                        .map_err(|e| token_error(&e))?
+                        .claims
+                }
                 _ => return Err(token_error(&e)),
             }
         }
@@ -472,5 +498,56 @@ pub fn verify_admin_token(expected: &SecretString, given: &str) -> Result<()> {
             ErrorCode::InvalidAdminToken,
             "the operator token is not valid",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tenant_with_secret(secret: &str) -> TenantCtx {
+        let now = Utc::now();
+        let mut t = TenantCtx::from_model(tenant::Model {
+            id: "t1".into(),
+            name: "Acme".into(),
+            disabled: false,
+            settings: serde_json::json!({}),
+            signing_secret: "v1.sealed-at-rest".into(),
+            signing_secret_prev: None,
+            signing_secret_prev_until: None,
+            hook_secret: None,
+            created_at: now,
+            updated_at: now,
+        });
+        t.signing = Some(SigningSecrets {
+            current: SecretString::from(secret.to_owned()),
+            previous: None,
+        });
+        t
+    }
+
+    #[test]
+    fn a_caller_never_prints_its_signing_secret() {
+        let caller = Caller {
+            tenant: tenant_with_secret("the-opened-signing-secret"),
+            actor: Actor::Server,
+            key_id: Some("k1".into()),
+        };
+        let printed = format!("{caller:?} {caller:#?}");
+        assert!(!printed.contains("the-opened-signing-secret"), "{printed}");
+    }
+
+    #[test]
+    fn minted_tokens_verify_with_the_opened_secret() {
+        let t = tenant_with_secret("the-opened-signing-secret");
+        let user = UserId::parse("user_id", "alice").unwrap();
+        let (token, _) = mint_token(&t, &user, 60).unwrap();
+        assert_eq!(verify_token(&t, &token).unwrap().as_str(), "alice");
+        // A tenant loaded without its secrets (e.g. for a view) cannot mint.
+        let bare = TenantCtx::from_model(t.model.clone());
+        assert_eq!(
+            mint_token(&bare, &user, 60).unwrap_err().code,
+            ErrorCode::Internal
+        );
     }
 }
