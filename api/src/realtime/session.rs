@@ -267,6 +267,15 @@ fn frame(v: &Value) -> ByteString {
 }
 
 fn error_frame(req_id: Option<&Value>, e: &Error, cid: Option<&str>) -> ByteString {
+    // The frame says what REST's problem says; the cause goes to the log, as for REST.
+    if e.status() >= 500 {
+        tracing::error!(
+            code = e.code.as_str(),
+            cause = e.source.as_deref().unwrap_or(""),
+            detail = %e.detail,
+            "realtime frame failed"
+        );
+    }
     let mut v = json!({"type": "error", "code": e.code.as_str(), "detail": e.detail});
     if let Some(r) = req_id {
         v["req_id"] = r.clone();
@@ -292,7 +301,7 @@ impl Session {
         let rt = Arc::clone(&ctx.realtime);
         if rt.is_shutting_down() {
             return Err(Error::new(
-                ErrorCode::DatabaseUnavailable,
+                ErrorCode::ShuttingDown,
                 "this node is shutting down; reconnect elsewhere",
             )
             .with_retry_after(1));

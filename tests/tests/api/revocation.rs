@@ -347,3 +347,46 @@ async fn a_frame_after_the_revocation_is_refused_on_a_node_that_did_not_hear_of_
         .collect();
     assert_eq!(texts, ["before"], "{history}");
 }
+
+/// A node that is draining refuses new connections with an honest code the client can act on
+/// (go to another node after `Retry-After`), not `database_unavailable`.
+async fn a_draining_node_refuses_new_streams_with_shutting_down(app: TestApp) {
+    let (t, _alice, bob) = room(&app).await;
+    app.running
+        .as_ref()
+        .expect("running")
+        .ctx
+        .realtime
+        .begin_shutdown();
+    let res = app
+        .client
+        .get(sse_url(&app.base, &t.publishable_key, &bob.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap()),
+        Some("1")
+    );
+    let p = expect_problem(
+        app.client
+            .get(sse_url(&app.base, &t.publishable_key, &bob.token)),
+        503,
+        "shutting_down",
+    )
+    .await;
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("reconnect elsewhere"),
+        "{p}"
+    );
+}
+
+mod draining {
+    use super::*;
+    on_both_backends!(a_draining_node_refuses_new_streams_with_shutting_down);
+}
