@@ -549,60 +549,129 @@ async fn insert_member<C: ConnectionTrait>(
 
 /// Builds the caller's view of a channel: members, own membership, unread count, last message.
 pub(crate) async fn view(ctx: &Parley, caller: &Caller, access: Access) -> Result<Channel> {
-    let tenant = caller.tenant_id();
     let Access {
-        channel: c,
+        channel,
         membership,
     } = access;
-    let members = member::Entity::find()
-        .filter(member::Column::TenantId.eq(tenant))
-        .filter(member::Column::Cid.eq(&c.cid))
-        .order_by_asc(member::Column::CreatedAt)
-        .order_by_asc(member::Column::UserId)
-        .limit(MEMBERS_SHOWN)
+    views(ctx, caller, vec![(channel, membership)])
+        .await?
+        .pop()
+        .ok_or_else(|| Error::internal("a channel view went missing"))
+}
+
+/// `?, ?, …` for an `IN` list of `n` values.
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+/// Channels as the API shows them, each with its first members, the membership's unread count
+/// and the last message, in a constant number of queries whatever the number of channels.
+async fn views(
+    ctx: &Parley,
+    caller: &Caller,
+    rows: Vec<(channel::Model, Option<member::Model>)>,
+) -> Result<Vec<Channel>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tenant = caller.tenant_id();
+    let backend = ctx.db.get_database_backend();
+    let cids: Vec<String> = rows.iter().map(|(c, _)| c.cid.clone()).collect();
+    let with_cids = |mut values: Vec<sea_orm::Value>| {
+        values.extend(cids.iter().map(|c| sea_orm::Value::from(c.as_str())));
+        values
+    };
+
+    // The first members of each channel (by join time).
+    let members_sql = format!(
+        "SELECT * FROM (SELECT m.*, ROW_NUMBER() OVER (PARTITION BY m.cid ORDER BY m.created_at, m.user_id) AS shown \
+         FROM members m WHERE m.tenant_id = ? AND m.cid IN ({})) t WHERE t.shown <= ? \
+         ORDER BY t.cid, t.created_at, t.user_id",
+        placeholders(cids.len())
+    );
+    let mut values = with_cids(vec![tenant.into()]);
+    values.push(i64::try_from(MEMBERS_SHOWN).unwrap_or(i64::MAX).into());
+    let mut members: HashMap<String, Vec<Member>> = HashMap::new();
+    for m in member::Entity::find()
+        .from_raw_sql(crate::db::statement(backend, &members_sql, values))
+        .all(&ctx.db)
+        .await?
+    {
+        members
+            .entry(m.cid.clone())
+            .or_default()
+            .push(Member::from(m));
+    }
+
+    // Unread counts, per member whose membership is shown (in practice one user).
+    let mut unread: HashMap<(String, String), i64> = HashMap::new();
+    let readers: BTreeSet<&str> = rows
+        .iter()
+        .filter_map(|(_, m)| m.as_ref().map(|m| m.user_id.as_str()))
+        .collect();
+    for reader in readers {
+        let theirs: Vec<String> = rows
+            .iter()
+            .filter(|(_, m)| m.as_ref().is_some_and(|m| m.user_id == reader))
+            .map(|(c, _)| c.cid.clone())
+            .collect();
+        for (cid, n) in unread_counts_in(ctx, tenant, reader, Some(&theirs)).await? {
+            unread.insert((reader.to_owned(), cid), n);
+        }
+    }
+
+    // The last top-level message still standing in each channel: one index probe per channel.
+    let last_sql = format!(
+        "SELECT msg.* FROM messages msg WHERE msg.tenant_id = ? AND (msg.cid, msg.seq) IN (\
+           SELECT c.cid, (SELECT l.seq FROM messages l WHERE l.tenant_id = c.tenant_id AND l.cid = c.cid \
+                          AND l.parent_id IS NULL AND l.deleted_at IS NULL ORDER BY l.seq DESC LIMIT 1) \
+           FROM channels c WHERE c.tenant_id = ? AND c.cid IN ({}))",
+        placeholders(cids.len())
+    );
+    let last_rows = message::Entity::find()
+        .from_raw_sql(crate::db::statement(
+            backend,
+            &last_sql,
+            with_cids(vec![tenant.into(), tenant.into()]),
+        ))
         .all(&ctx.db)
         .await?;
-    let unread_count = match &membership {
-        Some(m) => Some(
-            unread_counts(ctx, tenant, &m.user_id, Some(&c.cid))
-                .await?
-                .remove(&c.cid)
-                .unwrap_or(0),
-        ),
-        None => None,
-    };
-    let last = message::Entity::find()
-        .filter(message::Column::TenantId.eq(tenant))
-        .filter(message::Column::Cid.eq(&c.cid))
-        .filter(message::Column::ParentId.is_null())
-        .filter(message::Column::DeletedAt.is_null())
-        .order_by_desc(message::Column::Seq)
-        .one(&ctx.db)
-        .await?;
-    let last_message = match last {
-        Some(m) => crate::messages::enrich(&ctx.db, &ctx.media, tenant, caller.user_id(), vec![m])
+    let mut last: HashMap<String, Message> =
+        crate::messages::enrich(&ctx.db, &ctx.media, tenant, caller.user_id(), last_rows)
             .await?
-            .pop(),
-        None => None,
-    };
-    Ok(Channel {
-        kind: ChannelType::parse(&c.kind).unwrap_or(ChannelType::Messaging),
-        cid: c.cid,
-        id: c.id,
-        name: c.name,
-        custom: c.custom,
-        frozen: c.frozen,
-        created_by: c.created_by,
-        member_count: c.member_count,
-        last_seq: c.last_seq,
-        last_message_at: c.last_message_at,
-        created_at: c.created_at,
-        updated_at: c.updated_at,
-        members: members.into_iter().map(Member::from).collect(),
-        membership: membership.map(Member::from),
-        unread_count,
-        last_message,
-    })
+            .into_iter()
+            .map(|m| (m.cid.clone(), m))
+            .collect();
+
+    Ok(rows
+        .into_iter()
+        .map(|(c, membership)| {
+            let unread_count = membership.as_ref().map(|m| {
+                unread
+                    .get(&(m.user_id.clone(), c.cid.clone()))
+                    .copied()
+                    .unwrap_or(0)
+            });
+            Channel {
+                kind: ChannelType::parse(&c.kind).unwrap_or(ChannelType::Messaging),
+                members: members.remove(&c.cid).unwrap_or_default(),
+                last_message: last.remove(&c.cid),
+                cid: c.cid,
+                id: c.id,
+                name: c.name,
+                custom: c.custom,
+                frozen: c.frozen,
+                created_by: c.created_by,
+                member_count: c.member_count,
+                last_seq: c.last_seq,
+                last_message_at: c.last_message_at,
+                created_at: c.created_at,
+                updated_at: c.updated_at,
+                membership: membership.map(Member::from),
+                unread_count,
+            }
+        })
+        .collect())
 }
 
 pub async fn get(ctx: &Parley, caller: &Caller, cid: &Cid) -> Result<Channel> {
@@ -679,25 +748,26 @@ pub async fn list(
     } else {
         None
     };
-    let viewer = member_of.as_deref().map(|u| UserId::from_db(u.to_owned()));
-    let mut items = Vec::with_capacity(rows.len());
-    for c in rows {
-        let membership = match &viewer {
-            Some(u) => membership(&ctx.db, tenant, &c.cid, u.as_str()).await?,
-            None => None,
-        };
-        items.push(
-            view(
-                ctx,
-                caller,
-                Access {
-                    channel: c,
-                    membership,
-                },
-            )
-            .await?,
-        );
-    }
+    let mut memberships: HashMap<String, member::Model> = match &member_of {
+        Some(user) if !rows.is_empty() => member::Entity::find()
+            .filter(member::Column::TenantId.eq(tenant))
+            .filter(member::Column::UserId.eq(user.as_str()))
+            .filter(member::Column::Cid.is_in(rows.iter().map(|c| c.cid.clone())))
+            .all(&ctx.db)
+            .await?
+            .into_iter()
+            .map(|m| (m.cid.clone(), m))
+            .collect(),
+        _ => HashMap::new(),
+    };
+    let rows = rows
+        .into_iter()
+        .map(|c| {
+            let m = memberships.remove(&c.cid);
+            (c, m)
+        })
+        .collect();
+    let items = views(ctx, caller, rows).await?;
     Ok(Page { items, next_cursor })
 }
 
@@ -1060,6 +1130,17 @@ pub async fn unread_counts(
     user: &str,
     cid: Option<&str>,
 ) -> Result<HashMap<String, i64>> {
+    let one = cid.map(|c| vec![c.to_owned()]);
+    unread_counts_in(ctx, tenant, user, one.as_deref()).await
+}
+
+/// Unread counts of `user` in the given channels (all of theirs when `None`).
+async fn unread_counts_in(
+    ctx: &Parley,
+    tenant: &str,
+    user: &str,
+    cids: Option<&[String]>,
+) -> Result<HashMap<String, i64>> {
     let mut sql = String::from(
         "SELECT m.cid, COUNT(msg.id) FROM members m \
          JOIN messages msg ON msg.tenant_id = m.tenant_id AND msg.cid = m.cid AND msg.seq > m.last_read_seq \
@@ -1068,9 +1149,9 @@ pub async fn unread_counts(
     );
     let mut values: Vec<sea_orm::Value> =
         vec![tenant.into(), user.into(), false.into(), user.into()];
-    if let Some(cid) = cid {
-        sql.push_str(" AND m.cid = ?");
-        values.push(cid.into());
+    if let Some(cids) = cids {
+        sql.push_str(&format!(" AND m.cid IN ({})", placeholders(cids.len())));
+        values.extend(cids.iter().map(|c| sea_orm::Value::from(c.as_str())));
     }
     sql.push_str(" GROUP BY m.cid");
     let backend = ctx.db.get_database_backend();

@@ -89,10 +89,6 @@ impl UserId {
         )?;
         Ok(Self(s.to_owned()))
     }
-
-    pub(crate) fn from_db(s: String) -> Self {
-        Self(s)
-    }
 }
 
 impl MessageId {
