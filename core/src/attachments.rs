@@ -71,7 +71,7 @@ pub struct AttachmentInput {
 
 /// Fields Parley sets on an upload's attachment; a client sending them back is not refused,
 /// they are replaced.
-const UPLOAD_SERVER_FIELDS: &[&str] = &[
+pub(crate) const UPLOAD_SERVER_FIELDS: &[&str] = &[
     "type",
     "content_type",
     "filename",

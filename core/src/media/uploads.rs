@@ -27,21 +27,6 @@ const PENDING: &str = "pending";
 /// Suffix of the key a client PUTs to; completion moves the object to its final key.
 const INCOMING: &str = ".incoming";
 const COMPLETE: &str = "complete";
-/// Fields of a message attachment that Parley owns; a client's values for them are replaced.
-const SERVER_FIELDS: &[&str] = &[
-    "type",
-    "content_type",
-    "filename",
-    "size",
-    "url",
-    "url_expires_at",
-    "width",
-    "height",
-    "thumb_url",
-    "thumb_width",
-    "thumb_height",
-    "thumbnail_status",
-];
 
 fn not_found(id: &str) -> Error {
     Error::new(ErrorCode::UploadNotFound, format!("no upload `{id}`"))
@@ -376,7 +361,7 @@ pub(crate) async fn resolve_attachments(
             Value::Object(m) => m,
             _ => Map::new(),
         };
-        for f in SERVER_FIELDS {
+        for f in crate::attachments::UPLOAD_SERVER_FIELDS {
             obj.remove(*f);
         }
         obj.insert("type".into(), row.kind.clone().into());
@@ -471,7 +456,7 @@ pub(crate) async fn present<C: ConnectionTrait>(
                 return false;
             };
             if let Value::Object(obj) = a {
-                for f in SERVER_FIELDS {
+                for f in crate::attachments::UPLOAD_SERVER_FIELDS {
                     obj.remove(*f);
                 }
                 for (k, v) in fresh {
