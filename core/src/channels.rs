@@ -1008,7 +1008,7 @@ pub async fn update_member(
         .await?
         .ok_or_else(|| {
             Error::new(
-                ErrorCode::UserNotFound,
+                ErrorCode::MemberNotFound,
                 format!("`{user_id}` is not a member of `{cid_s}`"),
             )
         })?;
@@ -1042,7 +1042,7 @@ pub async fn remove_member(ctx: &Parley, caller: &Caller, cid: &Cid, user_id: &s
     let txn = ctx.db.begin().await?;
     let Some(gone) = membership(&txn, tenant, &cid_s, user_id).await? else {
         return Err(Error::new(
-            ErrorCode::UserNotFound,
+            ErrorCode::MemberNotFound,
             format!("`{user_id}` is not a member of `{cid_s}`"),
         ));
     };

@@ -31,6 +31,7 @@ pub enum ErrorCode {
     TenantNotFound,
     KeyNotFound,
     UserNotFound,
+    MemberNotFound,
     ChannelNotFound,
     MessageNotFound,
     ReactionNotFound,
@@ -75,9 +76,9 @@ impl ErrorCode {
             | TokenExpired => 401,
             ServerKeyRequired | Forbidden | NotAMember | TenantDisabled | UserDeactivated
             | UserDeleted | ChannelFrozen => 403,
-            NotFound | TenantNotFound | KeyNotFound | UserNotFound | ChannelNotFound
-            | MessageNotFound | ReactionNotFound | WebhookNotFound | DeliveryNotFound
-            | JobNotFound | DeviceNotFound => 404,
+            NotFound | TenantNotFound | KeyNotFound | UserNotFound | MemberNotFound
+            | ChannelNotFound | MessageNotFound | ReactionNotFound | WebhookNotFound
+            | DeliveryNotFound | JobNotFound | DeviceNotFound => 404,
             MethodNotAllowed => 405,
             MessageIdConflict | PushNotConfigured => 409,
             MessageRejected => 422,
@@ -121,6 +122,7 @@ impl ErrorCode {
             TenantNotFound => "tenant_not_found",
             KeyNotFound => "key_not_found",
             UserNotFound => "user_not_found",
+            MemberNotFound => "member_not_found",
             ChannelNotFound => "channel_not_found",
             MessageNotFound => "message_not_found",
             ReactionNotFound => "reaction_not_found",
@@ -178,6 +180,7 @@ impl ErrorCode {
             TenantNotFound => "Tenant not found",
             KeyNotFound => "Key not found",
             UserNotFound => "User not found",
+            MemberNotFound => "The user is not a member of this channel",
             ChannelNotFound => "Channel not found",
             MessageNotFound => "Message not found",
             ReactionNotFound => "Reaction not found",
@@ -233,6 +236,7 @@ impl ErrorCode {
         ErrorCode::TenantNotFound,
         ErrorCode::KeyNotFound,
         ErrorCode::UserNotFound,
+        ErrorCode::MemberNotFound,
         ErrorCode::ChannelNotFound,
         ErrorCode::MessageNotFound,
         ErrorCode::ReactionNotFound,

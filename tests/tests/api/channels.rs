@@ -387,7 +387,7 @@ async fn patch_freeze_roles_and_delete(app: TestApp) {
     expect_problem(
         moderator.request(Method::DELETE, "/v1/channels/messaging/room/members/newbie"),
         404,
-        "user_not_found",
+        "member_not_found",
     )
     .await;
 

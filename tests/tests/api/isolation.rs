@@ -1206,13 +1206,13 @@ async fn references_to_another_tenants_objects_in_bodies_are_not_found(app: Test
         b.t.server(Method::PATCH, &format!("{room}/members/alice"))
             .json(&json!({"role": "moderator"})),
         404,
-        "user_not_found",
+        "member_not_found",
     )
     .await;
     expect_problem(
         b.t.server(Method::DELETE, &format!("{room}/members/alice")),
         404,
-        "user_not_found",
+        "member_not_found",
     )
     .await;
 
