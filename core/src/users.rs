@@ -387,6 +387,25 @@ pub async fn delete(
         )
         .exec(&txn)
         .await?;
+    // What she did to others' things stays, without her name.
+    channel::Entity::update_many()
+        .col_expr(
+            channel::Column::CreatedBy,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(channel::Column::TenantId.eq(tenant))
+        .filter(channel::Column::CreatedBy.eq(id))
+        .exec(&txn)
+        .await?;
+    message::Entity::update_many()
+        .col_expr(
+            message::Column::PinnedBy,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(message::Column::TenantId.eq(tenant))
+        .filter(message::Column::PinnedBy.eq(id))
+        .exec(&txn)
+        .await?;
     forget_in_event_log(&txn, tenant, id).await?;
     crate::entities::stream_cursor::Entity::delete_many()
         .filter(crate::entities::stream_cursor::Column::TenantId.eq(tenant))

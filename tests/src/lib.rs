@@ -333,6 +333,64 @@ pub async fn count(
     row.try_get_by_index::<i64>(0).expect("a count")
 }
 
+/// Columns that name a user, wherever the schema has them: `user_id`, `target_id` (mutes),
+/// `created_by`, `pinned_by`. For each such `table.column`, how many rows of `tenant_id` name
+/// `user`. Read from the schema, so a column added later is counted without changing this.
+pub async fn user_rows(
+    db: &sea_orm::DatabaseConnection,
+    tenant_id: &str,
+    user: &str,
+) -> std::collections::BTreeMap<String, i64> {
+    use sea_orm::{DbBackend, Statement};
+    let backend = db.get_database_backend();
+    let columns_sql = match backend {
+        DbBackend::Sqlite => {
+            "SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND p.name IN ('user_id', 'target_id', 'created_by', 'pinned_by') \
+             AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) q WHERE q.name = 'tenant_id') \
+             ORDER BY m.name, p.name"
+        }
+        _ => {
+            "SELECT c.table_name::text AS t, c.column_name::text AS c FROM information_schema.columns c \
+             WHERE c.column_name IN ('user_id', 'target_id', 'created_by', 'pinned_by') \
+             AND c.table_schema = current_schema() AND EXISTS (SELECT 1 FROM information_schema.columns k \
+             WHERE k.table_schema = c.table_schema AND k.table_name = c.table_name AND k.column_name = 'tenant_id') \
+             ORDER BY 1, 2"
+        }
+    };
+    let columns = db
+        .query_all_raw(Statement::from_string(backend, columns_sql))
+        .await
+        .expect("list user columns");
+    let (p1, p2) = match backend {
+        DbBackend::Sqlite => ("?", "?"),
+        _ => ("$1", "$2"),
+    };
+    let mut counts = std::collections::BTreeMap::new();
+    for row in columns {
+        let table: String = row.try_get("", "t").expect("table name");
+        let column: String = row.try_get("", "c").expect("column name");
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                format!(
+                    "SELECT COUNT(*) AS n FROM \"{table}\" WHERE tenant_id = {p1} AND \"{column}\" = {p2}"
+                ),
+                [tenant_id.into(), user.into()],
+            ))
+            .await
+            .expect("count rows")
+            .expect("a count");
+        let n: i64 = row.try_get("", "n").expect("count");
+        counts.insert(format!("{table}.{column}"), n);
+    }
+    assert!(
+        counts.len() >= 6,
+        "the schema lost its user columns? {counts:?}"
+    );
+    counts
+}
+
 /// How many rows each table with a `tenant_id` column holds for `tenant_id`. The tables are
 /// read from the schema, so a table added later is counted without changing this.
 pub async fn tenant_rows(

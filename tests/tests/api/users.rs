@@ -183,6 +183,20 @@ async fn setup_conversation(t: &Tenant) -> (String, String) {
         let (status, body) = send(who.request(Method::POST, &format!("/v1/me/mutes/{whom}"))).await;
         assert!(status.is_success(), "{status} {body}");
     }
+    // She pinned bob's message and created a channel of her own.
+    let (status, body) = send(alice.request(
+        Method::POST,
+        &format!("/v1/messages/{}/pin", m2["id"].as_str().unwrap()),
+    ))
+    .await;
+    assert!(status.is_success(), "{status} {body}");
+    let (status, body) = send(
+        alice
+            .request(Method::POST, "/v1/channels")
+            .json(&json!({"type": "messaging", "id": "hers", "members": ["bob"]})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
     (
         m1["id"].as_str().unwrap().to_owned(),
         m2["id"].as_str().unwrap().to_owned(),
@@ -214,6 +228,22 @@ async fn assert_no_trace_of(app: &TestApp, t: &Tenant, user: &str) {
         .await,
         0,
         "mutes by and of her are gone"
+    );
+    // No column that names a user (read from the schema) names her any more.
+    let left: Vec<(String, i64)> = user_rows(db, &t.id, user)
+        .await
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    assert!(left.is_empty(), "rows still naming {user}: {left:?}");
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM users WHERE tenant_id = ? AND id = ?",
+            [tenant(), who()]
+        )
+        .await,
+        0
     );
     // Bob's own device and data are not touched.
     assert!(
