@@ -17,15 +17,41 @@ use crate::realtime::event::EventKind;
 use crate::{Error, ErrorCode, Parley, Result};
 
 /// What a job does.
-pub mod kind {
+/// What a job does; stored by its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
     /// One event to one webhook endpoint.
-    pub const WEBHOOK: &str = "webhook";
+    Webhook,
     /// Push notifications for one new message.
-    pub const PUSH: &str = "push";
+    Push,
     /// The thumbnail of an uploaded image.
-    pub const THUMBNAIL: &str = "thumbnail";
+    Thumbnail,
     /// Media objects to delete from the store.
-    pub const OBJECT_DELETE: &str = "object_delete";
+    ObjectDelete,
+}
+
+impl JobKind {
+    pub const ALL: [JobKind; 4] = [
+        JobKind::Webhook,
+        JobKind::Push,
+        JobKind::Thumbnail,
+        JobKind::ObjectDelete,
+    ];
+
+    /// The name stored in `outbox.kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Webhook => "webhook",
+            Self::Push => "push",
+            Self::Thumbnail => "thumbnail",
+            Self::ObjectDelete => "object_delete",
+        }
+    }
+
+    /// The kind a stored name stands for (`None` for a name this version does not know).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
 }
 
 /// Where a job is in its life.
@@ -75,16 +101,31 @@ pub fn from_ms(ms: i64) -> DateTime<Utc> {
 }
 
 /// A job to write.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct NewJob {
     pub tenant_id: String,
-    pub kind: &'static str,
+    pub kind: JobKind,
     /// Jobs with the same key run one at a time, in the order they were written.
     pub queue_key: Option<String>,
     pub payload: String,
     pub webhook_id: Option<String>,
     pub event_id: Option<String>,
     pub event_type: Option<String>,
+}
+
+impl NewJob {
+    /// A job of `kind` with its payload, in no queue and about no webhook or event.
+    pub fn new(tenant_id: &str, kind: JobKind, payload: String) -> Self {
+        Self {
+            tenant_id: tenant_id.to_owned(),
+            kind,
+            queue_key: None,
+            payload,
+            webhook_id: None,
+            event_id: None,
+            event_type: None,
+        }
+    }
 }
 
 /// Writes a job (inside the caller's transaction when given one). A job whose queue already
@@ -110,7 +151,7 @@ pub async fn enqueue<C: ConnectionTrait>(db: &C, job: NewJob) -> Result<i64> {
     }
     let res = outbox::Entity::insert(outbox::ActiveModel {
         tenant_id: Set(job.tenant_id),
-        kind: Set(job.kind.to_owned()),
+        kind: Set(job.kind.as_str().to_owned()),
         queue_key: Set(job.queue_key),
         status: Set(JobStatus::Pending.as_str().to_owned()),
         payload: Set(job.payload),
@@ -232,7 +273,7 @@ pub(crate) async fn event<C: ConnectionTrait>(
             db,
             NewJob {
                 tenant_id: tenant.to_owned(),
-                kind: kind::WEBHOOK,
+                kind: JobKind::Webhook,
                 queue_key: Some(format!("webhook:{id}:{cid}")),
                 payload,
                 webhook_id: Some(id),
@@ -251,7 +292,7 @@ pub(crate) async fn event<C: ConnectionTrait>(
             db,
             NewJob {
                 tenant_id: tenant.to_owned(),
-                kind: kind::PUSH,
+                kind: JobKind::Push,
                 queue_key: None,
                 payload: serde_json::to_string(&PushJob {
                     cid: cid.to_owned(),
@@ -415,4 +456,21 @@ pub async fn attempts(ctx: &Parley, job_id: i64) -> Result<Vec<Attempt>> {
         .into_iter()
         .map(Attempt::from)
         .collect())
+}
+
+#[cfg(test)]
+mod job_kind_tests {
+    use super::JobKind;
+
+    #[test]
+    fn every_kind_reads_back_from_its_stored_name() {
+        for kind in JobKind::ALL {
+            assert_eq!(JobKind::parse(kind.as_str()), Some(kind));
+        }
+        let names: std::collections::BTreeSet<&str> =
+            JobKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names.len(), JobKind::ALL.len(), "names are distinct");
+        assert_eq!(JobKind::parse("webhook"), Some(JobKind::Webhook));
+        assert_eq!(JobKind::parse("fax"), None);
+    }
 }

@@ -355,7 +355,7 @@ pub async fn delete(ctx: &Parley, id: &str) -> Result<()> {
     // Pending deliveries go with the tenant; the deletion of its media objects stays queued.
     outbox::Entity::delete_many()
         .filter(outbox::Column::TenantId.eq(id))
-        .filter(outbox::Column::Kind.ne(crate::outbox::kind::OBJECT_DELETE))
+        .filter(outbox::Column::Kind.ne(crate::outbox::JobKind::ObjectDelete.as_str()))
         .exec(&txn)
         .await?;
     webhook::Entity::delete_many()

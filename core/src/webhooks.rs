@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::entities::{outbox, outbox_attempt, webhook};
-use crate::outbox::{Attempt, JobStatus, NewJob, kind};
+use crate::outbox::{Attempt, JobKind, JobStatus, NewJob};
 use crate::page::{self, Page};
 use crate::realtime::event::EventKind;
 use crate::{Error, ErrorCode, Parley, Result};
@@ -326,7 +326,7 @@ pub async fn deliveries(
     let mut q = outbox::Entity::find()
         .filter(outbox::Column::TenantId.eq(tenant))
         .filter(outbox::Column::WebhookId.eq(webhook_id))
-        .filter(outbox::Column::Kind.eq(kind::WEBHOOK))
+        .filter(outbox::Column::Kind.eq(JobKind::Webhook.as_str()))
         .order_by_desc(outbox::Column::Id);
     if let Some(s) = status {
         q = q.filter(outbox::Column::Status.eq(s.job_status().as_str()));
@@ -408,7 +408,7 @@ pub async fn send_test(ctx: &Parley, tenant: &str, webhook_id: &str) -> Result<D
         &ctx.db,
         NewJob {
             tenant_id: tenant.to_owned(),
-            kind: kind::WEBHOOK,
+            kind: JobKind::Webhook,
             queue_key: None,
             payload: body,
             webhook_id: Some(hook.id.clone()),

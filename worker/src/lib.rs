@@ -11,7 +11,7 @@ pub mod webhooks;
 use std::sync::Arc;
 use std::time::Duration;
 
-use parley_core::outbox::kind;
+use parley_core::outbox::JobKind;
 use parley_core::{Parley, Result};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
@@ -225,13 +225,13 @@ async fn run_queue(
 
 /// Runs one job and records how it ended; answers whether it succeeded.
 async fn process(ctx: &Parley, services: &Services, worker: &str, job: Claimed) -> bool {
-    let outcome: Result<Finish> = match job.kind.as_str() {
-        kind::WEBHOOK => webhooks::deliver(ctx, &job).await,
-        kind::PUSH => notify::run(ctx, services, &job).await,
-        kind::THUMBNAIL => media::thumbnail(ctx, &job).await,
-        kind::OBJECT_DELETE => media::delete_objects(ctx, &job).await,
-        other => Ok(Finish::Dead {
-            error: format!("unknown job kind `{other}`"),
+    let outcome: Result<Finish> = match JobKind::parse(&job.kind) {
+        Some(JobKind::Webhook) => webhooks::deliver(ctx, &job).await,
+        Some(JobKind::Push) => notify::run(ctx, services, &job).await,
+        Some(JobKind::Thumbnail) => media::thumbnail(ctx, &job).await,
+        Some(JobKind::ObjectDelete) => media::delete_objects(ctx, &job).await,
+        None => Ok(Finish::Dead {
+            error: format!("unknown job kind `{}`", job.kind),
         }),
     };
     let how = outcome.unwrap_or_else(|e| {

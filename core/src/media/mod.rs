@@ -223,12 +223,11 @@ pub(crate) async fn schedule_thumbnail<C: sea_orm::ConnectionTrait>(
 ) -> Result<()> {
     crate::outbox::enqueue(
         db,
-        crate::outbox::NewJob {
-            tenant_id: tenant.as_str().to_owned(),
-            kind: crate::outbox::kind::THUMBNAIL,
-            payload: serde_json::json!({ "upload_id": upload_id }).to_string(),
-            ..Default::default()
-        },
+        crate::outbox::NewJob::new(
+            tenant.as_str(),
+            crate::outbox::JobKind::Thumbnail,
+            serde_json::json!({ "upload_id": upload_id }).to_string(),
+        ),
     )
     .await?;
     Ok(())
@@ -246,12 +245,11 @@ pub(crate) async fn schedule_object_delete<C: sea_orm::ConnectionTrait>(
     }
     crate::outbox::enqueue(
         db,
-        crate::outbox::NewJob {
-            tenant_id: tenant.to_owned(),
-            kind: crate::outbox::kind::OBJECT_DELETE,
-            payload: serde_json::json!({ "keys": keys }).to_string(),
-            ..Default::default()
-        },
+        crate::outbox::NewJob::new(
+            tenant,
+            crate::outbox::JobKind::ObjectDelete,
+            serde_json::json!({ "keys": keys }).to_string(),
+        ),
     )
     .await?;
     Ok(())
