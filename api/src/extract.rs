@@ -238,7 +238,7 @@ pub async fn refuse_nul_in_uri(
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
     let uri = req.uri();
-    let has_nul = |raw: &str| raw.to_ascii_lowercase().contains("%00") || raw.contains('\0');
+    let has_nul = |raw: &str| raw.contains("%00") || raw.contains('\0');
     if has_nul(uri.path()) {
         return Err(ApiError(Error::invalid(
             "path: contains a NUL character (U+0000), which is not allowed",

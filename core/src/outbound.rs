@@ -121,6 +121,14 @@ impl Outbound {
     }
 }
 
+/// How an operator lifts the refusal of private addresses (a macro, so `concat!` can use it).
+macro_rules! allow_private_hint {
+    () => {
+        "the operator allows such URLs with `worker.allow_private_urls` \
+         (PARLEY_ALLOW_PRIVATE_URLS=true)"
+    };
+}
+
 fn refused(detail: impl Into<String>) -> Error {
     Error::new(ErrorCode::UrlNotAllowed, detail)
 }
@@ -128,10 +136,7 @@ fn refused(detail: impl Into<String>) -> Error {
 /// A refusal because of where the URL points: names the setting that lifts it, so an
 /// operator trying webhooks on one machine or a private network knows what to change.
 fn refused_private(detail: impl Into<String>) -> Error {
-    refused(format!(
-        "{}; the operator allows such URLs with `worker.allow_private_urls` (PARLEY_ALLOW_PRIVATE_URLS=true)",
-        detail.into()
-    ))
+    refused(format!("{}; {}", detail.into(), allow_private_hint!()))
 }
 
 /// Resolves names and drops the call if any answer is a forbidden address.
@@ -165,10 +170,10 @@ fn refusal(ip: IpAddr, allow_private: bool) -> Option<&'static str> {
     if is_metadata(ip) {
         Some("a cloud metadata endpoint, which is never allowed")
     } else if !allow_private && is_forbidden(ip) {
-        Some(
-            "a private, loopback or link-local address; the operator allows such URLs with \
-             `worker.allow_private_urls` (PARLEY_ALLOW_PRIVATE_URLS=true)",
-        )
+        Some(concat!(
+            "a private, loopback or link-local address; ",
+            allow_private_hint!()
+        ))
     } else {
         None
     }

@@ -666,6 +666,12 @@ pub fn closing_frames(why: Why, req_id: Option<&Value>) -> Vec<Outgoing> {
     ]
 }
 
+/// The `error` frame of a connection whose credentials were withdrawn, for a transport
+/// without close codes (SSE).
+pub fn revoked_frame(why: Why) -> ByteString {
+    error_frame(None, &why.error(), None)
+}
+
 fn frame_req_id(f: &ClientFrame) -> Option<&Value> {
     match f {
         ClientFrame::Subscribe { req_id, .. }
@@ -679,7 +685,8 @@ fn frame_req_id(f: &ClientFrame) -> Option<&Value> {
     }
 }
 
-fn plain(json: ByteString) -> Delivery {
+/// A frame that is not a channel event (no position to record).
+pub fn plain(json: ByteString) -> Delivery {
     Delivery {
         id: None,
         json,

@@ -15,10 +15,9 @@ use parley_core::realtime::positions::{self, Positions};
 use parley_core::realtime::revoke::Why;
 use parley_core::{Error, Parley};
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use super::session::{Delivery, Feed, Session};
+use super::session::{Delivery, Feed, Session, plain, revoked_frame};
 use crate::auth::authenticate;
 use crate::error::{ApiError, Problem};
 
@@ -65,9 +64,7 @@ fn sse_frame(id: Option<&str>, json: &str) -> Bytes {
 /// The last event of a stream whose credentials were withdrawn: an `error` with the code a new
 /// request would get; the stream ends after it.
 fn revoked_event(why: Why) -> Bytes {
-    let e = why.error();
-    let json = json!({"type": "error", "code": e.code.as_str(), "detail": e.detail});
-    sse_frame(None, &json.to_string())
+    sse_frame(None, &revoked_frame(why))
 }
 
 /// Follow events as Server-Sent Events. Resumable with `Last-Event-ID` or `cursors`.
@@ -150,14 +147,6 @@ pub async fn events(
         .insert_header(("Cache-Control", "no-cache"))
         .insert_header(("X-Accel-Buffering", "no"))
         .streaming(stream::once(async move { Ok(Bytes::from(chunk)) }).chain(live)))
-}
-
-fn plain(json: bytestring::ByteString) -> Delivery {
-    Delivery {
-        id: None,
-        json,
-        ends: None,
-    }
 }
 
 fn legacy_cursor(last: &str) -> Option<(String, i64)> {

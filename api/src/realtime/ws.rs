@@ -275,19 +275,27 @@ async fn read_loop(
     let close = |code: CloseCode, why: &str| {
         let _ = control.send(Control::Close(code, why.to_owned()));
     };
+    // Hands the session's answers to the writer; true once one of them closed the socket.
+    let forward = |outs: Vec<Outgoing>| {
+        for out in outs {
+            match out {
+                Outgoing::Frame(f) => {
+                    let _ = control.send(Control::Frame(f));
+                }
+                Outgoing::Close(code, why) => {
+                    close(CloseCode::from(code), &why);
+                    return true;
+                }
+            }
+        }
+        false
+    };
     loop {
         tokio::select! {
             biased;
             () = conn.wake.notified() => {
                 if let Some(why) = conn.revoked() {
-                    for out in super::session::closing_frames(why, None) {
-                        match out {
-                            Outgoing::Frame(f) => {
-                                let _ = control.send(Control::Frame(f));
-                            }
-                            Outgoing::Close(code, why) => close(CloseCode::Other(code), &why),
-                        }
-                    }
+                    forward(super::session::closing_frames(why, None));
                     break;
                 }
                 if conn.is_slow() {
@@ -308,16 +316,8 @@ async fn read_loop(
                             Incoming::Text(bytes) => String::from_utf8_lossy(bytes).into_owned(),
                             _ => "binary frames are not supported".to_owned(),
                         };
-                        for out in session.handle_frame(&text).await {
-                            match out {
-                                Outgoing::Frame(f) => {
-                                    let _ = control.send(Control::Frame(f));
-                                }
-                                Outgoing::Close(code, why) => {
-                                    close(CloseCode::from(code), &why);
-                                    return;
-                                }
-                            }
+                        if forward(session.handle_frame(&text).await) {
+                            return;
                         }
                     }
                     Some(Ok(Incoming::Ping(b))) => {

@@ -28,6 +28,16 @@ struct Envelope {
     revoke: Option<Revocation>,
 }
 
+impl Envelope {
+    fn of_event(origin: &str, ev: &Event) -> Self {
+        Self {
+            origin: origin.to_owned(),
+            event: Some(ev.clone()),
+            revoke: None,
+        }
+    }
+}
+
 pub enum Bus {
     Local,
     Redis(Box<RedisBus>),
@@ -69,11 +79,7 @@ impl Bus {
     /// Hands an event to other nodes. Never blocks: if Redis is down long enough for the
     /// queue to fill, events are dropped for other nodes (their clients heal with `resume`).
     pub fn publish(&self, node_id: &str, ev: &Event) {
-        self.send(&Envelope {
-            origin: node_id.to_owned(),
-            event: Some(ev.clone()),
-            revoke: None,
-        });
+        self.send(&Envelope::of_event(node_id, ev));
     }
 
     /// Hands a revocation to other nodes, like an event.
@@ -105,12 +111,7 @@ impl Bus {
         con: &mut redis::aio::ConnectionManager,
     ) -> redis::RedisResult<()> {
         let Self::Redis(r) = self else { return Ok(()) };
-        let envelope = Envelope {
-            origin: node_id.to_owned(),
-            event: Some(ev.clone()),
-            revoke: None,
-        };
-        let bytes = serde_json::to_vec(&envelope).map_err(|e| {
+        let bytes = serde_json::to_vec(&Envelope::of_event(node_id, ev)).map_err(|e| {
             redis::RedisError::from((
                 redis::ErrorKind::Client,
                 "cannot encode event",

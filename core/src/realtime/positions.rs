@@ -66,16 +66,6 @@ impl Positions {
             .or_else(|| self.index.get(cid).map(|&i| self.base[i].1))
     }
 
-    /// Every channel with its position.
-    pub fn all(&self) -> HashMap<String, i64> {
-        let mut out: HashMap<String, i64> =
-            self.base.iter().map(|(c, s)| (c.to_string(), *s)).collect();
-        for (c, s) in &self.moved {
-            out.insert(c.to_string(), *s);
-        }
-        out
-    }
-
     /// Records that the event `cid:seq` was sent; stores a new snapshot when the id would grow
     /// too long.
     pub async fn advance(
@@ -100,6 +90,7 @@ impl Positions {
         self.moved.remove(cid);
         self.touched.remove(cid);
         if let Some(i) = self.index.remove(cid) {
+            // Keep indexes stable until the next snapshot; mark the slot unused.
             self.base[i].1 = i64::MIN;
         }
     }
@@ -131,12 +122,7 @@ impl Positions {
             else {
                 break;
             };
-            self.touched.remove(&oldest);
-            self.moved.remove(&oldest);
-            if let Some(i) = self.index.remove(&oldest) {
-                // Keep indexes stable until the next snapshot; mark the slot unused.
-                self.base[i].1 = i64::MIN;
-            }
+            self.forget(&oldest);
         }
     }
 

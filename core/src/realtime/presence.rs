@@ -50,6 +50,16 @@ fn node_key(p: &str, node: &str) -> String {
     format!("{p}:node:{node}")
 }
 
+/// Every node that has announced itself.
+fn nodes_key(p: &str) -> String {
+    format!("{p}:nodes")
+}
+
+/// Held by the node that takes a dead (or draining) node's users offline.
+fn reap_key(p: &str, node: &str) -> String {
+    format!("{p}:reap:{node}")
+}
+
 fn node_users_key(p: &str, node: &str) -> String {
     format!("{p}:node:{node}:users")
 }
@@ -167,7 +177,7 @@ impl Presence {
                 .arg(node_key(&p, &node))
                 .ignore()
                 .cmd("SET")
-                .arg(format!("{p}:reap:{node}"))
+                .arg(reap_key(&p, &node))
                 .arg(&node)
                 .arg("EX")
                 .arg(60)
@@ -192,7 +202,7 @@ impl Presence {
                 .arg(node_users_key(&p, &node))
                 .ignore()
                 .cmd("SREM")
-                .arg(format!("{p}:nodes"))
+                .arg(nodes_key(&p))
                 .arg(&node)
                 .ignore()
                 .query_async(&mut con)
@@ -402,7 +412,7 @@ pub(crate) fn spawn_heartbeat(ctx: Parley) {
                 .arg(NODE_TTL_S)
                 .ignore();
             pipe.cmd("SADD")
-                .arg(format!("{}:nodes", rt.prefix))
+                .arg(nodes_key(&rt.prefix))
                 .arg(&node)
                 .ignore();
             // Re-assert this node's users, in case Redis restarted and lost them.
@@ -434,7 +444,7 @@ async fn reap_dead_nodes(
 ) -> redis::RedisResult<()> {
     let p = ctx.realtime.prefix.clone();
     let nodes: Vec<String> = redis::cmd("SMEMBERS")
-        .arg(format!("{p}:nodes"))
+        .arg(nodes_key(&p))
         .query_async(con)
         .await?;
     for node in nodes {
@@ -450,7 +460,7 @@ async fn reap_dead_nodes(
         }
         // One node reaps a dead node's users; the lock expires if that node dies too.
         let claimed: Option<String> = redis::cmd("SET")
-            .arg(format!("{p}:reap:{node}"))
+            .arg(reap_key(&p, &node))
             .arg(&ctx.realtime.node_id)
             .arg("NX")
             .arg("EX")
@@ -476,7 +486,7 @@ async fn reap_dead_nodes(
             .arg(node_users_key(&p, &node))
             .ignore()
             .cmd("SREM")
-            .arg(format!("{p}:nodes"))
+            .arg(nodes_key(&p))
             .arg(&node)
             .ignore()
             .query_async(con)
