@@ -10,7 +10,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
-use parley_core::auth::{self as core_auth, Actor, Caller};
+use parley_core::authn::{self as core_auth, Actor, Caller};
 use parley_core::{Error, ErrorCode, Parley};
 use secrecy::SecretString;
 

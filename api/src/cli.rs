@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use parley_core::config::{Config, Overrides};
-use parley_core::media::config::MediaOverrides;
+use parley_core::kernel::config::media::MediaOverrides;
+use parley_core::kernel::config::{Config, Overrides};
 use parley_core::tenants::{self, NewTenant};
-use parley_core::{Parley, db};
+use parley_core::{Parley, kernel::db};
 use secrecy::ExposeSecret;
 
 use crate::startup::{ServeOptions, spawn};

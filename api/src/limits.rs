@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use parley_core::auth::{Actor, Caller};
-use parley_core::config::Limits;
+use parley_core::authn::{Actor, Caller};
+use parley_core::kernel::config::Limits;
 use parley_core::{Error, ErrorCode, Result};
 
 /// The limiters of one node. Built once at start-up and shared by every worker thread.

@@ -143,11 +143,11 @@ fn constrain_parameter(path: &str, param: &mut utoipa::openapi::path::Parameter)
     match (&param.parameter_in, param.name.as_str()) {
         (ParameterIn::Query, "limit") => {
             schema.minimum = Some(1usize.into());
-            schema.maximum = Some((parley_core::page::MAX_LIMIT as usize).into());
+            schema.maximum = Some((parley_core::kernel::page::MAX_LIMIT as usize).into());
         }
         // `me`, or a user id.
         (ParameterIn::Query | ParameterIn::Path, "user_id" | "member") => {
-            text(USER_ID_PATTERN, parley_core::ids::UserId::MAX_LEN);
+            text(USER_ID_PATTERN, parley_core::kernel::ids::UserId::MAX_LEN);
         }
         (ParameterIn::Path, "message_id") => text(ID_PATTERN, 64),
         (ParameterIn::Path, "id") if channel => text(ID_PATTERN, 64),
@@ -168,7 +168,7 @@ fn constrain_parameter(path: &str, param: &mut utoipa::openapi::path::Parameter)
 /// (the same in every body): user ids, and the event types a webhook may ask for.
 fn constrain_items(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>) {
     let event_types: Vec<serde_json::Value> = {
-        let mut names: Vec<String> = parley_core::webhooks::EVENT_TYPES
+        let mut names: Vec<String> = parley_core::integrations::webhooks::EVENT_TYPES
             .iter()
             .map(|k| k.as_str().to_owned())
             .collect();
@@ -199,7 +199,7 @@ fn constrain_items(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema
                 "user_ids" | "members" | "mentions" => {
                     item.pattern = Some(USER_ID_PATTERN.to_owned());
                     item.min_length = Some(1);
-                    item.max_length = Some(parley_core::ids::UserId::MAX_LEN);
+                    item.max_length = Some(parley_core::kernel::ids::UserId::MAX_LEN);
                 }
                 "event_types" => item.enum_values = Some(event_types.clone()),
                 _ => {}

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpResponse, HttpServer, web};
-use parley_core::config::Config;
+use parley_core::kernel::config::Config;
 use parley_core::realtime::Realtime;
-use parley_core::{Parley, auth, db};
+use parley_core::{Parley, authn, kernel::db};
 use secrecy::SecretString;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -56,7 +56,7 @@ pub async fn spawn(mut config: Config, opts: ServeOptions) -> anyhow::Result<Run
     warn_unshared_settings(&config);
     let conn = db::connect(&config).await?;
     db::migrate(&conn).await?;
-    let (admin_token, admin_token_path) = auth::ensure_admin_token(&config)?;
+    let (admin_token, admin_token_path) = authn::ensure_admin_token(&config)?;
     let listener = TcpListener::bind(config.bind).map_err(|e| {
         anyhow::anyhow!(
             "cannot listen on {} (config key `bind`, PARLEY_BIND): {e}",

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::Result;
-use crate::config::Config;
-use crate::crypto::MasterKey;
+use crate::integrations::outbound::Outbound;
+use crate::kernel::config::Config;
+use crate::kernel::crypto::MasterKey;
 use crate::media::MediaStore;
-use crate::outbound::Outbound;
 use crate::realtime::Realtime;
 
 /// Shared state of one Parley instance. Cheap to clone; several can live in one process
@@ -21,7 +21,7 @@ pub struct Parley {
     pub config: Arc<Config>,
     pub realtime: Arc<Realtime>,
     pub media: Arc<MediaStore>,
-    pub(crate) key_usage: Arc<crate::auth::KeyUsage>,
+    pub(crate) key_usage: Arc<crate::authn::KeyUsage>,
     /// Seals secrets stored in the database.
     pub secrets: Arc<MasterKey>,
     /// Calls tenants' URLs (webhooks, the before-send hook).
@@ -62,7 +62,7 @@ pub(crate) struct Detached {
     db: DatabaseConnection,
     config: Arc<Config>,
     media: Arc<MediaStore>,
-    key_usage: Arc<crate::auth::KeyUsage>,
+    key_usage: Arc<crate::authn::KeyUsage>,
     secrets: Arc<MasterKey>,
     outbound: Outbound,
 }

@@ -2,28 +2,22 @@
 //! channels, messages). It knows nothing of HTTP: the api crate calls these functions from
 //! REST handlers, and the realtime transports call the same ones.
 
-pub mod attachments;
-pub mod auth;
+pub mod authn;
 pub mod channels;
-pub mod config;
-pub mod crypto;
-pub mod db;
 pub mod entities;
-pub mod error;
-pub mod hooks;
-pub mod ids;
+pub mod events;
+pub mod integrations;
+pub mod kernel;
 pub mod media;
 pub mod messages;
-pub mod outbound;
+pub mod model;
 pub mod outbox;
-pub mod page;
 pub mod push;
 pub mod realtime;
 pub mod tenants;
 pub mod users;
-pub mod webhooks;
 
 mod context;
 
 pub use context::Parley;
-pub use error::{Error, ErrorCode, Result};
+pub use kernel::error::{Error, ErrorCode, Result};

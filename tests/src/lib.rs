@@ -16,7 +16,7 @@ pub mod webhooks;
 use std::net::SocketAddr;
 
 use parley_api::startup::{Running, ServeOptions, spawn};
-use parley_core::config::Config;
+use parley_core::kernel::config::Config;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use sea_orm::{ConnectionTrait, Database};
 use secrecy::ExposeSecret;

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use parley_core::config::Config;
+use parley_core::kernel::config::Config;
 
 pub const ACCESS_KEY: &str = "parley-test-access";
 pub const SECRET_KEY: &str = "parley-test-secret-key";

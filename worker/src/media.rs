@@ -1,7 +1,7 @@
 //! Media jobs: making an image's thumbnail, and deleting objects from the store once their
 //! rows are gone. Both retry while the store is unavailable.
 
-use parley_core::ids::TenantId;
+use parley_core::kernel::ids::TenantId;
 use parley_core::{Parley, Result};
 use serde::{Deserialize, Serialize};
 

@@ -7,7 +7,7 @@
 //! out cannot clobber the one that took over.
 
 use chrono::Utc;
-use parley_core::db::statement;
+use parley_core::kernel::db::statement;
 use parley_core::outbox::{JobStatus, PARKED, now_ms};
 use parley_core::{Parley, Result};
 use rand::Rng;

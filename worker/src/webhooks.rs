@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use parley_core::entities::webhook;
-use parley_core::hooks::describe;
+use parley_core::integrations::hooks::describe;
 use parley_core::{Parley, Result};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 

@@ -8,11 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use bytestring::ByteString;
-use parley_core::auth::{Actor, Caller};
+use parley_core::authn::{Actor, Caller};
 use parley_core::entities::{channel, member};
-use parley_core::ids::Cid;
+use parley_core::events::{Event, EventKind};
+use parley_core::kernel::ids::Cid;
 use parley_core::messages::{self, NewMessage};
-use parley_core::realtime::event::{Event, EventKind};
 use parley_core::realtime::hub::Conn;
 use parley_core::realtime::replay::{self, Replay};
 use parley_core::realtime::revoke::{self, Why};

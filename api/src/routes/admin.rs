@@ -2,8 +2,8 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use parley_core::Parley;
+use parley_core::kernel::page::Page;
 use parley_core::outbox::{self, Attempt, Job, JobStatus};
-use parley_core::page::Page;
 use parley_core::tenants::{
     self, ApiKey, CreatedKey, CreatedTenant, NewKey, NewTenant, Tenant, TenantPatch,
 };

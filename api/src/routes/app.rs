@@ -2,8 +2,8 @@
 
 use actix_web::{get, patch, post, web};
 use chrono::{DateTime, Utc};
-use parley_core::auth::mint_token;
-use parley_core::ids::UserId;
+use parley_core::authn::mint_token;
+use parley_core::kernel::ids::UserId;
 use parley_core::tenants::{self, App, AppPatch};
 use parley_core::{Error, Parley};
 use serde::{Deserialize, Serialize};

@@ -6,8 +6,8 @@ use parley_core::channels::{
     self, AddMembers, Channel, ChannelPatch, ChannelSort, MarkRead, Member, MemberPatch,
     NewChannel, ReadState,
 };
-use parley_core::ids::Cid;
-use parley_core::page::Page;
+use parley_core::kernel::ids::Cid;
+use parley_core::kernel::page::Page;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -2,8 +2,8 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use parley_core::Parley;
+use parley_core::kernel::page::Page;
 use parley_core::messages::{self, HistoryQuery, Message, MessagePatch, NewMessage, NewReaction};
-use parley_core::page::Page;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use parley_core::Parley;
 use parley_core::channels::Member;
-use parley_core::page::Page;
+use parley_core::kernel::page::Page;
 use parley_core::push::{self, ApnsInput, Device, FcmInput, Mute, NewDevice, Provider, PushConfig};
 use parley_worker::Services;
 use parley_worker::notify::DeviceResult;
@@ -179,7 +179,7 @@ async fn test_push(
     body: Json<PushTest>,
 ) -> ApiResult<web::Json<PushTestResult>> {
     let b = body.into_inner();
-    let user = parley_core::ids::UserId::parse("user_id", &b.user_id)?;
+    let user = parley_core::kernel::ids::UserId::parse("user_id", &b.user_id)?;
     let results = parley_worker::notify::test(
         &ctx,
         &services,

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use parley_core::Parley;
 use parley_core::channels::{self, Unread};
-use parley_core::page::Page;
+use parley_core::kernel::page::Page;
 use parley_core::users::{self, DeleteMode, DeletedUserMessages, User, UserInput};
 use serde::Deserialize;
 use utoipa::IntoParams;

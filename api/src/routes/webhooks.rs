@@ -2,8 +2,10 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use parley_core::Parley;
-use parley_core::page::Page;
-use parley_core::webhooks::{self, Delivery, DeliveryStatus, NewWebhook, Webhook, WebhookPatch};
+use parley_core::integrations::webhooks::{
+    self, Delivery, DeliveryStatus, NewWebhook, Webhook, WebhookPatch,
+};
+use parley_core::kernel::page::Page;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -3,7 +3,6 @@
 //! thumbnailed in the background, deleted with their message, user or tenant, and swept
 //! when abandoned. Storage usage per tenant is summed from the upload rows.
 
-pub mod config;
 pub mod sniff;
 pub mod store;
 mod thumbnail;
@@ -18,8 +17,8 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::config::Config;
-use crate::ids::TenantId;
+use crate::kernel::config::Config;
+use crate::kernel::ids::TenantId;
 use crate::tenants::TenantSettings;
 use crate::{Error, Parley, Result};
 
@@ -134,11 +133,11 @@ pub fn max_upload_bytes(ctx: &Parley, settings: &TenantSettings) -> u64 {
 /// Checks the media part of a tenant's settings.
 pub(crate) fn check_settings(s: &TenantSettings) -> Result<()> {
     if let Some(n) = s.max_upload_bytes
-        && (n == 0 || n > config::MAX_UPLOAD_BYTES_CAP)
+        && (n == 0 || n > crate::kernel::config::media::MAX_UPLOAD_BYTES_CAP)
     {
         return Err(Error::invalid(format!(
             "`settings.max_upload_bytes` must be between 1 and {}",
-            config::MAX_UPLOAD_BYTES_CAP
+            crate::kernel::config::media::MAX_UPLOAD_BYTES_CAP
         )));
     }
     if let Some(types) = &s.allowed_content_types {
@@ -193,8 +192,8 @@ fn ensure_signing_key(data_dir: &std::path::Path) -> Result<SecretString> {
             return Ok(SecretString::from(existing));
         }
     }
-    crate::config::create_data_dir(data_dir)?;
-    let key = crate::auth::random_string(48);
+    crate::kernel::config::create_data_dir(data_dir)?;
+    let key = crate::authn::random_string(48);
     write_private(&path, &key)
         .map_err(|e| Error::invalid(format!("cannot write {}: {e}", path.display())))?;
     Ok(SecretString::from(key))

@@ -18,7 +18,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::config::Config;
+use crate::kernel::config::Config;
 use crate::{Error, ErrorCode, Result};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -109,7 +109,7 @@ impl MediaStore {
                 key: m
                     .signing_key
                     .clone()
-                    .unwrap_or_else(|| SecretString::from(crate::auth::random_string(48))),
+                    .unwrap_or_else(|| SecretString::from(crate::authn::random_string(48))),
             }),
         };
         Self {

@@ -14,7 +14,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::THUMBNAIL_SIZE;
 use crate::entities::upload;
-use crate::ids::TenantId;
+use crate::kernel::ids::TenantId;
 use crate::{Error, Parley, Result};
 
 /// Images larger than this are not thumbnailed (decoding needs the whole file in memory).

@@ -17,9 +17,9 @@ use super::{
     Attachment, CreatedUpload, NewUpload, StorageUsage, Upload, max_upload_bytes,
     schedule_object_delete, schedule_thumbnail, sniff, type_allowed,
 };
-use crate::auth::{Actor, Caller};
+use crate::authn::{Actor, Caller};
 use crate::entities::{message, upload};
-use crate::ids::{TenantId, UserId};
+use crate::kernel::ids::{TenantId, UserId};
 use crate::messages::Message;
 use crate::{Error, ErrorCode, Parley, Result};
 
@@ -361,7 +361,7 @@ pub(crate) async fn resolve_attachments(
             Value::Object(m) => m,
             _ => Map::new(),
         };
-        for f in crate::attachments::UPLOAD_SERVER_FIELDS {
+        for f in crate::model::attachments::UPLOAD_SERVER_FIELDS {
             obj.remove(*f);
         }
         obj.insert("type".into(), row.kind.clone().into());
@@ -456,7 +456,7 @@ pub(crate) async fn present<C: ConnectionTrait>(
                 return false;
             };
             if let Value::Object(obj) = a {
-                for f in crate::attachments::UPLOAD_SERVER_FIELDS {
+                for f in crate::model::attachments::UPLOAD_SERVER_FIELDS {
                     obj.remove(*f);
                 }
                 for (k, v) in fresh {
@@ -631,7 +631,7 @@ pub async fn storage_usage(ctx: &Parley, tenant: &str) -> Result<StorageUsage> {
                FROM uploads WHERE tenant_id = ? AND status = ?";
     let row = ctx
         .db
-        .query_one_raw(crate::db::statement(
+        .query_one_raw(crate::kernel::db::statement(
             backend,
             sql,
             vec![tenant.into(), COMPLETE.into()],

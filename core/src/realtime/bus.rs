@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use super::Realtime;
-use super::event::Event;
 use super::revoke::Revocation;
+use crate::events::Event;
 use crate::{Error, Result};
 
 const PUBLISH_QUEUE: usize = 10_000;

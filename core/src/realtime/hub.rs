@@ -8,8 +8,8 @@ use std::sync::{Arc, OnceLock, RwLock};
 
 use tokio::sync::{Notify, mpsc};
 
-use super::event::{Event, EventKind};
 use super::revoke::{Revocation, Why};
+use crate::events::{Event, EventKind};
 use crate::{Error, ErrorCode, Result};
 
 pub type ConnId = u64;

@@ -2,7 +2,6 @@
 //! presence, typing, and replay from the event log for `resume`.
 
 pub mod bus;
-pub mod event;
 pub mod hub;
 pub mod positions;
 pub mod presence;
@@ -16,10 +15,10 @@ use std::time::Duration;
 
 use tokio::sync::Mutex as AsyncMutex;
 
-use crate::config::Config;
+use crate::events::Event;
+use crate::kernel::config::Config;
 use crate::{Parley, Result};
 use bus::Bus;
-use event::Event;
 use hub::{Hub, HubLimits};
 use presence::Presence;
 use typing::Typing;

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 
-use crate::auth::Caller;
+use crate::authn::Caller;
 use crate::entities::stream_cursor;
 use crate::{Parley, Result};
 

@@ -15,8 +15,8 @@ use futures_util::StreamExt;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use super::event::{Event, EventKind, Payload};
 use crate::entities::user;
+use crate::events::{Event, EventKind, Payload};
 use crate::{Parley, Result};
 
 const HEARTBEAT: Duration = Duration::from_secs(3);
@@ -233,7 +233,7 @@ async fn audience(ctx: &Parley, tenant: &str, user: &str) -> Result<Vec<String>>
     let backend = ctx.db.get_database_backend();
     let rows = ctx
         .db
-        .query_all_raw(crate::db::statement(
+        .query_all_raw(crate::kernel::db::statement(
             backend,
             sql,
             vec![

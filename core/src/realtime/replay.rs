@@ -8,9 +8,9 @@ use bytestring::ByteString;
 use chrono::Utc;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use crate::auth::Caller;
+use crate::authn::Caller;
 use crate::entities::channel_event;
-use crate::ids::Cid;
+use crate::kernel::ids::Cid;
 use crate::{Error, Parley, Result};
 
 /// What a resume can give for one channel.

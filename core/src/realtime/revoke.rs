@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::hub::Conn;
-use crate::auth::{Actor, Caller};
+use crate::authn::{Actor, Caller};
 use crate::{Error, ErrorCode, Parley, Result};
 
 /// Why a connection's credentials no longer hold.
@@ -116,7 +116,7 @@ pub async fn check(ctx: &Parley, caller: &Caller) -> Result<Option<Why>> {
     };
     let row = ctx
         .db
-        .query_one_raw(crate::db::statement(
+        .query_one_raw(crate::kernel::db::statement(
             ctx.db.get_database_backend(),
             "SELECT (SELECT disabled FROM tenants WHERE id = ?), \
                     (SELECT revoked_at IS NULL FROM api_keys WHERE id = ? AND tenant_id = ?), \

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::event::{Event, EventKind, Payload};
-use crate::auth::Caller;
-use crate::ids::Cid;
+use crate::authn::Caller;
+use crate::events::{Event, EventKind, Payload};
+use crate::kernel::ids::Cid;
 use crate::{Parley, Result};
 
 type Key = (String, String, String);

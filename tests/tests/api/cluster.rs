@@ -301,7 +301,7 @@ async fn redis_outage_keeps_local_delivery_and_heals() {
     let mut redis = PrivateRedis::start(port).await;
     let (_db, url) = PgDatabase::create().await;
     let redis_url = redis.url();
-    let tweak = |c: &mut parley_core::config::Config| {
+    let tweak = |c: &mut parley_core::kernel::config::Config| {
         c.redis_url = Some(redis_url.clone());
         c.admin_token = Some(ADMIN.to_owned().into());
     };

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
 use parley_core::Parley;
-use parley_core::config::Config;
+use parley_core::kernel::config::Config;
 use parley_tests::s3::S3Server;
 use parley_tests::*;
 use reqwest::{Method, StatusCode};

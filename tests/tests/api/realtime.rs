@@ -593,7 +593,7 @@ on_both_backends!(
     websocket_auth_is_checked,
 );
 
-fn slow_presence(c: &mut parley_core::config::Config) {
+fn slow_presence(c: &mut parley_core::kernel::config::Config) {
     c.realtime.presence_offline_delay_ms = 2_000;
 }
 

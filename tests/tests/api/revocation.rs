@@ -243,7 +243,7 @@ fn redis_url() -> String {
 async fn two_nodes(redis: bool) -> (PgDatabase, TestApp, TestApp) {
     let (db, url) = PgDatabase::create().await;
     let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
-    let tweak = |c: &mut parley_core::config::Config| {
+    let tweak = |c: &mut parley_core::kernel::config::Config| {
         c.admin_token = Some("adm_revocation_test".to_owned().into());
         if redis {
             c.redis_url = Some(redis_url());

@@ -473,7 +473,7 @@ async fn private_addresses_are_refused(backend: Backend) {
         // Saved while the name was "public": write the row as the API would have.
         let ctx = &app.running.as_ref().unwrap().ctx;
         let id = "wh_rebound".to_owned();
-        let secret = parley_core::outbound::new_signing_secret();
+        let secret = parley_core::integrations::outbound::new_signing_secret();
         use sea_orm::{ActiveModelTrait, Set};
         parley_core::entities::webhook::ActiveModel {
             id: Set(id.clone()),
@@ -878,7 +878,8 @@ async fn secrets_are_sealed_and_the_master_key_is_checked() {
     );
 
     let dir = tempfile::tempdir().unwrap();
-    let mut config = parley_core::config::Config::for_tests(dir.path().to_path_buf(), Some(url));
+    let mut config =
+        parley_core::kernel::config::Config::for_tests(dir.path().to_path_buf(), Some(url));
     config.master_key = Some("b3RoZXIta2V5LW90aGVyLWtleS1vdGhlci1rZXktMTI=".into());
     let err = parley_api::startup::spawn(
         config,

@@ -5,8 +5,8 @@ use std::time::Duration;
 use parley_migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr};
 
-use crate::config::Config;
-use crate::error::ErrorCode;
+use crate::kernel::config::Config;
+use crate::kernel::error::ErrorCode;
 use crate::{Error, Result};
 
 /// Opens the pool. SQLite gets WAL, a busy timeout and a single writer connection, because
@@ -17,12 +17,12 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection> {
     opts.sqlx_logging(false)
         .acquire_timeout(Duration::from_secs(5));
     if config.is_sqlite() {
-        crate::config::create_data_dir(&config.data_dir)?;
+        crate::kernel::config::create_data_dir(&config.data_dir)?;
         if let Some(path) = config.sqlite_path() {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                crate::config::create_data_dir(dir)?;
+                crate::kernel::config::create_data_dir(dir)?;
             }
-            crate::config::private_database_file(&path)?;
+            crate::kernel::config::private_database_file(&path)?;
         }
         opts.max_connections(1)
             .min_connections(1)

@@ -209,7 +209,7 @@ pub(crate) async fn record<C: ConnectionTrait>(
 ) -> Result<Event> {
     let backend = db.get_database_backend();
     let row = db
-        .query_one_raw(crate::db::statement(
+        .query_one_raw(crate::kernel::db::statement(
             backend,
             "UPDATE channels SET last_event_seq = last_event_seq + 1 WHERE tenant_id = ? AND cid = ? RETURNING last_event_seq",
             vec![tenant.into(), cid.into()],

@@ -172,7 +172,7 @@ fn one(
         let field = format!("{at}.custom");
         out.insert(
             "custom".into(),
-            crate::ids::parse_custom(&field, v, max_custom_bytes)?,
+            crate::kernel::ids::parse_custom(&field, v, max_custom_bytes)?,
         );
     }
     if let Some(unknown) = obj.keys().next() {

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::entities::{outbox, outbox_attempt, webhook};
+use crate::events::EventKind;
+use crate::kernel::page::{self, Page};
 use crate::outbox::{Attempt, JobKind, JobStatus, NewJob};
-use crate::page::{self, Page};
-use crate::realtime::event::EventKind;
 use crate::{Error, ErrorCode, Parley, Result};
 
 /// Endpoints one tenant may have.
@@ -149,7 +149,7 @@ pub async fn create(ctx: &Parley, tenant: &str, input: NewWebhook) -> Result<Web
             "a tenant may have at most {MAX_WEBHOOKS} webhooks"
         )));
     }
-    let secret = crate::outbound::new_signing_secret();
+    let secret = crate::integrations::outbound::new_signing_secret();
     let now = Utc::now();
     let model = webhook::ActiveModel {
         id: Set(format!("wh_{}", uuid::Uuid::now_v7().simple())),
@@ -206,7 +206,7 @@ pub async fn patch(ctx: &Parley, tenant: &str, id: &str, input: WebhookPatch) ->
     }
     let mut secret = None;
     if input.rotate_secret {
-        let s = crate::outbound::new_signing_secret();
+        let s = crate::integrations::outbound::new_signing_secret();
         am.secret = Set(ctx.secrets.seal(&s)?);
         secret = Some(s);
     }

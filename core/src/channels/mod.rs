@@ -13,12 +13,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::auth::Caller;
+use crate::authn::Caller;
 use crate::entities::{channel, channel_event, member, message, reaction, user};
-use crate::ids::{ChannelType, Cid, MemberRole, UserId, parse_custom};
+use crate::events::{self as events, Event, EventKind, Payload};
+use crate::kernel::ids::{ChannelType, Cid, MemberRole, UserId, parse_custom};
+use crate::kernel::page::{self, Page};
 use crate::messages::Message;
-use crate::page::{self, Page};
-use crate::realtime::event::{self as events, Event, EventKind, Payload};
 use crate::{Error, ErrorCode, Parley, Result};
 
 /// How many members a channel answer lists; `member_count` has the total.
@@ -163,7 +163,7 @@ pub struct NewChannel {
     // `messaging`, `team` or `livestream` (the schema says so; a doc comment here would
     // wrap it in an `allOf` that no value satisfies).
     #[serde(rename = "type")]
-    #[schema(value_type = crate::ids::ChannelType, inline)]
+    #[schema(value_type = crate::kernel::ids::ChannelType, inline)]
     pub kind: String,
     /// Omit for a server-generated id (or with `distinct`).
     #[schema(pattern = "^[A-Za-z0-9_-]+$", min_length = 1, max_length = 64)]
@@ -593,7 +593,7 @@ async fn views(
     values.push(i64::try_from(MEMBERS_SHOWN).unwrap_or(i64::MAX).into());
     let mut members: HashMap<String, Vec<Member>> = HashMap::new();
     for m in member::Entity::find()
-        .from_raw_sql(crate::db::statement(backend, &members_sql, values))
+        .from_raw_sql(crate::kernel::db::statement(backend, &members_sql, values))
         .all(&ctx.db)
         .await?
     {
@@ -629,7 +629,7 @@ async fn views(
         placeholders(cids.len())
     );
     let last_rows = message::Entity::find()
-        .from_raw_sql(crate::db::statement(
+        .from_raw_sql(crate::kernel::db::statement(
             backend,
             &last_sql,
             with_cids(vec![tenant.into(), tenant.into()]),
@@ -1157,7 +1157,7 @@ async fn unread_counts_in(
     let backend = ctx.db.get_database_backend();
     let rows = ctx
         .db
-        .query_all_raw(crate::db::statement(backend, &sql, values))
+        .query_all_raw(crate::kernel::db::statement(backend, &sql, values))
         .await?;
     let mut out = HashMap::with_capacity(rows.len());
     for row in rows {

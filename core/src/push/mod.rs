@@ -8,11 +8,11 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::Caller;
+use crate::authn::Caller;
 use crate::channels;
 use crate::entities::{device, member, push_credential, user_mute};
-use crate::ids::{Cid, UserId};
-use crate::page::Page;
+use crate::kernel::ids::{Cid, UserId};
+use crate::kernel::page::Page;
 use crate::{Error, ErrorCode, Parley, Result};
 
 /// Devices one user may register; the oldest goes when a new one comes.

@@ -9,7 +9,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::TenantCtx;
+use crate::authn::TenantCtx;
 use crate::{Error, ErrorCode, Parley, Result};
 
 /// Longest time limit a tenant may give its hook.

@@ -8,7 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use secrecy::ExposeSecret;
 
-use crate::config::Config;
+use crate::kernel::config::Config;
 use crate::{Error, Result};
 
 const PREFIX: &str = "v1:";
@@ -35,9 +35,9 @@ impl MasterKey {
                 match std::fs::read_to_string(&path) {
                     Ok(existing) if !existing.trim().is_empty() => existing.trim().to_owned(),
                     _ => {
-                        crate::config::create_data_dir(&config.data_dir)?;
+                        crate::kernel::config::create_data_dir(&config.data_dir)?;
                         let key = B64.encode(Aes256Gcm::generate_key(OsRng));
-                        crate::auth::write_private(&path, &key).map_err(|e| {
+                        crate::authn::write_private(&path, &key).map_err(|e| {
                             Error::invalid(format!("cannot write {}: {e}", path.display()))
                         })?;
                         key
@@ -108,7 +108,7 @@ impl MasterKey {
         let backend = db.get_database_backend();
         let read = || async {
             let row = db
-                .query_one_raw(crate::db::statement(
+                .query_one_raw(crate::kernel::db::statement(
                     backend,
                     "SELECT value FROM server_settings WHERE key = ?",
                     vec![CHECK_KEY.into()],
@@ -122,7 +122,7 @@ impl MasterKey {
         let stored = match read().await? {
             Some(v) => v,
             None => {
-                db.execute_raw(crate::db::statement(
+                db.execute_raw(crate::kernel::db::statement(
                     backend,
                     "INSERT INTO server_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
                     vec![CHECK_KEY.into(), self.seal(CHECK_TEXT)?.into()],

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::entities::{outbox, outbox_attempt};
-use crate::page::{self, Page};
-use crate::realtime::event::EventKind;
+use crate::events::EventKind;
+use crate::kernel::page::{self, Page};
 use crate::{Error, ErrorCode, Parley, Result};
 
 /// What a job does.
@@ -240,7 +240,7 @@ pub(crate) async fn event<C: ConnectionTrait>(
         values.push(tenant.into());
     }
     let rows = db
-        .query_all_raw(crate::db::statement(backend, &sql, values))
+        .query_all_raw(crate::kernel::db::statement(backend, &sql, values))
         .await?;
     if rows.is_empty() {
         return Ok(false);
@@ -258,7 +258,7 @@ pub(crate) async fn event<C: ConnectionTrait>(
         }
         let types: String = row.try_get_by_index(1)?;
         let types: Vec<String> = serde_json::from_str(&types).unwrap_or_default();
-        if !crate::webhooks::wants(&types, event_type) {
+        if !crate::integrations::webhooks::wants(&types, event_type) {
             continue;
         }
         let payload = match &body {

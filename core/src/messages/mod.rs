@@ -12,13 +12,13 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::Caller;
+use crate::authn::Caller;
 use crate::channels::{self, Access};
 use crate::entities::{member, message, reaction};
-use crate::ids::{Cid, MessageId, MessageText, UserId, parse_custom, parse_reaction_type};
+use crate::events::{self as events, EventKind, Payload};
+use crate::kernel::ids::{Cid, MessageId, MessageText, UserId, parse_custom, parse_reaction_type};
+use crate::kernel::page::{self, Page};
 use crate::media::{self, MediaStore};
-use crate::page::{self, Page};
-use crate::realtime::event::{self as events, EventKind, Payload};
 use crate::tenants::max_message_length;
 use crate::{Error, ErrorCode, Parley, Result};
 
@@ -112,7 +112,7 @@ pub struct NewMessage {
     /// The text; may be empty only when the message has `attachments`.
     #[serde(default)]
     pub text: String,
-    #[schema(value_type = Option<Vec<crate::attachments::AttachmentInput>>, max_items = 30)]
+    #[schema(value_type = Option<Vec<crate::model::attachments::AttachmentInput>>, max_items = 30)]
     pub attachments: Option<serde_json::Value>,
     /// Reply in the thread of this message.
     #[schema(pattern = "^[A-Za-z0-9_-]+$", min_length = 1, max_length = 64)]
@@ -138,7 +138,7 @@ pub struct NewMessage {
 #[serde(deny_unknown_fields)]
 pub struct MessagePatch {
     pub text: Option<String>,
-    #[schema(value_type = Option<Vec<crate::attachments::AttachmentInput>>, max_items = 30)]
+    #[schema(value_type = Option<Vec<crate::model::attachments::AttachmentInput>>, max_items = 30)]
     pub attachments: Option<serde_json::Value>,
     pub mentions: Option<Vec<String>>,
     #[schema(value_type = Option<Object>)]
@@ -408,7 +408,7 @@ pub async fn send(
     let mut text =
         MessageText::parse(input.text, max_message_length(ctx, &caller.tenant))?.into_string();
     let attachments =
-        crate::attachments::parse(input.attachments, ctx.config.limits.max_custom_bytes)?;
+        crate::model::attachments::parse(input.attachments, ctx.config.limits.max_custom_bytes)?;
     if text.trim().is_empty() && attachments.as_array().is_none_or(Vec::is_empty) {
         return Err(Error::invalid("a message needs `text` or `attachments`"));
     }
@@ -471,10 +471,10 @@ pub async fn send(
     let mentions = check_mentions(&ctx.db, tenant, &cid_s, &input.mentions).await?;
     let (attachments, upload_ids) =
         media::resolve_attachments(ctx, caller, Some(&author), id.as_str(), attachments).await?;
-    let verdict = crate::hooks::before_send(
+    let verdict = crate::integrations::hooks::before_send(
         ctx,
         &caller.tenant,
-        &crate::hooks::Draft {
+        &crate::integrations::hooks::Draft {
             id: id.as_str(),
             cid: &cid_s,
             user_id: author.as_str(),
@@ -486,11 +486,11 @@ pub async fn send(
     )
     .await?;
     match verdict {
-        crate::hooks::Verdict::Accept => {}
-        crate::hooks::Verdict::Reject(reason) => {
+        crate::integrations::hooks::Verdict::Accept => {}
+        crate::integrations::hooks::Verdict::Reject(reason) => {
             return Err(Error::new(ErrorCode::MessageRejected, reason));
         }
-        crate::hooks::Verdict::Rewrite {
+        crate::integrations::hooks::Verdict::Rewrite {
             text: new_text,
             custom: new_custom,
         } => {
@@ -527,7 +527,7 @@ pub async fn send(
     );
     let backend = txn.get_database_backend();
     let Some(bumped) = txn
-        .query_one_raw(crate::db::statement(backend, &sql, values))
+        .query_one_raw(crate::kernel::db::statement(backend, &sql, values))
         .await?
     else {
         return Err(Error::new(
@@ -756,7 +756,10 @@ pub async fn edit(ctx: &Parley, caller: &Caller, id: &str, patch: MessagePatch) 
             caller,
             who.as_ref(),
             &m.id,
-            crate::attachments::parse(patch.attachments, ctx.config.limits.max_custom_bytes)?,
+            crate::model::attachments::parse(
+                patch.attachments,
+                ctx.config.limits.max_custom_bytes,
+            )?,
         )
         .await?;
         media::bind_to_message(&ctx.db, tenant, &m.id, &upload_ids).await?;

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::entities::{api_key, tenant};
-use crate::ids::{TenantId, UserId, UserRole};
+use crate::kernel::ids::{TenantId, UserId, UserRole};
 use crate::tenants::TenantSettings;
 use crate::{Error, ErrorCode, Parley, Result};
 
@@ -451,7 +451,7 @@ pub async fn authenticate_server(ctx: &Parley, secret_key: &str) -> Result<Calle
 /// The operator token: from configuration, or generated on first start and kept in
 /// `$DATA_DIR/admin-token` (mode 0600). Returns the token and, when it lives in a file, the path.
 pub fn ensure_admin_token(
-    config: &crate::config::Config,
+    config: &crate::kernel::config::Config,
 ) -> Result<(SecretString, Option<PathBuf>)> {
     if let Some(token) = &config.admin_token {
         return Ok((token.clone(), None));
@@ -463,7 +463,7 @@ pub fn ensure_admin_token(
             return Ok((SecretString::from(existing), Some(path)));
         }
     }
-    crate::config::create_data_dir(&config.data_dir)?;
+    crate::kernel::config::create_data_dir(&config.data_dir)?;
     let token = format!("adm_{}", random_string(40));
     write_private(&path, &token)
         .map_err(|e| Error::invalid(format!("cannot write {}: {e}", path.display())))?;

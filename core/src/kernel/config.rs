@@ -9,6 +9,8 @@ use serde::Deserialize;
 
 use crate::{Error, Result};
 
+pub mod media;
+
 /// Limits that apply to every tenant unless its own settings say otherwise.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -171,7 +173,7 @@ pub struct Config {
     pub limits: Limits,
     pub realtime: RealtimeConfig,
     pub worker: WorkerConfig,
-    pub media: crate::media::config::MediaConfig,
+    pub media: crate::kernel::config::media::MediaConfig,
 }
 
 /// The file form of the configuration; every field optional.
@@ -188,7 +190,7 @@ pub struct FileConfig {
     pub limits: Option<Limits>,
     pub realtime: Option<RealtimeConfig>,
     pub worker: Option<WorkerConfig>,
-    pub media: Option<crate::media::config::MediaConfig>,
+    pub media: Option<crate::kernel::config::media::MediaConfig>,
 }
 
 /// Values given on the command line; they win over everything.
@@ -198,7 +200,7 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
     pub redis_url: Option<String>,
-    pub media: crate::media::config::MediaOverrides,
+    pub media: crate::kernel::config::media::MediaOverrides,
 }
 
 impl Config {

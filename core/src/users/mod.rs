@@ -9,10 +9,10 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::Caller;
+use crate::authn::Caller;
 use crate::entities::{channel, member, message, reaction, user};
-use crate::ids::{TenantId, UserId, UserRole, parse_custom};
-use crate::page::{self, Page};
+use crate::kernel::ids::{TenantId, UserId, UserRole, parse_custom};
+use crate::kernel::page::{self, Page};
 use crate::realtime::revoke::{Revocation, Why};
 use crate::tenants::next_cursor;
 use crate::{Error, ErrorCode, Parley, Result};
@@ -299,7 +299,7 @@ async fn forget_in_event_log<C: sea_orm::ConnectionTrait>(
     // A JSON string equal to the id: ids are letters, digits and `_ . @ -`, which JSON does
     // not escape; `_` is a LIKE wildcard and is escaped.
     let pattern = format!("%\"{}\"%", user.replace('_', "\\_"));
-    db.execute_raw(crate::db::statement(
+    db.execute_raw(crate::kernel::db::statement(
         db.get_database_backend(),
         "DELETE FROM channel_events WHERE tenant_id = ? AND payload LIKE ? ESCAPE '\\'",
         vec![tenant.into(), pattern.into()],

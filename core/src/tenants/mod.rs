@@ -9,13 +9,13 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::{KeyKind, TenantCtx, generate_key, random_string};
+use crate::authn::{KeyKind, TenantCtx, generate_key, random_string};
 use crate::entities::{
     api_key, channel, channel_event, device, member, message, outbox, outbox_attempt,
     push_credential, reaction, tenant, user, user_mute, webhook,
 };
-use crate::ids::TenantId;
-use crate::page::{self, Page};
+use crate::kernel::ids::TenantId;
+use crate::kernel::page::{self, Page};
 use crate::realtime::revoke::{Revocation, Why};
 use crate::{Error, ErrorCode, Parley, Result};
 
@@ -28,7 +28,7 @@ pub struct TenantSettings {
     pub max_message_length: Option<usize>,
     /// A URL called before each message is stored, which may accept, reject or rewrite it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub before_send: Option<crate::hooks::BeforeSendHook>,
+    pub before_send: Option<crate::integrations::hooks::BeforeSendHook>,
     /// Largest upload in bytes; unset: the server default (100 MiB).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_upload_bytes: Option<u64>,
@@ -175,7 +175,7 @@ fn check_settings(ctx: &Parley, s: &TenantSettings) -> Result<()> {
         }
     }
     if let Some(hook) = &s.before_send {
-        crate::hooks::check(ctx, hook)?;
+        crate::integrations::hooks::check(ctx, hook)?;
     }
     crate::media::check_settings(s)?;
     Ok(())
@@ -300,7 +300,7 @@ pub async fn update(ctx: &Parley, id: &str, patch: TenantPatch) -> Result<Tenant
             ctx.outbound.check_url(&hook.url).await?;
             if !had_hook_secret {
                 // The tenant reads it by rotating it (`PATCH /v1/app`).
-                let secret = crate::outbound::new_signing_secret();
+                let secret = crate::integrations::outbound::new_signing_secret();
                 am.hook_secret = Set(Some(ctx.secrets.seal(&secret)?));
             }
         }
@@ -512,7 +512,7 @@ pub async fn patch_app(ctx: &Parley, tenant: &TenantCtx, patch: AppPatch) -> Res
         if let Some(hook) = &settings.before_send {
             ctx.outbound.check_url(&hook.url).await?;
             if !had_hook_secret {
-                hook_secret = Some(crate::outbound::new_signing_secret());
+                hook_secret = Some(crate::integrations::outbound::new_signing_secret());
             }
         }
         am.settings = Set(serde_json::to_value(&settings)?);
@@ -527,7 +527,7 @@ pub async fn patch_app(ctx: &Parley, tenant: &TenantCtx, patch: AppPatch) -> Res
         new_secret = Some(secret);
     }
     if patch.rotate_before_send_secret {
-        hook_secret = Some(crate::outbound::new_signing_secret());
+        hook_secret = Some(crate::integrations::outbound::new_signing_secret());
     }
     if let Some(s) = &hook_secret {
         am.hook_secret = Set(Some(ctx.secrets.seal(s)?));

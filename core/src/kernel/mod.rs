@@ -1,0 +1,10 @@
+//! The kernel every capability stands on: errors and their codes, parsed ids, page cursors,
+//! database helpers, configuration and the sealing of secrets. It depends on nothing else in
+//! the crate.
+
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod error;
+pub mod ids;
+pub mod page;

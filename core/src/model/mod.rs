@@ -1,0 +1,5 @@
+//! The wire model: the shapes clients read and write (attachments, views of channels,
+//! members, messages and users, tenant settings). It depends only on the kernel and the
+//! stored entities, so every capability and every event can speak it.
+
+pub mod attachments;
