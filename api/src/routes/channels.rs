@@ -3,11 +3,12 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use parley_core::Parley;
 use parley_core::channels::{
-    self, AddMembers, Channel, ChannelPatch, ChannelSort, MarkRead, Member, MemberPatch,
-    NewChannel, ReadState,
+    self, AddMembers, Channel, ChannelPatch, ChannelSort, MarkRead, MemberPatch, NewChannel,
+    ReadState,
 };
 use parley_core::kernel::ids::Cid;
 use parley_core::kernel::page::Page;
+use parley_core::model::channel::Member;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -3,7 +3,8 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use parley_core::Parley;
 use parley_core::kernel::page::Page;
-use parley_core::messages::{self, HistoryQuery, Message, MessagePatch, NewMessage, NewReaction};
+use parley_core::messages::{self, HistoryQuery, MessagePatch, NewMessage, NewReaction};
+use parley_core::model::message::Message;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use parley_core::Parley;
-use parley_core::channels::Member;
 use parley_core::kernel::page::Page;
+use parley_core::model::channel::Member;
 use parley_core::push::{self, ApnsInput, Device, FcmInput, Mute, NewDevice, Provider, PushConfig};
 use parley_worker::Services;
 use parley_worker::notify::DeviceResult;

@@ -18,7 +18,7 @@ use subtle::ConstantTimeEq;
 
 use crate::entities::{api_key, tenant};
 use crate::kernel::ids::{TenantId, UserId, UserRole};
-use crate::tenants::TenantSettings;
+use crate::model::tenant::TenantSettings;
 use crate::{Error, ErrorCode, Parley, Result};
 
 const KEY_ID_LEN: usize = 12;

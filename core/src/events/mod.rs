@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use serde::{Deserialize, Serialize};
 
-use crate::channels::{ChannelInfo, Member};
 use crate::entities::channel_event;
-use crate::messages::{Message, Reaction};
+use crate::model::channel::{ChannelInfo, Member};
+use crate::model::message::{Message, Reaction};
 use crate::{Error, ErrorCode, Result};
 
 /// Every event type of the realtime protocol.

@@ -7,36 +7,13 @@ use std::time::Duration;
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::authn::TenantCtx;
+use crate::model::tenant::BeforeSendHook;
 use crate::{Error, ErrorCode, Parley, Result};
 
 /// Longest time limit a tenant may give its hook.
 pub const MAX_TIMEOUT_MS: u64 = 10_000;
-
-/// Settings of the before-send hook (`settings.before_send` of the app).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BeforeSendHook {
-    /// Called with a POST for every new message.
-    pub url: String,
-    /// Time limit of the call, in milliseconds (default 2,000; at most 10,000).
-    #[serde(default = "default_timeout")]
-    pub timeout_ms: u64,
-    /// When the hook fails or times out: true stores the message anyway (default), false
-    /// refuses it with 503.
-    #[serde(default = "default_fail_open")]
-    pub fail_open: bool,
-}
-
-fn default_timeout() -> u64 {
-    2_000
-}
-
-fn default_fail_open() -> bool {
-    true
-}
 
 /// What the hook decided.
 #[derive(Debug, PartialEq)]

@@ -336,7 +336,7 @@ pub async fn deliveries(
         q = q.filter(outbox::Column::Id.lt(before));
     }
     let mut rows = q.limit(limit + 1).all(&ctx.db).await?;
-    let next = crate::tenants::next_cursor(&mut rows, limit, |j| j.id.to_string());
+    let next = crate::kernel::page::next_cursor(&mut rows, limit, |j| j.id.to_string());
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut last: std::collections::HashMap<i64, outbox_attempt::Model> = Default::default();
     for a in outbox_attempt::Entity::find()

@@ -48,3 +48,14 @@ pub fn decode_number_cursor<T: std::str::FromStr>(cursor: &str) -> Result<T> {
         .parse()
         .map_err(|_| Error::invalid("`cursor` is not a cursor this API gave out"))
 }
+
+/// Trims the extra row fetched to learn whether another page exists.
+pub fn next_cursor<T>(rows: &mut Vec<T>, limit: u64, key: impl Fn(&T) -> String) -> Option<String> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(|r| encode_cursor(&key(r)))
+    } else {
+        None
+    }
+}

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 
 use crate::kernel::config::Config;
 use crate::kernel::ids::TenantId;
-use crate::tenants::TenantSettings;
+use crate::model::tenant::TenantSettings;
 use crate::{Error, Parley, Result};
 
 pub use store::MediaStore;

@@ -20,7 +20,7 @@ use super::{
 use crate::authn::{Actor, Caller};
 use crate::entities::{message, upload};
 use crate::kernel::ids::{TenantId, UserId};
-use crate::messages::Message;
+use crate::model::message::Message;
 use crate::{Error, ErrorCode, Parley, Result};
 
 const PENDING: &str = "pending";

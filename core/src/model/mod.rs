@@ -3,3 +3,6 @@
 //! stored entities, so every capability and every event can speak it.
 
 pub mod attachments;
+pub mod channel;
+pub mod message;
+pub mod tenant;

@@ -402,7 +402,7 @@ pub async fn list(
         q = q.filter(outbox::Column::Id.lt(before));
     }
     let mut rows = q.limit(limit + 1).all(&ctx.db).await?;
-    let next = crate::tenants::next_cursor(&mut rows, limit, |j| j.id.to_string());
+    let next = crate::kernel::page::next_cursor(&mut rows, limit, |j| j.id.to_string());
     Ok(Page {
         items: rows.into_iter().map(Job::from).collect(),
         next_cursor: next,

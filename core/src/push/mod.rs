@@ -478,7 +478,7 @@ pub async fn set_channel_muted(
     cid: &Cid,
     muted: bool,
     user_id: Option<&str>,
-) -> Result<channels::Member> {
+) -> Result<crate::model::channel::Member> {
     let user = caller.acting_user(user_id)?;
     let tenant = caller.tenant_id();
     let cid = cid.to_string();

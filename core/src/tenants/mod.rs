@@ -16,27 +16,9 @@ use crate::entities::{
 };
 use crate::kernel::ids::TenantId;
 use crate::kernel::page::{self, Page};
+use crate::model::tenant::TenantSettings;
 use crate::realtime::revoke::{Revocation, Why};
 use crate::{Error, ErrorCode, Parley, Result};
-
-/// Per-tenant settings, changed through `PATCH /v1/app`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-pub struct TenantSettings {
-    /// Longest message text in characters; unset: the server default (5,000).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(minimum = 1, maximum = 20_000)]
-    pub max_message_length: Option<usize>,
-    /// A URL called before each message is stored, which may accept, reject or rewrite it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub before_send: Option<crate::integrations::hooks::BeforeSendHook>,
-    /// Largest upload in bytes; unset: the server default (100 MiB).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_upload_bytes: Option<u64>,
-    /// Content types that may be uploaded, exact (`image/png`) or by family (`image/*`);
-    /// unset: any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allowed_content_types: Option<Vec<String>>,
-}
 
 /// `settings` must be an object (or null): serde alone would also read a struct from an
 /// array of its fields, which no client means.
@@ -251,26 +233,11 @@ pub async fn list(ctx: &Parley, limit: Option<u64>, cursor: Option<&str>) -> Res
         q = q.filter(tenant::Column::Id.gt(page::decode_cursor(c)?));
     }
     let mut rows = q.limit(limit + 1).all(&ctx.db).await?;
-    let next = next_cursor(&mut rows, limit, |t| t.id.clone());
+    let next = page::next_cursor(&mut rows, limit, |t| t.id.clone());
     Ok(Page {
         items: rows.into_iter().map(Tenant::from).collect(),
         next_cursor: next,
     })
-}
-
-/// Trims the extra row fetched to learn whether another page exists.
-pub(crate) fn next_cursor<T>(
-    rows: &mut Vec<T>,
-    limit: u64,
-    key: impl Fn(&T) -> String,
-) -> Option<String> {
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    if rows.len() > limit {
-        rows.truncate(limit);
-        rows.last().map(|r| page::encode_cursor(&key(r)))
-    } else {
-        None
-    }
 }
 
 async fn find(ctx: &Parley, id: &str) -> Result<tenant::Model> {

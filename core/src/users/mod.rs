@@ -12,9 +12,9 @@ use utoipa::ToSchema;
 use crate::authn::Caller;
 use crate::entities::{channel, member, message, reaction, user};
 use crate::kernel::ids::{TenantId, UserId, UserRole, parse_custom};
+use crate::kernel::page::next_cursor;
 use crate::kernel::page::{self, Page};
 use crate::realtime::revoke::{Revocation, Why};
-use crate::tenants::next_cursor;
 use crate::{Error, ErrorCode, Parley, Result};
 
 /// A user as every API answer shows it.

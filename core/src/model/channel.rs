@@ -1,0 +1,67 @@
+//! Channels and members as answers and events show them.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::entities::{channel, member};
+use crate::kernel::ids::{ChannelType, MemberRole};
+
+/// A member of a channel.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Member {
+    pub user_id: String,
+    pub role: MemberRole,
+    pub last_read_seq: i64,
+    /// The member gets no push notifications from this channel.
+    pub muted: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<member::Model> for Member {
+    fn from(m: member::Model) -> Self {
+        Self {
+            role: MemberRole::from_db(&m.role),
+            user_id: m.user_id,
+            last_read_seq: m.last_read_seq,
+            muted: m.muted,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// A channel as events carry it (nothing specific to a viewer).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChannelInfo {
+    pub cid: String,
+    #[serde(rename = "type")]
+    pub kind: ChannelType,
+    pub id: String,
+    pub name: Option<String>,
+    #[schema(value_type = Object)]
+    pub custom: serde_json::Value,
+    pub frozen: bool,
+    pub created_by: Option<String>,
+    pub member_count: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&channel::Model> for ChannelInfo {
+    fn from(c: &channel::Model) -> Self {
+        Self {
+            cid: c.cid.clone(),
+            kind: ChannelType::parse(&c.kind).unwrap_or(ChannelType::Messaging),
+            id: c.id.clone(),
+            name: c.name.clone(),
+            custom: c.custom.clone(),
+            frozen: c.frozen,
+            created_by: c.created_by.clone(),
+            member_count: c.member_count,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! A tenant's settings, as `PATCH /v1/app` takes them and every request reads them.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Per-tenant settings, changed through `PATCH /v1/app`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct TenantSettings {
+    /// Longest message text in characters; unset: the server default (5,000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 20_000)]
+    pub max_message_length: Option<usize>,
+    /// A URL called before each message is stored, which may accept, reject or rewrite it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_send: Option<BeforeSendHook>,
+    /// Largest upload in bytes; unset: the server default (100 MiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_upload_bytes: Option<u64>,
+    /// Content types that may be uploaded, exact (`image/png`) or by family (`image/*`);
+    /// unset: any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_content_types: Option<Vec<String>>,
+}
+
+/// Settings of the before-send hook (`settings.before_send` of the app).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BeforeSendHook {
+    /// Called with a POST for every new message.
+    pub url: String,
+    /// Time limit of the call, in milliseconds (default 2,000; at most 10,000).
+    #[serde(default = "default_timeout")]
+    pub timeout_ms: u64,
+    /// When the hook fails or times out: true stores the message anyway (default), false
+    /// refuses it with 503.
+    #[serde(default = "default_fail_open")]
+    pub fail_open: bool,
+}
+
+fn default_timeout() -> u64 {
+    2_000
+}
+
+fn default_fail_open() -> bool {
+    true
+}
