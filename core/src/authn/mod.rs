@@ -8,15 +8,14 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use rand::Rng;
-use rand::distr::Alphanumeric;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::entities::{api_key, tenant};
+use crate::entities::{api_key, tenant, user};
+use crate::kernel::crypto::{random_string, write_private};
 use crate::kernel::ids::{TenantId, UserId, UserRole};
 use crate::model::tenant::TenantSettings;
 use crate::{Error, ErrorCode, Parley, Result};
@@ -65,14 +64,6 @@ pub struct IssuedKey {
     pub hash: String,
 }
 
-pub fn random_string(len: usize) -> String {
-    rand::rng()
-        .sample_iter(Alphanumeric)
-        .take(len)
-        .map(char::from)
-        .collect()
-}
-
 fn sha256_hex(s: &str) -> String {
     let digest = Sha256::digest(s.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
@@ -103,6 +94,13 @@ struct SigningSecrets {
 }
 
 impl TenantCtx {
+    /// Longest message text the tenant accepts: its own setting, or the server's default.
+    pub fn max_message_length(&self, limits: &crate::kernel::config::Limits) -> usize {
+        self.settings
+            .max_message_length
+            .unwrap_or(limits.max_message_length)
+    }
+
     pub(crate) fn from_model(model: tenant::Model) -> Self {
         let settings = serde_json::from_value(model.settings.clone()).unwrap_or_default();
         Self {
@@ -421,7 +419,7 @@ fn token_error(e: &jsonwebtoken::errors::Error) -> Error {
 pub async fn authenticate_user(ctx: &Parley, api_key: &str, token: &str) -> Result<Caller> {
     let (tenant, key_id) = authenticate_key_id(ctx, api_key, KeyKind::Publishable).await?;
     let user_id = verify_token(&tenant, token)?;
-    let user = crate::users::ensure(ctx, &tenant.id, &user_id).await?;
+    let user = ensure_user(ctx, &tenant.id, &user_id).await?;
     if user.deactivated_at.is_some() {
         return Err(Error::new(
             ErrorCode::UserDeactivated,
@@ -470,20 +468,6 @@ pub fn ensure_admin_token(
     Ok((SecretString::from(token), Some(path)))
 }
 
-pub(crate) fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut file = opts.open(path)?;
-    file.write_all(content.as_bytes())?;
-    file.write_all(b"\n")
-}
-
 /// Constant-time check of the operator token.
 pub fn verify_admin_token(expected: &SecretString, given: &str) -> Result<()> {
     let ok: bool = expected
@@ -499,6 +483,40 @@ pub fn verify_admin_token(expected: &SecretString, given: &str) -> Result<()> {
             "the operator token is not valid",
         ))
     }
+}
+
+/// Creates the user if it does not exist yet and returns it: a user comes into being the
+/// first time a verified caller names them (a token, a member added, a message sent as them).
+pub async fn ensure_user(ctx: &Parley, tenant: &TenantId, id: &UserId) -> Result<user::Model> {
+    if let Some(found) =
+        user::Entity::find_by_id((tenant.as_str().to_owned(), id.as_str().to_owned()))
+            .one(&ctx.db)
+            .await?
+    {
+        return Ok(found);
+    }
+    let now = Utc::now();
+    let am = user::ActiveModel {
+        tenant_id: Set(tenant.as_str().to_owned()),
+        id: Set(id.as_str().to_owned()),
+        name: Set(None),
+        search_name: Set(None),
+        image: Set(None),
+        role: Set(UserRole::User.as_str().to_owned()),
+        custom: Set(serde_json::json!({})),
+        deactivated_at: Set(None),
+        last_active_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    user::Entity::insert(am)
+        .on_conflict_do_nothing()
+        .exec_without_returning(&ctx.db)
+        .await?;
+    user::Entity::find_by_id((tenant.as_str().to_owned(), id.as_str().to_owned()))
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(|| Error::internal("a user just created could not be read"))
 }
 
 #[cfg(test)]

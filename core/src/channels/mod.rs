@@ -401,7 +401,7 @@ pub async fn create(ctx: &Parley, caller: &Caller, input: NewChannel) -> Result<
         .collect();
     require_users(&ctx.db, tenant, &others).await?;
     if let Some(c) = &creator {
-        crate::users::ensure(ctx, &caller.tenant.id, c).await?;
+        crate::authn::ensure_user(ctx, &caller.tenant.id, c).await?;
     }
 
     let now = Utc::now();
@@ -860,7 +860,7 @@ pub async fn add_members(
     }
     let tenant = caller.tenant_id();
     if let Some(me) = caller.user_id().filter(|me| ids.contains(me.as_str())) {
-        crate::users::ensure(ctx, &caller.tenant.id, me).await?;
+        crate::authn::ensure_user(ctx, &caller.tenant.id, me).await?;
     }
     require_users(&ctx.db, tenant, &ids).await?;
     let now = Utc::now();

@@ -36,3 +36,29 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Turns the rows `update` selects into tombstones: type `deleted`, content erased, `seq`
+/// kept so history stays gap-free.
+/// Sets the columns that turn messages into tombstones: content gone, `seq` kept.
+pub fn tombstone(
+    update: sea_orm::UpdateMany<Entity>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> sea_orm::UpdateMany<Entity> {
+    update
+        .col_expr(Column::Kind, sea_orm::sea_query::Expr::value("deleted"))
+        .col_expr(Column::Text, sea_orm::sea_query::Expr::value(""))
+        .col_expr(
+            Column::Attachments,
+            sea_orm::sea_query::Expr::value(serde_json::json!([])),
+        )
+        .col_expr(
+            Column::Custom,
+            sea_orm::sea_query::Expr::value(serde_json::json!({})),
+        )
+        .col_expr(
+            Column::Mentions,
+            sea_orm::sea_query::Expr::value(serde_json::json!([])),
+        )
+        .col_expr(Column::DeletedAt, sea_orm::sea_query::Expr::value(now))
+        .col_expr(Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
+}

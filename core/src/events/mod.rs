@@ -51,6 +51,18 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Whether an endpoint subscribed to `filters` (exact types or families like `message.*`;
+    /// none: everything) receives events of this kind.
+    pub fn wanted_by(self, filters: &[String]) -> bool {
+        let name = self.as_str();
+        filters.is_empty()
+            || filters.iter().any(|f| {
+                f == name
+                    || f.strip_suffix(".*")
+                        .is_some_and(|family| name.split('.').next() == Some(family))
+            })
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::MessageNew => "message.new",

@@ -102,16 +102,6 @@ fn view(m: webhook::Model, secret: Option<String>) -> Webhook {
     }
 }
 
-/// Whether an endpoint with these filters receives events of `kind`.
-pub fn wants(event_types: &[String], kind: &str) -> bool {
-    event_types.is_empty()
-        || event_types.iter().any(|t| {
-            t == kind
-                || t.strip_suffix(".*")
-                    .is_some_and(|family| kind.split('.').next() == Some(family))
-        })
-}
-
 fn parse_event_types(types: Vec<String>) -> Result<Vec<String>> {
     for t in &types {
         let known = EVENT_TYPES.iter().any(|k| k.as_str() == t)

@@ -37,7 +37,7 @@ impl MasterKey {
                     _ => {
                         crate::kernel::config::create_data_dir(&config.data_dir)?;
                         let key = B64.encode(Aes256Gcm::generate_key(OsRng));
-                        crate::authn::write_private(&path, &key).map_err(|e| {
+                        write_private(&path, &key).map_err(|e| {
                             Error::invalid(format!("cannot write {}: {e}", path.display()))
                         })?;
                         key
@@ -150,6 +150,29 @@ impl MasterKey {
             Ok(stored.to_owned())
         }
     }
+}
+
+/// A random alphanumeric string, for keys, tokens and secrets.
+pub fn random_string(len: usize) -> String {
+    rand::Rng::sample_iter(rand::rng(), rand::distr::Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
+}
+
+/// Writes a new file readable by its owner only (mode 0600): for secrets kept on disk.
+pub fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut file = opts.open(path)?;
+    file.write_all(content.as_bytes())?;
+    file.write_all(b"\n")
 }
 
 #[cfg(test)]

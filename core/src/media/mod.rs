@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::kernel::config::Config;
+use crate::kernel::crypto::{random_string, write_private};
 use crate::kernel::ids::TenantId;
 use crate::model::tenant::TenantSettings;
 use crate::{Error, Parley, Result};
@@ -193,24 +194,10 @@ fn ensure_signing_key(data_dir: &std::path::Path) -> Result<SecretString> {
         }
     }
     crate::kernel::config::create_data_dir(data_dir)?;
-    let key = crate::authn::random_string(48);
+    let key = random_string(48);
     write_private(&path, &key)
         .map_err(|e| Error::invalid(format!("cannot write {}: {e}", path.display())))?;
     Ok(SecretString::from(key))
-}
-
-fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut file = opts.open(path)?;
-    file.write_all(content.as_bytes())?;
-    file.write_all(b"\n")
 }
 
 /// Queues the thumbnail of an upload as an outbox job, in the caller's transaction: the worker

@@ -106,10 +106,9 @@ impl MediaStore {
                     .to_owned(),
                 // Only processes that never sign (e.g. `parley tenant create`) get here
                 // without a key; a random one keeps them from signing anything verifiable.
-                key: m
-                    .signing_key
-                    .clone()
-                    .unwrap_or_else(|| SecretString::from(crate::authn::random_string(48))),
+                key: m.signing_key.clone().unwrap_or_else(|| {
+                    SecretString::from(crate::kernel::crypto::random_string(48))
+                }),
             }),
         };
         Self {

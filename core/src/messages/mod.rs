@@ -3,11 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait, UpdateMany,
+    QuerySelect, Set, TransactionTrait,
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -20,7 +20,6 @@ use crate::kernel::ids::{Cid, MessageId, MessageText, UserId, parse_custom, pars
 use crate::kernel::page::{self, Page};
 use crate::media::{self, MediaStore};
 use crate::model::message::{Message, Reaction};
-use crate::tenants::max_message_length;
 use crate::{Error, ErrorCode, Parley, Result};
 
 const MAX_MENTIONS: usize = 100;
@@ -328,8 +327,11 @@ pub async fn send(
     let author = caller.acting_user(input.user_id.as_deref())?;
     let cid_s = cid.to_string();
     let tenant = caller.tenant_id();
-    let mut text =
-        MessageText::parse(input.text, max_message_length(ctx, &caller.tenant))?.into_string();
+    let mut text = MessageText::parse(
+        input.text,
+        caller.tenant.max_message_length(&ctx.config.limits),
+    )?
+    .into_string();
     let attachments =
         crate::model::attachments::parse(input.attachments, ctx.config.limits.max_custom_bytes)?;
     if text.trim().is_empty() && attachments.as_array().is_none_or(Vec::is_empty) {
@@ -418,8 +420,8 @@ pub async fn send(
             custom: new_custom,
         } => {
             if let Some(t) = new_text {
-                text =
-                    MessageText::parse(t, max_message_length(ctx, &caller.tenant))?.into_string();
+                text = MessageText::parse(t, caller.tenant.max_message_length(&ctx.config.limits))?
+                    .into_string();
             }
             if let Some(c) = new_custom {
                 custom = parse_custom("custom", c, ctx.config.limits.max_custom_bytes)?;
@@ -429,7 +431,7 @@ pub async fn send(
     if caller.user_id().is_none() {
         // The tenant server may write as a user it has not created yet; create it only once
         // the request is known to succeed otherwise.
-        crate::users::ensure(ctx, &caller.tenant.id, &author).await?;
+        crate::authn::ensure_user(ctx, &caller.tenant.id, &author).await?;
     }
 
     let now = Utc::now();
@@ -670,8 +672,11 @@ pub async fn edit(ctx: &Parley, caller: &Caller, id: &str, patch: MessagePatch) 
     let tenant = caller.tenant_id();
     let mut am: message::ActiveModel = m.clone().into();
     if let Some(text) = patch.text {
-        am.text =
-            Set(MessageText::parse(text, max_message_length(ctx, &caller.tenant))?.into_string());
+        am.text = Set(MessageText::parse(
+            text,
+            caller.tenant.max_message_length(&ctx.config.limits),
+        )?
+        .into_string());
     }
     if patch.attachments.is_some() {
         let (attachments, upload_ids) = media::resolve_attachments(
@@ -706,27 +711,6 @@ pub async fn edit(ctx: &Parley, caller: &Caller, id: &str, patch: MessagePatch) 
     save_and_publish(ctx, caller, who.as_ref(), am).await
 }
 
-/// Sets the columns that turn messages into tombstones: content gone, `seq` kept.
-pub(crate) fn tombstone_columns(
-    update: UpdateMany<message::Entity>,
-    now: DateTime<Utc>,
-) -> UpdateMany<message::Entity> {
-    update
-        .col_expr(message::Column::Kind, Expr::value("deleted"))
-        .col_expr(message::Column::Text, Expr::value(""))
-        .col_expr(
-            message::Column::Attachments,
-            Expr::value(serde_json::json!([])),
-        )
-        .col_expr(message::Column::Custom, Expr::value(serde_json::json!({})))
-        .col_expr(
-            message::Column::Mentions,
-            Expr::value(serde_json::json!([])),
-        )
-        .col_expr(message::Column::DeletedAt, Expr::value(now))
-        .col_expr(message::Column::UpdatedAt, Expr::value(now))
-}
-
 /// Deletes a message: it stays in history as a tombstone with its `seq`. `hard` also erases
 /// its uploaded files (and thumbnails) from the media store, for good; a soft delete keeps
 /// them until the message is deleted hard or its author is.
@@ -746,7 +730,7 @@ pub async fn delete(
         let txn = ctx.db.begin().await?;
         let mut ev = None;
         if m.deleted_at.is_none() {
-            tombstone_columns(message::Entity::update_many(), Utc::now())
+            message::tombstone(message::Entity::update_many(), Utc::now())
                 .filter(message::Column::TenantId.eq(tenant))
                 .filter(message::Column::Id.eq(&m.id))
                 .exec(&txn)

@@ -258,7 +258,7 @@ pub(crate) async fn event<C: ConnectionTrait>(
         }
         let types: String = row.try_get_by_index(1)?;
         let types: Vec<String> = serde_json::from_str(&types).unwrap_or_default();
-        if !crate::integrations::webhooks::wants(&types, event_type) {
+        if !kind.wanted_by(&types) {
             continue;
         }
         let payload = match &body {

@@ -99,7 +99,7 @@ pub async fn register(ctx: &Parley, caller: &Caller, input: NewDevice) -> Result
     let user = caller.acting_user(input.user_id.as_deref())?;
     let tenant = caller.tenant_id();
     let token = parse_token(input.provider, &input.token)?;
-    crate::users::ensure(ctx, &caller.tenant.id, &user).await?;
+    crate::authn::ensure_user(ctx, &caller.tenant.id, &user).await?;
     let existing = device::Entity::find_by_id((tenant.to_owned(), token.clone()))
         .one(&ctx.db)
         .await?;

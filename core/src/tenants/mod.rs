@@ -9,11 +9,12 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::authn::{KeyKind, TenantCtx, generate_key, random_string};
+use crate::authn::{KeyKind, TenantCtx, generate_key};
 use crate::entities::{
     api_key, channel, channel_event, device, member, message, outbox, outbox_attempt,
     push_credential, reaction, tenant, user, user_mute, webhook,
 };
+use crate::kernel::crypto::random_string;
 use crate::kernel::ids::TenantId;
 use crate::kernel::page::{self, Page};
 use crate::model::tenant::TenantSettings;
@@ -433,13 +434,6 @@ pub struct AppPatch {
     pub rotate_before_send_secret: bool,
 }
 
-pub fn max_message_length(ctx: &Parley, tenant: &TenantCtx) -> usize {
-    tenant
-        .settings
-        .max_message_length
-        .unwrap_or(ctx.config.limits.max_message_length)
-}
-
 fn app_view(
     ctx: &Parley,
     model: tenant::Model,
@@ -448,7 +442,7 @@ fn app_view(
 ) -> App {
     let t = TenantCtx::from_model(model);
     App {
-        max_message_length: max_message_length(ctx, &t),
+        max_message_length: t.max_message_length(&ctx.config.limits),
         id: t.model.id,
         name: t.model.name,
         settings: t.settings,

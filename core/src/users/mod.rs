@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use crate::authn::Caller;
 use crate::entities::{channel, member, message, reaction, user};
-use crate::kernel::ids::{TenantId, UserId, UserRole, parse_custom};
+use crate::kernel::ids::{UserId, UserRole, parse_custom};
 use crate::kernel::page::next_cursor;
 use crate::kernel::page::{self, Page};
 use crate::realtime::revoke::{Revocation, Why};
@@ -115,36 +115,6 @@ pub(crate) async fn find<C: sea_orm::ConnectionTrait>(
         .one(db)
         .await?
         .ok_or_else(|| Error::new(ErrorCode::UserNotFound, format!("no user `{id}`")))
-}
-
-/// Creates the user if it does not exist yet and returns it.
-pub async fn ensure(ctx: &Parley, tenant: &TenantId, id: &UserId) -> Result<user::Model> {
-    if let Some(found) =
-        user::Entity::find_by_id((tenant.as_str().to_owned(), id.as_str().to_owned()))
-            .one(&ctx.db)
-            .await?
-    {
-        return Ok(found);
-    }
-    let now = Utc::now();
-    let am = user::ActiveModel {
-        tenant_id: Set(tenant.as_str().to_owned()),
-        id: Set(id.as_str().to_owned()),
-        name: Set(None),
-        search_name: Set(None),
-        image: Set(None),
-        role: Set(UserRole::User.as_str().to_owned()),
-        custom: Set(serde_json::json!({})),
-        deactivated_at: Set(None),
-        last_active_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
-    user::Entity::insert(am)
-        .on_conflict_do_nothing()
-        .exec_without_returning(&ctx.db)
-        .await?;
-    find(&ctx.db, tenant.as_str(), id.as_str()).await
 }
 
 /// `PUT`: creates the user or replaces its fields. Returns the user and whether it was created.
@@ -370,7 +340,7 @@ pub async fn delete(
         .filter(message::Column::TenantId.eq(tenant))
         .filter(message::Column::UserId.eq(id));
     if messages == DeletedUserMessages::Delete {
-        update = crate::messages::tombstone_columns(update, now);
+        update = message::tombstone(update, now);
     }
     update.exec(&txn).await?;
     crate::entities::device::Entity::delete_many()
