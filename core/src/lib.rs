@@ -3,6 +3,7 @@
 //! REST handlers, and the realtime transports call the same ones.
 
 pub mod authn;
+pub mod authz;
 pub mod channels;
 pub mod entities;
 pub mod events;
@@ -16,6 +17,7 @@ pub mod push;
 pub mod realtime;
 pub mod tenants;
 pub mod users;
+pub mod work;
 
 mod context;
 

@@ -7,53 +7,57 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::authn::Caller;
+use crate::authz::{Action, ChannelAccess, Target, authorize, channel_access};
 use crate::entities::{channel, channel_event, member, message, reaction, user};
-use crate::events::{self as events, Event, EventKind, Payload};
+use crate::events::{Event, EventKind, Payload};
 use crate::kernel::ids::{ChannelType, Cid, MemberRole, UserId, parse_custom};
 use crate::kernel::page::{self, Page};
 use crate::model::channel::{ChannelInfo, Member};
 use crate::model::message::Message;
+use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
 
 /// How many members a channel answer lists; `member_count` has the total.
 const MEMBERS_SHOWN: u64 = 100;
 const MAX_MEMBERS_PER_CALL: usize = 100;
 
-async fn record_channel<C: ConnectionTrait>(
-    db: &C,
+async fn record_channel(
+    work: &mut UnitOfWork<'_>,
     tenant: &str,
     kind: EventKind,
     channel: &channel::Model,
-) -> Result<Event> {
+) -> Result<()> {
     let payload = Payload {
         channel: Some(ChannelInfo::from(channel)),
         ..Default::default()
     };
-    events::record(db, tenant, &channel.cid, kind, &payload).await
+    work.record(tenant, &channel.cid, kind, &payload).await?;
+    Ok(())
 }
 
-async fn record_member<C: ConnectionTrait>(
-    db: &C,
+async fn record_member(
+    work: &mut UnitOfWork<'_>,
     tenant: &str,
     kind: EventKind,
     member: member::Model,
-) -> Result<Event> {
+) -> Result<()> {
     let cid = member.cid.clone();
     let user = member.user_id.clone();
     let payload = Payload {
         member: Some(Member::from(member)),
         ..Default::default()
     };
-    Ok(events::record(db, tenant, &cid, kind, &payload)
+    work.record(tenant, &cid, kind, &payload)
         .await?
-        .with_subject(&user))
+        .about(&user);
+    Ok(())
 }
 
 /// Tells users they were added to a channel, wherever they are connected (their connections
@@ -183,72 +187,6 @@ pub struct ChannelUnread {
     pub last_read_seq: i64,
 }
 
-/// A channel loaded together with the caller's membership, for access decisions.
-pub(crate) struct Access {
-    pub channel: channel::Model,
-    pub membership: Option<member::Model>,
-}
-
-impl Access {
-    fn kind(&self) -> ChannelType {
-        ChannelType::parse(&self.channel.kind).unwrap_or(ChannelType::Messaging)
-    }
-
-    pub fn can_read(&self, caller: &Caller) -> bool {
-        caller.is_privileged() || self.membership.is_some() || self.kind().is_open()
-    }
-
-    pub fn require_read(&self, caller: &Caller) -> Result<()> {
-        if self.can_read(caller) {
-            Ok(())
-        } else {
-            Err(Error::new(
-                ErrorCode::NotAMember,
-                format!("you are not a member of `{}`", self.channel.cid),
-            ))
-        }
-    }
-
-    /// Posting and reacting: members only (the tenant server and admins always), not while frozen.
-    pub fn require_write(&self, caller: &Caller) -> Result<()> {
-        if caller.is_privileged() {
-            return Ok(());
-        }
-        if self.membership.is_none() {
-            return Err(Error::new(
-                ErrorCode::NotAMember,
-                format!("you are not a member of `{}`", self.channel.cid),
-            ));
-        }
-        if self.channel.frozen {
-            return Err(Error::new(
-                ErrorCode::ChannelFrozen,
-                format!("`{}` is frozen", self.channel.cid),
-            ));
-        }
-        Ok(())
-    }
-
-    pub fn can_moderate(&self, caller: &Caller) -> bool {
-        caller.is_privileged()
-            || self
-                .membership
-                .as_ref()
-                .is_some_and(|m| MemberRole::from_db(&m.role).can_moderate())
-    }
-
-    pub fn require_moderate(&self, caller: &Caller) -> Result<()> {
-        if self.can_moderate(caller) {
-            Ok(())
-        } else {
-            Err(Error::forbidden(format!(
-                "only owners and moderators of `{}` may do this",
-                self.channel.cid
-            )))
-        }
-    }
-}
-
 fn not_found(cid: &str) -> Error {
     Error::new(ErrorCode::ChannelNotFound, format!("no channel `{cid}`"))
 }
@@ -275,25 +213,6 @@ async fn membership<C: ConnectionTrait>(
             .one(db)
             .await?,
     )
-}
-
-/// Loads a channel with the membership of `as_user` (the caller's user unless given).
-pub(crate) async fn access(
-    ctx: &Parley,
-    caller: &Caller,
-    cid: &str,
-    as_user: Option<&UserId>,
-) -> Result<Access> {
-    let channel = find(&ctx.db, caller.tenant_id(), cid).await?;
-    let user = as_user.or(caller.user_id());
-    let membership = match user {
-        Some(u) => membership(&ctx.db, caller.tenant_id(), cid, u.as_str()).await?,
-        None => None,
-    };
-    Ok(Access {
-        channel,
-        membership,
-    })
 }
 
 fn parse_name(name: Option<String>) -> Result<Option<String>> {
@@ -387,6 +306,7 @@ pub async fn create(ctx: &Parley, caller: &Caller, input: NewChannel) -> Result<
     let name = parse_name(input.name)?;
     let tenant = caller.tenant_id();
     let cid_s = cid.to_string();
+    let permit = authorize(caller, Action::CreateChannel, Target::App)?;
 
     if let Some(existing) = channel::Entity::find_by_id((tenant.to_owned(), cid_s.clone()))
         .one(&ctx.db)
@@ -405,7 +325,7 @@ pub async fn create(ctx: &Parley, caller: &Caller, input: NewChannel) -> Result<
     }
 
     let now = Utc::now();
-    let txn = ctx.db.begin().await?;
+    let mut work = UnitOfWork::begin(ctx, &permit).await?;
     let inserted = channel::Entity::insert(channel::ActiveModel {
         tenant_id: Set(tenant.to_owned()),
         cid: Set(cid_s.clone()),
@@ -425,11 +345,11 @@ pub async fn create(ctx: &Parley, caller: &Caller, input: NewChannel) -> Result<
         updated_at: Set(now),
     })
     .on_conflict_do_nothing()
-    .exec_without_returning(&txn)
+    .exec_without_returning(&*work)
     .await?;
     if !matches!(inserted, sea_orm::TryInsertResult::Inserted(1)) {
         // Another request created it first: answer like a plain "already exists".
-        txn.rollback().await?;
+        drop(work);
         let existing = find(&ctx.db, tenant, &cid_s).await?;
         return Ok((existing_for(ctx, caller, existing).await?, false));
     }
@@ -439,18 +359,17 @@ pub async fn create(ctx: &Parley, caller: &Caller, input: NewChannel) -> Result<
         } else {
             MemberRole::Member
         };
-        insert_member(&txn, tenant, &cid_s, user_id, role, now).await?;
+        insert_member(&*work, tenant, &cid_s, user_id, role, now).await?;
     }
-    let stored = find(&txn, tenant, &cid_s).await?;
-    let created = record_channel(&txn, tenant, EventKind::ChannelCreated, &stored).await?;
-    txn.commit().await?;
-    ctx.realtime.publish(created);
-    ctx.realtime.publish(added_notification(
+    let stored = find(&*work, tenant, &cid_s).await?;
+    record_channel(&mut work, tenant, EventKind::ChannelCreated, &stored).await?;
+    work.publish_after(added_notification(
         tenant,
         &stored,
         members.into_iter().collect(),
     )?);
-    let access = access(ctx, caller, &cid_s, None).await?;
+    work.commit().await?;
+    let access = channel_access(ctx, caller, &cid_s, None).await?;
     Ok((view(ctx, caller, access).await?, true))
 }
 
@@ -459,11 +378,11 @@ async fn existing_for(ctx: &Parley, caller: &Caller, existing: channel::Model) -
         Some(u) => membership(&ctx.db, caller.tenant_id(), &existing.cid, u.as_str()).await?,
         None => None,
     };
-    let access = Access {
+    let access = ChannelAccess {
         channel: existing,
         membership,
     };
-    access.require_read(caller)?;
+    authorize(caller, Action::ReadChannel, Target::Channel(&access))?;
     view(ctx, caller, access).await
 }
 
@@ -490,8 +409,8 @@ async fn insert_member<C: ConnectionTrait>(
 }
 
 /// Builds the caller's view of a channel: members, own membership, unread count, last message.
-pub(crate) async fn view(ctx: &Parley, caller: &Caller, access: Access) -> Result<Channel> {
-    let Access {
+pub(crate) async fn view(ctx: &Parley, caller: &Caller, access: ChannelAccess) -> Result<Channel> {
+    let ChannelAccess {
         channel,
         membership,
     } = access;
@@ -617,8 +536,8 @@ async fn views(
 }
 
 pub async fn get(ctx: &Parley, caller: &Caller, cid: &Cid) -> Result<Channel> {
-    let access = access(ctx, caller, &cid.to_string(), None).await?;
-    access.require_read(caller)?;
+    let access = channel_access(ctx, caller, &cid.to_string(), None).await?;
+    authorize(caller, Action::ReadChannel, Target::Channel(&access))?;
     view(ctx, caller, access).await
 }
 
@@ -719,9 +638,8 @@ pub async fn patch(
     cid: &Cid,
     patch: ChannelPatch,
 ) -> Result<Channel> {
-    let access = access(ctx, caller, &cid.to_string(), None).await?;
-    access.require_read(caller)?;
-    access.require_moderate(caller)?;
+    let access = channel_access(ctx, caller, &cid.to_string(), None).await?;
+    let permit = authorize(caller, Action::UpdateChannel, Target::Channel(&access))?;
     let mut am: channel::ActiveModel = access.channel.clone().into();
     if patch.name.is_some() {
         am.name = Set(parse_name(patch.name)?);
@@ -737,21 +655,20 @@ pub async fn patch(
         am.frozen = Set(frozen);
     }
     am.updated_at = Set(Utc::now());
-    let txn = ctx.db.begin().await?;
-    let channel = am.update(&txn).await?;
-    let ev = record_channel(
-        &txn,
+    let mut work = UnitOfWork::begin(ctx, &permit).await?;
+    let channel = am.update(&*work).await?;
+    record_channel(
+        &mut work,
         caller.tenant_id(),
         EventKind::ChannelUpdated,
         &channel,
     )
     .await?;
-    txn.commit().await?;
-    ctx.realtime.publish(ev);
+    work.commit().await?;
     view(
         ctx,
         caller,
-        Access {
+        ChannelAccess {
             channel,
             membership: access.membership,
         },
@@ -762,19 +679,10 @@ pub async fn patch(
 /// Deletes the channel with its members, messages and reactions.
 pub async fn delete(ctx: &Parley, caller: &Caller, cid: &Cid) -> Result<()> {
     let cid = cid.to_string();
-    let access = access(ctx, caller, &cid, None).await?;
-    access.require_read(caller)?;
-    let is_owner = access
-        .membership
-        .as_ref()
-        .is_some_and(|m| MemberRole::from_db(&m.role) == MemberRole::Owner);
-    if !caller.is_privileged() && !is_owner {
-        return Err(Error::forbidden(format!(
-            "only the owner of `{cid}` may delete it"
-        )));
-    }
+    let access = channel_access(ctx, caller, &cid, None).await?;
+    let permit = authorize(caller, Action::DeleteChannel, Target::Channel(&access))?;
     let tenant = caller.tenant_id();
-    let txn = ctx.db.begin().await?;
+    let mut work = UnitOfWork::begin(ctx, &permit).await?;
     let message_ids = Query::select()
         .column(message::Column::Id)
         .from(message::Entity)
@@ -784,44 +692,35 @@ pub async fn delete(ctx: &Parley, caller: &Caller, cid: &Cid) -> Result<()> {
     reaction::Entity::delete_many()
         .filter(reaction::Column::TenantId.eq(tenant))
         .filter(reaction::Column::MessageId.in_subquery(message_ids))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     message::Entity::delete_many()
         .filter(message::Column::TenantId.eq(tenant))
         .filter(message::Column::Cid.eq(cid.as_str()))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     member::Entity::delete_many()
         .filter(member::Column::TenantId.eq(tenant))
         .filter(member::Column::Cid.eq(cid.as_str()))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     channel_event::Entity::delete_many()
         .filter(channel_event::Column::TenantId.eq(tenant))
         .filter(channel_event::Column::Cid.eq(cid.as_str()))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     channel::Entity::delete_by_id((tenant.to_owned(), cid.clone()))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     let payload = Payload {
         channel: Some(ChannelInfo::from(&access.channel)),
         ..Default::default()
     };
-    let mut event = Event::ephemeral(tenant, EventKind::ChannelDeleted, &cid, &payload)?;
     // Live clients get it without a seq (the channel's log is gone); webhooks get it through
     // the outbox like every recorded event.
-    event.queued = crate::outbox::event(
-        &txn,
-        tenant,
-        &cid,
-        EventKind::ChannelDeleted,
-        chrono::Utc::now(),
-        &event.json,
-    )
-    .await?;
-    txn.commit().await?;
-    ctx.realtime.publish(event);
+    let event = Event::ephemeral(tenant, EventKind::ChannelDeleted, &cid, &payload)?;
+    work.announce(event, &payload).await?;
+    work.commit().await?;
     Ok(())
 }
 
@@ -834,8 +733,8 @@ pub async fn add_members(
     input: AddMembers,
 ) -> Result<Channel> {
     let cid_s = cid.to_string();
-    let access = access(ctx, caller, &cid_s, None).await?;
-    access.require_read(caller)?;
+    let access = channel_access(ctx, caller, &cid_s, None).await?;
+    authorize(caller, Action::ReadChannel, Target::Channel(&access))?;
     let ids = parse_user_ids("user_ids", &input.user_ids)?;
     if ids.is_empty() {
         return Err(Error::invalid("`user_ids` must name at least one user"));
@@ -845,18 +744,15 @@ pub async fn add_members(
         .is_some_and(|me| ids.len() == 1 && ids.contains(me.as_str()))
         && cid.kind.is_open()
         && input.role.is_none_or(|r| r == MemberRole::Member);
-    if !self_join {
-        access.require_moderate(caller)?;
-    }
+    let action = if self_join {
+        Action::JoinChannel
+    } else {
+        Action::ManageMembers
+    };
+    let permit = authorize(caller, action, Target::Channel(&access))?;
     let role = input.role.unwrap_or_default();
-    if role == MemberRole::Owner && !caller.is_privileged() {
-        let is_owner = access
-            .membership
-            .as_ref()
-            .is_some_and(|m| MemberRole::from_db(&m.role) == MemberRole::Owner);
-        if !is_owner {
-            return Err(Error::forbidden("only an owner may make owners"));
-        }
+    if role == MemberRole::Owner {
+        authorize(caller, Action::AppointOwner, Target::Channel(&access))?;
     }
     let tenant = caller.tenant_id();
     if let Some(me) = caller.user_id().filter(|me| ids.contains(me.as_str())) {
@@ -864,7 +760,7 @@ pub async fn add_members(
     }
     require_users(&ctx.db, tenant, &ids).await?;
     let now = Utc::now();
-    let txn = ctx.db.begin().await?;
+    let mut work = UnitOfWork::begin(ctx, &permit).await?;
     let existing: BTreeSet<String> = member::Entity::find()
         .select_only()
         .column(member::Column::UserId)
@@ -872,7 +768,7 @@ pub async fn add_members(
         .filter(member::Column::Cid.eq(&cid_s))
         .filter(member::Column::UserId.is_in(ids.iter().cloned()))
         .into_tuple::<String>()
-        .all(&txn)
+        .all(&*work)
         .await?
         .into_iter()
         .collect();
@@ -887,12 +783,12 @@ pub async fn add_members(
                     .filter(member::Column::TenantId.eq(tenant))
                     .filter(member::Column::Cid.eq(&cid_s))
                     .filter(member::Column::UserId.eq(user_id.as_str()))
-                    .exec(&txn)
+                    .exec(&*work)
                     .await?;
                 changed.push(user_id.clone());
             }
         } else {
-            added.push(insert_member(&txn, tenant, &cid_s, user_id, role, now).await?);
+            added.push(insert_member(&*work, tenant, &cid_s, user_id, role, now).await?);
         }
     }
     channel::Entity::update_many()
@@ -904,26 +800,23 @@ pub async fn add_members(
         .col_expr(channel::Column::UpdatedAt, Expr::value(now))
         .filter(channel::Column::TenantId.eq(tenant))
         .filter(channel::Column::Cid.eq(&cid_s))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
-    let mut evs = Vec::with_capacity(added.len() + changed.len());
     let added_users: Vec<String> = added.iter().map(|m| m.user_id.clone()).collect();
     for m in added {
-        evs.push(record_member(&txn, tenant, EventKind::MemberAdded, m).await?);
+        record_member(&mut work, tenant, EventKind::MemberAdded, m).await?;
     }
     for user_id in changed {
-        if let Some(m) = membership(&txn, tenant, &cid_s, &user_id).await? {
-            evs.push(record_member(&txn, tenant, EventKind::MemberUpdated, m).await?);
+        if let Some(m) = membership(&*work, tenant, &cid_s, &user_id).await? {
+            record_member(&mut work, tenant, EventKind::MemberUpdated, m).await?;
         }
     }
-    let stored = find(&txn, tenant, &cid_s).await?;
-    txn.commit().await?;
-    ctx.realtime.publish_all(evs);
+    let stored = find(&*work, tenant, &cid_s).await?;
     if !added_users.is_empty() {
-        ctx.realtime
-            .publish(added_notification(tenant, &stored, added_users)?);
+        work.publish_after(added_notification(tenant, &stored, added_users)?);
     }
-    let access = self::access(ctx, caller, &cid_s, None).await?;
+    work.commit().await?;
+    let access = channel_access(ctx, caller, &cid_s, None).await?;
     view(ctx, caller, access).await
 }
 
@@ -936,15 +829,10 @@ pub async fn update_member(
     patch: MemberPatch,
 ) -> Result<Member> {
     let cid_s = cid.to_string();
-    let access = access(ctx, caller, &cid_s, None).await?;
-    access.require_read(caller)?;
-    access.require_moderate(caller)?;
-    let is_owner = access
-        .membership
-        .as_ref()
-        .is_some_and(|m| MemberRole::from_db(&m.role) == MemberRole::Owner);
-    if patch.role == MemberRole::Owner && !caller.is_privileged() && !is_owner {
-        return Err(Error::forbidden("only an owner may make owners"));
+    let access = channel_access(ctx, caller, &cid_s, None).await?;
+    let permit = authorize(caller, Action::ManageMembers, Target::Channel(&access))?;
+    if patch.role == MemberRole::Owner {
+        authorize(caller, Action::AppointOwner, Target::Channel(&access))?;
     }
     let found = membership(&ctx.db, caller.tenant_id(), &cid_s, user_id)
         .await?
@@ -957,39 +845,40 @@ pub async fn update_member(
     let mut am: member::ActiveModel = found.into();
     am.role = Set(patch.role.as_str().to_owned());
     am.updated_at = Set(Utc::now());
-    let txn = ctx.db.begin().await?;
-    let stored = am.update(&txn).await?;
-    let ev = record_member(
-        &txn,
+    let mut work = UnitOfWork::begin(ctx, &permit).await?;
+    let stored = am.update(&*work).await?;
+    record_member(
+        &mut work,
         caller.tenant_id(),
         EventKind::MemberUpdated,
         stored.clone(),
     )
     .await?;
-    txn.commit().await?;
-    ctx.realtime.publish(ev);
+    work.commit().await?;
     Ok(stored.into())
 }
 
 /// Removes a member. Anyone may leave; owners and moderators may remove others.
 pub async fn remove_member(ctx: &Parley, caller: &Caller, cid: &Cid, user_id: &str) -> Result<()> {
     let cid_s = cid.to_string();
-    let access = access(ctx, caller, &cid_s, None).await?;
-    access.require_read(caller)?;
+    let access = channel_access(ctx, caller, &cid_s, None).await?;
     let leaving = caller.user_id().is_some_and(|me| me.as_str() == user_id);
-    if !leaving {
-        access.require_moderate(caller)?;
-    }
+    let action = if leaving {
+        Action::LeaveChannel
+    } else {
+        Action::ManageMembers
+    };
+    let permit = authorize(caller, action, Target::Channel(&access))?;
     let tenant = caller.tenant_id();
-    let txn = ctx.db.begin().await?;
-    let Some(gone) = membership(&txn, tenant, &cid_s, user_id).await? else {
+    let mut work = UnitOfWork::begin(ctx, &permit).await?;
+    let Some(gone) = membership(&*work, tenant, &cid_s, user_id).await? else {
         return Err(Error::new(
             ErrorCode::MemberNotFound,
             format!("`{user_id}` is not a member of `{cid_s}`"),
         ));
     };
     member::Entity::delete_by_id((tenant.to_owned(), cid_s.clone(), user_id.to_owned()))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     channel::Entity::update_many()
         .col_expr(
@@ -999,11 +888,10 @@ pub async fn remove_member(ctx: &Parley, caller: &Caller, cid: &Cid, user_id: &s
         .col_expr(channel::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(channel::Column::TenantId.eq(tenant))
         .filter(channel::Column::Cid.eq(&cid_s))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
-    let ev = record_member(&txn, tenant, EventKind::MemberRemoved, gone).await?;
-    txn.commit().await?;
-    ctx.realtime.publish(ev);
+    record_member(&mut work, tenant, EventKind::MemberRemoved, gone).await?;
+    work.commit().await?;
     Ok(())
 }
 
@@ -1016,7 +904,8 @@ pub async fn mark_read(
 ) -> Result<ReadState> {
     let user = caller.acting_user(input.user_id.as_deref())?;
     let cid_s = cid.to_string();
-    let access = access(ctx, caller, &cid_s, Some(&user)).await?;
+    let access = channel_access(ctx, caller, &cid_s, Some(&user)).await?;
+    let permit = authorize(caller, Action::ReadChannel, Target::Channel(&access))?;
     let Some(m) = access.membership else {
         return Err(Error::new(
             ErrorCode::NotAMember,
@@ -1030,7 +919,7 @@ pub async fn mark_read(
     let target = Ord::min(target, access.channel.last_seq);
     let tenant = caller.tenant_id();
     if target > m.last_read_seq {
-        let txn = ctx.db.begin().await?;
+        let mut work = UnitOfWork::begin(ctx, &permit).await?;
         let res = member::Entity::update_many()
             .col_expr(member::Column::LastReadSeq, Expr::value(target))
             .col_expr(member::Column::UpdatedAt, Expr::value(Utc::now()))
@@ -1038,22 +927,18 @@ pub async fn mark_read(
             .filter(member::Column::Cid.eq(&cid_s))
             .filter(member::Column::UserId.eq(user.as_str()))
             .filter(member::Column::LastReadSeq.lt(target))
-            .exec(&txn)
+            .exec(&*work)
             .await?;
-        let ev = if res.rows_affected > 0 {
+        if res.rows_affected > 0 {
             let payload = Payload {
                 user_id: Some(user.as_str().to_owned()),
                 last_read_seq: Some(target),
                 ..Default::default()
             };
-            Some(events::record(&txn, tenant, &cid_s, EventKind::ReadUpdated, &payload).await?)
-        } else {
-            None
-        };
-        txn.commit().await?;
-        if let Some(ev) = ev {
-            ctx.realtime.publish(ev);
+            work.record(tenant, &cid_s, EventKind::ReadUpdated, &payload)
+                .await?;
         }
+        work.commit().await?;
     }
     let counts = unread_counts(ctx, tenant, user.as_str(), Some(&cid_s)).await?;
     Ok(ReadState {

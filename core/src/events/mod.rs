@@ -138,6 +138,9 @@ pub struct Event {
     /// An outbox job was written with it: the local worker is woken when it is published.
     #[serde(skip)]
     pub queued: bool,
+    /// When it happened (also in `json`); read by the in-transaction listeners.
+    #[serde(skip)]
+    pub created_at: DateTime<Utc>,
 }
 
 mod bytestring_serde {
@@ -170,8 +173,37 @@ fn encode(
 }
 
 impl Event {
+    /// A channel event numbered `seq`, to be logged and replayed (see `work::UnitOfWork`).
+    pub(crate) fn persistent(
+        tenant: &str,
+        kind: EventKind,
+        cid: &str,
+        seq: i64,
+        payload: &Payload,
+    ) -> Result<Self> {
+        let created_at = Utc::now();
+        Ok(Self {
+            tenant: tenant.into(),
+            kind,
+            cid: Some(cid.into()),
+            seq: Some(seq),
+            users: Vec::new(),
+            subject: None,
+            json: encode(kind, Some(cid), Some(seq), created_at, payload)?,
+            created_at,
+            queued: false,
+        })
+    }
+
+    /// Names the member the event is about (`member.added`/`removed`): the hub changes their
+    /// subscriptions.
+    pub fn about(&mut self, user: &str) {
+        self.subject = Some(user.into());
+    }
+
     /// An event that is delivered live only (typing, channel.deleted): no sequence number.
     pub fn ephemeral(tenant: &str, kind: EventKind, cid: &str, payload: &Payload) -> Result<Self> {
+        let created_at = Utc::now();
         Ok(Self {
             tenant: tenant.into(),
             kind,
@@ -179,8 +211,9 @@ impl Event {
             seq: None,
             users: Vec::new(),
             subject: None,
-            json: encode(kind, Some(cid), None, Utc::now(), payload)?,
+            json: encode(kind, Some(cid), None, created_at, payload)?,
             queued: false,
+            created_at,
         })
     }
 
@@ -192,6 +225,7 @@ impl Event {
         users: Vec<String>,
         payload: &Payload,
     ) -> Result<Self> {
+        let created_at = Utc::now();
         Ok(Self {
             tenant: tenant.into(),
             kind,
@@ -199,26 +233,16 @@ impl Event {
             seq: None,
             users: users.into_iter().map(Into::into).collect(),
             subject: None,
-            json: encode(kind, cid, None, Utc::now(), payload)?,
+            json: encode(kind, cid, None, created_at, payload)?,
             queued: false,
+            created_at,
         })
-    }
-
-    pub fn with_subject(mut self, user: &str) -> Self {
-        self.subject = Some(user.into());
-        self
     }
 }
 
-/// Appends a persistent event to the channel's log inside the caller's transaction and returns
-/// it, numbered with the channel's next event sequence, ready to publish after commit.
-pub(crate) async fn record<C: ConnectionTrait>(
-    db: &C,
-    tenant: &str,
-    cid: &str,
-    kind: EventKind,
-    payload: &Payload,
-) -> Result<Event> {
+/// Takes channel `cid`'s next event sequence number, inside the caller's transaction (which
+/// then holds the channel's row lock, so events are numbered in commit order).
+pub(crate) async fn next_seq<C: ConnectionTrait>(db: &C, tenant: &str, cid: &str) -> Result<i64> {
     let backend = db.get_database_backend();
     let row = db
         .query_one_raw(crate::kernel::db::statement(
@@ -228,40 +252,25 @@ pub(crate) async fn record<C: ConnectionTrait>(
         ))
         .await?
         .ok_or_else(|| Error::new(ErrorCode::ChannelNotFound, format!("no channel `{cid}`")))?;
-    let seq: i64 = row.try_get_by_index(0)?;
-    record_at(db, tenant, cid, kind, seq, payload).await
+    Ok(row.try_get_by_index(0)?)
 }
 
-/// Like [`record`], for a caller that has already taken the channel's next event `seq`.
-pub(crate) async fn record_at<C: ConnectionTrait>(
-    db: &C,
-    tenant: &str,
-    cid: &str,
-    kind: EventKind,
-    seq: i64,
-    payload: &Payload,
-) -> Result<Event> {
-    let now = Utc::now();
-    let json = encode(kind, Some(cid), Some(seq), now, payload)?;
+/// Appends a persistent event to its channel's log, which `resume` replays from.
+pub(crate) async fn log<C: ConnectionTrait>(db: &C, event: &Event) -> Result<()> {
+    let (Some(cid), Some(seq)) = (&event.cid, event.seq) else {
+        return Err(Error::internal(
+            "only a channel's numbered events are logged",
+        ));
+    };
     channel_event::Entity::insert(channel_event::ActiveModel {
-        tenant_id: Set(tenant.to_owned()),
-        cid: Set(cid.to_owned()),
+        tenant_id: Set(event.tenant.to_string()),
+        cid: Set(cid.to_string()),
         seq: Set(seq),
-        kind: Set(kind.as_str().to_owned()),
-        payload: Set(json.to_string()),
-        created_at: Set(now),
+        kind: Set(event.kind.as_str().to_owned()),
+        payload: Set(event.json.to_string()),
+        created_at: Set(event.created_at),
     })
     .exec_without_returning(db)
     .await?;
-    let queued = crate::outbox::event(db, tenant, cid, kind, now, &json).await?;
-    Ok(Event {
-        tenant: tenant.into(),
-        kind,
-        cid: Some(cid.into()),
-        seq: Some(seq),
-        users: Vec::new(),
-        subject: None,
-        json,
-        queued,
-    })
+    Ok(())
 }

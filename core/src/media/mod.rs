@@ -241,13 +241,6 @@ pub(crate) async fn schedule_object_delete<C: sea_orm::ConnectionTrait>(
     Ok(())
 }
 
-/// Wakes the in-process worker after a commit that queued object deletions.
-pub(crate) fn objects_queued(ctx: &Parley, keys: &[String]) {
-    if !keys.is_empty() {
-        ctx.realtime.outbox_wake.notify_one();
-    }
-}
-
 /// Deletes uploads that were never completed, with whatever bytes reached the store; runs
 /// every `media.sweep_interval_s` on every node (idempotent).
 pub fn spawn_sweeper(ctx: &Parley) {

@@ -8,7 +8,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use serde_json::{Map, Value};
 
@@ -18,9 +18,11 @@ use super::{
     schedule_object_delete, schedule_thumbnail, sniff, type_allowed,
 };
 use crate::authn::{Actor, Caller};
+use crate::authz::{Action, Permit, Target, authorize};
 use crate::entities::{message, upload};
 use crate::kernel::ids::{TenantId, UserId};
 use crate::model::message::Message;
+use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
 
 const PENDING: &str = "pending";
@@ -257,20 +259,21 @@ pub async fn complete(ctx: &Parley, caller: &Caller, id: &str) -> Result<Attachm
     if thumbnail {
         update = update.col_expr(upload::Column::ThumbnailStatus, Expr::value(PENDING));
     }
-    let txn = ctx.db.begin().await?;
+    let permit = authorize(caller, Action::Upload, Target::App)?;
+    let mut work = UnitOfWork::begin(ctx, &permit).await?;
     let res = update
         .filter(upload::Column::TenantId.eq(tenant))
         .filter(upload::Column::Id.eq(id))
         .filter(upload::Column::Status.eq(PENDING))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     if res.rows_affected > 0 && thumbnail {
-        schedule_thumbnail(&txn, &TenantId::from_trusted(tenant), id).await?;
+        schedule_thumbnail(&*work, &TenantId::from_trusted(tenant), id).await?;
     }
-    txn.commit().await?;
     if res.rows_affected > 0 && thumbnail {
-        ctx.realtime.outbox_wake.notify_one();
+        work.jobs_queued();
     }
+    work.commit().await?;
     let row = find(&ctx.db, tenant, id).await?;
     attachment_view(&ctx.media, &row).await
 }
@@ -569,19 +572,20 @@ pub(crate) async fn sweep_abandoned(ctx: &Parley) -> Result<usize> {
         .await?;
     let mut n = 0;
     for (tenant, id, key) in rows {
-        let txn = ctx.db.begin().await?;
+        let mut work = UnitOfWork::begin(ctx, &Permit::upkeep()).await?;
         // Only if still pending: a completion that won the race keeps its upload.
         let res = upload::Entity::delete_many()
             .filter(upload::Column::TenantId.eq(&tenant))
             .filter(upload::Column::Id.eq(&id))
             .filter(upload::Column::Status.eq(PENDING))
-            .exec(&txn)
+            .exec(&*work)
             .await?;
         if res.rows_affected > 0 {
-            schedule_object_delete(&txn, &tenant, vec![format!("{key}{INCOMING}"), key]).await?;
+            schedule_object_delete(&*work, &tenant, vec![format!("{key}{INCOMING}"), key]).await?;
+            work.jobs_queued();
             n += 1;
         }
-        txn.commit().await?;
+        work.commit().await?;
     }
     // Completed but never sent: after a week (by default) nobody will.
     let age = i64::try_from(ctx.config.media.unattached_upload_after_s).unwrap_or(7 * 86_400);
@@ -600,24 +604,22 @@ pub(crate) async fn sweep_abandoned(ctx: &Parley) -> Result<usize> {
         .all(&ctx.db)
         .await?;
     for (tenant, id, key, thumb) in rows {
-        let txn = ctx.db.begin().await?;
+        let mut work = UnitOfWork::begin(ctx, &Permit::upkeep()).await?;
         // Only if still unattached: a message that took it meanwhile keeps it.
         let res = upload::Entity::delete_many()
             .filter(upload::Column::TenantId.eq(&tenant))
             .filter(upload::Column::Id.eq(&id))
             .filter(upload::Column::MessageId.is_null())
-            .exec(&txn)
+            .exec(&*work)
             .await?;
         if res.rows_affected > 0 {
             let mut keys = vec![key];
             keys.extend(thumb);
-            schedule_object_delete(&txn, &tenant, keys).await?;
+            schedule_object_delete(&*work, &tenant, keys).await?;
+            work.jobs_queued();
             n += 1;
         }
-        txn.commit().await?;
-    }
-    if n > 0 {
-        ctx.realtime.outbox_wake.notify_one();
+        work.commit().await?;
     }
     Ok(n)
 }

@@ -7,19 +7,20 @@ use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::authn::Caller;
-use crate::channels::{self, Access};
+use crate::authz::{self, Action, ChannelAccess, Permit, Target, authorize};
 use crate::entities::{member, message, reaction};
-use crate::events::{self as events, EventKind, Payload};
+use crate::events::{EventKind, Payload};
 use crate::kernel::ids::{Cid, MessageId, MessageText, UserId, parse_custom, parse_reaction_type};
 use crate::kernel::page::{self, Page};
 use crate::media::{self, MediaStore};
 use crate::model::message::{Message, Reaction};
+use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
 
 const MAX_MENTIONS: usize = 100;
@@ -231,35 +232,35 @@ async fn event_view<C: ConnectionTrait>(
         .ok_or_else(|| Error::internal("enrich returned nothing"))
 }
 
-/// Records a message event in the transaction; returns the event to publish after commit.
-async fn record_message<C: ConnectionTrait>(
-    db: &C,
+/// Records a message event in the unit of work (published after it commits).
+async fn record_message(
+    work: &mut UnitOfWork<'_>,
     tenant: &str,
     kind: EventKind,
     message: &Message,
-) -> Result<events::Event> {
+) -> Result<()> {
     let payload = Payload {
         message: Some(message.clone()),
         ..Default::default()
     };
-    events::record(db, tenant, &message.cid, kind, &payload).await
+    work.record(tenant, &message.cid, kind, &payload).await?;
+    Ok(())
 }
 
 /// Records and publishes `message.updated` for a message whose derived data changed (a
 /// thumbnail was made for one of its attachments). A deleted or missing message is left alone.
 pub(crate) async fn republish(ctx: &Parley, tenant: &str, id: &str) -> Result<()> {
-    let txn = ctx.db.begin().await?;
+    let mut work = UnitOfWork::begin(ctx, &Permit::upkeep()).await?;
     let Some(m) = message::Entity::find_by_id((tenant.to_owned(), id.to_owned()))
-        .one(&txn)
+        .one(&*work)
         .await?
         .filter(|m| m.deleted_at.is_none())
     else {
         return Ok(());
     };
-    let view = event_view(&txn, &ctx.media, tenant, m).await?;
-    let ev = record_message(&txn, tenant, EventKind::MessageUpdated, &view).await?;
-    txn.commit().await?;
-    ctx.realtime.publish(ev);
+    let view = event_view(&*work, &ctx.media, tenant, m).await?;
+    record_message(&mut work, tenant, EventKind::MessageUpdated, &view).await?;
+    work.commit().await?;
     Ok(())
 }
 
@@ -268,34 +269,35 @@ pub(crate) async fn republish(ctx: &Parley, tenant: &str, id: &str) -> Result<()
 async fn save_and_publish(
     ctx: &Parley,
     caller: &Caller,
+    permit: &Permit,
     who: Option<&UserId>,
     am: message::ActiveModel,
 ) -> Result<Message> {
     let tenant = caller.tenant_id();
-    let txn = ctx.db.begin().await?;
-    let stored = am.update(&txn).await?;
-    let view = event_view(&txn, &ctx.media, tenant, stored.clone()).await?;
-    let ev = record_message(&txn, tenant, EventKind::MessageUpdated, &view).await?;
-    txn.commit().await?;
-    ctx.realtime.publish(ev);
+    let mut work = UnitOfWork::begin(ctx, permit).await?;
+    let stored = am.update(&*work).await?;
+    let view = event_view(&*work, &ctx.media, tenant, stored.clone()).await?;
+    record_message(&mut work, tenant, EventKind::MessageUpdated, &view).await?;
+    work.commit().await?;
     one_view(ctx, caller, who, stored).await
 }
 
-async fn record_reaction<C: ConnectionTrait>(
-    db: &C,
+async fn record_reaction(
+    work: &mut UnitOfWork<'_>,
     store: &MediaStore,
     tenant: &str,
     kind: EventKind,
     m: message::Model,
     reaction: Reaction,
-) -> Result<events::Event> {
+) -> Result<()> {
     let cid = m.cid.clone();
     let payload = Payload {
-        message: Some(event_view(db, store, tenant, m).await?),
+        message: Some(event_view(&**work, store, tenant, m).await?),
         reaction: Some(reaction),
         ..Default::default()
     };
-    events::record(db, tenant, &cid, kind, &payload).await
+    work.record(tenant, &cid, kind, &payload).await?;
+    Ok(())
 }
 
 async fn one_view(
@@ -347,9 +349,9 @@ pub async fn send(
         None => MessageId::generate(),
     };
 
-    let access = channels::access(ctx, caller, &cid_s, Some(&author)).await?;
-    access.require_read(caller)?;
-    access.require_write(caller)?;
+    let access = authz::channel_access(ctx, caller, &cid_s, Some(&author)).await?;
+    let permit = authorize(caller, Action::SendMessage, Target::Channel(&access))?;
+    access.refuse_if_frozen(caller)?;
 
     if input.id.is_some()
         && let Some(existing) =
@@ -435,7 +437,7 @@ pub async fn send(
     }
 
     let now = Utc::now();
-    let txn = ctx.db.begin().await?;
+    let mut work = UnitOfWork::begin(ctx, &permit).await?;
     // One statement takes the next message seq and the next event seq, under the row lock
     // that orders concurrent sends (PostgreSQL) or inside SQLite's single writer.
     let (set_activity, values): (&str, Vec<sea_orm::Value>) = if parent.is_none() {
@@ -450,8 +452,8 @@ pub async fn send(
         "UPDATE channels SET last_seq = last_seq + 1, last_event_seq = last_event_seq + 1{set_activity} \
          WHERE tenant_id = ? AND cid = ? RETURNING last_seq, last_event_seq"
     );
-    let backend = txn.get_database_backend();
-    let Some(bumped) = txn
+    let backend = work.get_database_backend();
+    let Some(bumped) = work
         .query_one_raw(crate::kernel::db::statement(backend, &sql, values))
         .await?
     else {
@@ -484,11 +486,11 @@ pub async fn send(
         edited_at: Set(None),
         deleted_at: Set(None),
     };
-    let stored = match row.insert(&txn).await {
+    let stored = match row.insert(&*work).await {
         Ok(m) => m,
         Err(e) if Error::is_unique_violation(&e) => {
             // The same client id raced in from another request: answer with what it stored.
-            txn.rollback().await?;
+            drop(work);
             let existing = find(&ctx.db, tenant, id.as_str()).await?;
             return Ok((
                 same_or_conflict(ctx, caller, &author, &cid_s, existing).await?,
@@ -497,7 +499,7 @@ pub async fn send(
         }
         Err(e) => return Err(e.into()),
     };
-    media::bind_to_message(&txn, tenant, id.as_str(), &upload_ids).await?;
+    media::bind_to_message(&*work, tenant, id.as_str(), &upload_ids).await?;
     if let Some(p) = &parent {
         message::Entity::update_many()
             .col_expr(
@@ -506,30 +508,22 @@ pub async fn send(
             )
             .filter(message::Column::TenantId.eq(tenant))
             .filter(message::Column::Id.eq(&p.id))
-            .exec(&txn)
+            .exec(&*work)
             .await?;
     }
     let mut view = Message::bare(stored);
     view.quoted_message = quoted.map(Box::new);
-    media::present(&txn, &ctx.media, tenant, std::slice::from_mut(&mut view)).await?;
+    media::present(&*work, &ctx.media, tenant, std::slice::from_mut(&mut view)).await?;
     let payload = Payload {
         message: Some(view),
         ..Default::default()
     };
-    let ev = events::record_at(
-        &txn,
-        tenant,
-        &cid_s,
-        EventKind::MessageNew,
-        event_seq,
-        &payload,
-    )
-    .await?;
+    work.record_at(tenant, &cid_s, EventKind::MessageNew, event_seq, &payload)
+        .await?;
     let view = payload
         .message
         .ok_or_else(|| Error::internal("event payload lost its message"))?;
-    txn.commit().await?;
-    ctx.realtime.publish(ev);
+    work.commit().await?;
     Ok((view, true))
 }
 
@@ -560,8 +554,8 @@ pub async fn history(
     q: HistoryQuery,
 ) -> Result<Page<Message>> {
     let cid_s = cid.to_string();
-    let access = channels::access(ctx, caller, &cid_s, None).await?;
-    access.require_read(caller)?;
+    let access = authz::channel_access(ctx, caller, &cid_s, None).await?;
+    authorize(caller, Action::ReadChannel, Target::Channel(&access))?;
     let limit = page::limit(q.limit)?;
     let (mut before, mut after) = (q.before_seq, q.after_seq);
     if let Some(c) = q.cursor.as_deref() {
@@ -621,9 +615,9 @@ async fn load(
     caller: &Caller,
     id: &str,
     as_user: Option<&UserId>,
-) -> Result<(message::Model, Access)> {
+) -> Result<(message::Model, ChannelAccess)> {
     let m = find(&ctx.db, caller.tenant_id(), id).await?;
-    let access = channels::access(ctx, caller, &m.cid, as_user).await?;
+    let access = authz::channel_access(ctx, caller, &m.cid, as_user).await?;
     if !access.can_read(caller) {
         return Err(Error::new(
             ErrorCode::MessageNotFound,
@@ -646,26 +640,18 @@ fn editor(caller: &Caller, named: Option<&str>) -> Result<Option<UserId>> {
     }
 }
 
-fn require_author_or_moderator(
-    caller: &Caller,
-    access: &Access,
-    m: &message::Model,
-    who: Option<&UserId>,
-) -> Result<()> {
-    let is_author = who.is_some_and(|u| m.user_id.as_deref() == Some(u.as_str()));
-    if is_author || access.can_moderate(caller) {
-        Ok(())
-    } else {
-        Err(Error::forbidden(
-            "only the author or a channel moderator may change this message",
-        ))
-    }
-}
-
 pub async fn edit(ctx: &Parley, caller: &Caller, id: &str, patch: MessagePatch) -> Result<Message> {
     let who = editor(caller, patch.user_id.as_deref())?;
     let (m, access) = load(ctx, caller, id, who.as_ref()).await?;
-    require_author_or_moderator(caller, &access, &m, who.as_ref())?;
+    let permit = authorize(
+        caller,
+        Action::ChangeMessage,
+        Target::Message {
+            channel: &access,
+            author: m.user_id.as_deref(),
+            actor: who.as_ref(),
+        },
+    )?;
     if m.deleted_at.is_some() {
         return Err(Error::invalid("a deleted message cannot be edited"));
     }
@@ -708,7 +694,7 @@ pub async fn edit(ctx: &Parley, caller: &Caller, id: &str, patch: MessagePatch) 
     let now = Utc::now();
     am.edited_at = Set(Some(now));
     am.updated_at = Set(now);
-    save_and_publish(ctx, caller, who.as_ref(), am).await
+    save_and_publish(ctx, caller, &permit, who.as_ref(), am).await
 }
 
 /// Deletes a message: it stays in history as a tombstone with its `seq`. `hard` also erases
@@ -723,35 +709,42 @@ pub async fn delete(
 ) -> Result<Message> {
     let who = editor(caller, user_id)?;
     let (m, access) = load(ctx, caller, id, who.as_ref()).await?;
-    require_author_or_moderator(caller, &access, &m, who.as_ref())?;
+    let permit = authorize(
+        caller,
+        Action::ChangeMessage,
+        Target::Message {
+            channel: &access,
+            author: m.user_id.as_deref(),
+            actor: who.as_ref(),
+        },
+    )?;
     let tenant = caller.tenant_id();
-    let mut objects = Vec::new();
     if m.deleted_at.is_none() || hard {
-        let txn = ctx.db.begin().await?;
-        let mut ev = None;
+        let mut work = UnitOfWork::begin(ctx, &permit).await?;
         if m.deleted_at.is_none() {
             message::tombstone(message::Entity::update_many(), Utc::now())
                 .filter(message::Column::TenantId.eq(tenant))
                 .filter(message::Column::Id.eq(&m.id))
-                .exec(&txn)
+                .exec(&*work)
                 .await?;
             reaction::Entity::delete_many()
                 .filter(reaction::Column::TenantId.eq(tenant))
                 .filter(reaction::Column::MessageId.eq(&m.id))
-                .exec(&txn)
+                .exec(&*work)
                 .await?;
-            let view = event_view(&txn, &ctx.media, tenant, find(&txn, tenant, id).await?).await?;
-            ev = Some(record_message(&txn, tenant, EventKind::MessageDeleted, &view).await?);
+            let view =
+                event_view(&*work, &ctx.media, tenant, find(&*work, tenant, id).await?).await?;
+            record_message(&mut work, tenant, EventKind::MessageDeleted, &view).await?;
         }
         if hard {
-            objects = media::remove_uploads(&txn, tenant, media::UploadsOf::Message(&m.id)).await?;
+            let objects =
+                media::remove_uploads(&*work, tenant, media::UploadsOf::Message(&m.id)).await?;
+            if !objects.is_empty() {
+                work.jobs_queued();
+            }
         }
-        txn.commit().await?;
-        if let Some(ev) = ev {
-            ctx.realtime.publish(ev);
-        }
+        work.commit().await?;
     }
-    media::objects_queued(ctx, &objects);
     let stored = find(&ctx.db, tenant, id).await?;
     one_view(ctx, caller, who.as_ref(), stored).await
 }
@@ -794,13 +787,13 @@ pub async fn react(
     let user = caller.acting_user(input.user_id.as_deref())?;
     let kind = parse_reaction_type(&input.kind)?;
     let (m, access) = load(ctx, caller, id, Some(&user)).await?;
-    access.require_write(caller)?;
+    let permit = authorize(caller, Action::React, Target::Channel(&access))?;
     if m.deleted_at.is_some() {
         return Err(Error::invalid("a deleted message cannot get reactions"));
     }
     let tenant = caller.tenant_id();
     let now = Utc::now();
-    let txn = ctx.db.begin().await?;
+    let mut work = UnitOfWork::begin(ctx, &permit).await?;
     let res = reaction::Entity::insert(reaction::ActiveModel {
         tenant_id: Set(tenant.to_owned()),
         message_id: Set(m.id.clone()),
@@ -809,33 +802,26 @@ pub async fn react(
         created_at: Set(now),
     })
     .on_conflict_do_nothing()
-    .exec_without_returning(&txn)
+    .exec_without_returning(&*work)
     .await?;
     let created = matches!(res, sea_orm::TryInsertResult::Inserted(n) if n > 0);
-    let ev = if created {
+    if created {
         let reaction = Reaction {
             kind,
             user_id: user.as_str().to_owned(),
             created_at: now,
         };
-        Some(
-            record_reaction(
-                &txn,
-                &ctx.media,
-                tenant,
-                EventKind::ReactionNew,
-                m.clone(),
-                reaction,
-            )
-            .await?,
+        record_reaction(
+            &mut work,
+            &ctx.media,
+            tenant,
+            EventKind::ReactionNew,
+            m.clone(),
+            reaction,
         )
-    } else {
-        None
-    };
-    txn.commit().await?;
-    if let Some(ev) = ev {
-        ctx.realtime.publish(ev);
+        .await?;
     }
+    work.commit().await?;
     Ok((one_view(ctx, caller, Some(&user), m).await?, created))
 }
 
@@ -847,16 +833,17 @@ pub async fn unreact(
     user_id: Option<&str>,
 ) -> Result<Message> {
     let user = caller.acting_user(user_id)?;
-    let (m, _) = load(ctx, caller, id, Some(&user)).await?;
+    let (m, access) = load(ctx, caller, id, Some(&user)).await?;
+    let permit = authorize(caller, Action::ReadChannel, Target::Channel(&access))?;
     let tenant = caller.tenant_id();
-    let txn = ctx.db.begin().await?;
+    let mut work = UnitOfWork::begin(ctx, &permit).await?;
     let res = reaction::Entity::delete_by_id((
         tenant.to_owned(),
         m.id.clone(),
         user.as_str().to_owned(),
         kind.to_owned(),
     ))
-    .exec(&txn)
+    .exec(&*work)
     .await?;
     if res.rows_affected == 0 {
         return Err(Error::new(
@@ -869,8 +856,8 @@ pub async fn unreact(
         user_id: user.as_str().to_owned(),
         created_at: Utc::now(),
     };
-    let ev = record_reaction(
-        &txn,
+    record_reaction(
+        &mut work,
         &ctx.media,
         tenant,
         EventKind::ReactionDeleted,
@@ -878,8 +865,7 @@ pub async fn unreact(
         reaction,
     )
     .await?;
-    txn.commit().await?;
-    ctx.realtime.publish(ev);
+    work.commit().await?;
     one_view(ctx, caller, Some(&user), m).await
 }
 
@@ -893,7 +879,7 @@ pub async fn set_pinned(
 ) -> Result<Message> {
     let who = editor(caller, user_id)?;
     let (m, access) = load(ctx, caller, id, who.as_ref()).await?;
-    access.require_write(caller)?;
+    let permit = authorize(caller, Action::Pin, Target::Channel(&access))?;
     if pinned && m.deleted_at.is_some() {
         return Err(Error::invalid("a deleted message cannot be pinned"));
     }
@@ -909,5 +895,5 @@ pub async fn set_pinned(
         am.pinned_by = Set(None);
     }
     am.updated_at = Set(now);
-    save_and_publish(ctx, caller, who.as_ref(), am).await
+    save_and_publish(ctx, caller, &permit, who.as_ref(), am).await
 }

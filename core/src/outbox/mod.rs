@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::entities::{outbox, outbox_attempt};
-use crate::events::EventKind;
+use crate::events::{Event, EventKind, Payload};
 use crate::kernel::page::{self, Page};
 use crate::{Error, ErrorCode, Parley, Result};
 
@@ -205,32 +205,20 @@ pub struct PushJob {
     pub targets: Option<Vec<(String, String)>>,
 }
 
-#[derive(Deserialize)]
-struct EventData {
-    message: Option<MessageRef>,
-}
-
-#[derive(Deserialize)]
-struct MessageRef {
-    id: String,
-    #[serde(default)]
-    silent: bool,
-}
-
 /// Writes a recorded channel event's side effects as jobs, in the transaction that recorded
 /// it: one delivery per enabled webhook that wants the type, and a push job for a new message
 /// when the tenant has push credentials. The recording transaction holds the channel's row
 /// lock, so a channel's jobs get increasing ids in the order of its events, which is the order
 /// each endpoint receives them in. Tenants without integrations pay one indexed read. Answers
 /// whether any job was written.
-pub(crate) async fn event<C: ConnectionTrait>(
+pub(crate) async fn on_event<C: ConnectionTrait>(
     db: &C,
-    tenant: &str,
-    cid: &str,
-    kind: EventKind,
-    created_at: DateTime<Utc>,
-    json: &str,
+    event: &Event,
+    payload: &Payload,
 ) -> Result<bool> {
+    let (tenant, kind, created_at) = (&*event.tenant, event.kind, event.created_at);
+    let cid = event.cid.as_deref().unwrap_or_default();
+    let json = &*event.json;
     let backend = db.get_database_backend();
     let mut sql =
         String::from("SELECT id, event_types FROM webhooks WHERE tenant_id = ? AND enabled = ?");
@@ -285,7 +273,7 @@ pub(crate) async fn event<C: ConnectionTrait>(
         written = true;
     }
     if push
-        && let Some(m) = serde_json::from_str::<EventData>(json)?.message
+        && let Some(m) = &payload.message
         && !m.silent
     {
         enqueue(
@@ -296,7 +284,7 @@ pub(crate) async fn event<C: ConnectionTrait>(
                 queue_key: None,
                 payload: serde_json::to_string(&PushJob {
                     cid: cid.to_owned(),
-                    message_id: m.id,
+                    message_id: m.id.clone(),
                     targets: None,
                 })?,
                 webhook_id: None,

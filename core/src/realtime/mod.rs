@@ -100,12 +100,6 @@ impl Realtime {
         self.hub.deliver(&Arc::new(ev));
     }
 
-    pub fn publish_all(&self, events: Vec<Event>) {
-        for ev in events {
-            self.publish(ev);
-        }
-    }
-
     /// A shared Redis connection (reconnecting by itself), when Redis is configured and reachable.
     pub async fn redis(&self) -> Option<redis::aio::ConnectionManager> {
         let client = self.bus.redis_client()?;

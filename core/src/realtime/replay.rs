@@ -9,6 +9,7 @@ use chrono::Utc;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::authn::Caller;
+use crate::authz::{self, Action, Target};
 use crate::entities::channel_event;
 use crate::kernel::ids::Cid;
 use crate::{Error, Parley, Result};
@@ -26,8 +27,8 @@ pub enum Replay {
 
 /// Checks the caller may read the channel and returns its newest event seq.
 pub async fn authorize(ctx: &Parley, caller: &Caller, cid: &Cid) -> Result<i64> {
-    let access = crate::channels::access(ctx, caller, &cid.to_string(), None).await?;
-    access.require_read(caller)?;
+    let access = authz::channel_access(ctx, caller, &cid.to_string(), None).await?;
+    authz::authorize(caller, Action::ReadChannel, Target::Channel(&access))?;
     Ok(access.channel.last_event_seq)
 }
 

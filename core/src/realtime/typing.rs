@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::authn::Caller;
+use crate::authz::{self, Action, Target};
 use crate::events::{Event, EventKind, Payload};
 use crate::kernel::ids::Cid;
 use crate::{Parley, Result};
@@ -36,9 +37,8 @@ impl Typing {
     ) -> Result<()> {
         let user = caller.acting_user(user_id)?;
         let cid_s = cid.to_string();
-        let access = crate::channels::access(ctx, caller, &cid_s, Some(&user)).await?;
-        access.require_read(caller)?;
-        access.require_write(caller)?;
+        let access = authz::channel_access(ctx, caller, &cid_s, Some(&user)).await?;
+        authz::authorize(caller, Action::Type, Target::Channel(&access))?;
         let timeout = Duration::from_millis(ctx.config.realtime.typing_timeout_ms);
         let key = (
             caller.tenant_id().to_owned(),

@@ -4,12 +4,13 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::authn::{KeyKind, TenantCtx, generate_key};
+use crate::authz::Permit;
 use crate::entities::{
     api_key, channel, channel_event, device, member, message, outbox, outbox_attempt,
     push_credential, reaction, tenant, user, user_mute, webhook,
@@ -19,6 +20,7 @@ use crate::kernel::ids::TenantId;
 use crate::kernel::page::{self, Page};
 use crate::model::tenant::TenantSettings;
 use crate::realtime::revoke::{Revocation, Why};
+use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
 
 /// `settings` must be an object (or null): serde alone would also read a struct from an
@@ -195,7 +197,7 @@ pub async fn create(ctx: &Parley, input: NewTenant) -> Result<CreatedTenant> {
     check_settings(ctx, &settings)?;
     let now = Utc::now();
     let signing_secret = random_string(48);
-    let txn = ctx.db.begin().await?;
+    let work = UnitOfWork::begin(ctx, &Permit::operator()).await?;
     let model = tenant::ActiveModel {
         id: Set(TenantId::generate().into_string()),
         name: Set(name),
@@ -208,17 +210,17 @@ pub async fn create(ctx: &Parley, input: NewTenant) -> Result<CreatedTenant> {
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(&*work)
     .await?;
     let pk = insert_key(
-        &txn,
+        &*work,
         &model.id,
         KeyKind::Publishable,
         Some("default".into()),
     )
     .await?;
-    let sk = insert_key(&txn, &model.id, KeyKind::Secret, Some("default".into())).await?;
-    txn.commit().await?;
+    let sk = insert_key(&*work, &model.id, KeyKind::Secret, Some("default".into())).await?;
+    work.commit().await?;
     Ok(CreatedTenant {
         signing_secret,
         tenant: model.into(),
@@ -286,73 +288,74 @@ pub async fn update(ctx: &Parley, id: &str, patch: TenantPatch) -> Result<Tenant
 /// Deletes the tenant and everything it owns.
 pub async fn delete(ctx: &Parley, id: &str) -> Result<()> {
     find(ctx, id).await?;
-    let txn = ctx.db.begin().await?;
-    let objects = crate::media::remove_uploads(&txn, id, crate::media::UploadsOf::Tenant).await?;
+    let mut work = UnitOfWork::begin(ctx, &Permit::operator()).await?;
+    let objects = crate::media::remove_uploads(&*work, id, crate::media::UploadsOf::Tenant).await?;
     reaction::Entity::delete_many()
         .filter(reaction::Column::TenantId.eq(id))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     message::Entity::delete_many()
         .filter(message::Column::TenantId.eq(id))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     member::Entity::delete_many()
         .filter(member::Column::TenantId.eq(id))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     channel::Entity::delete_many()
         .filter(channel::Column::TenantId.eq(id))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     user::Entity::delete_many()
         .filter(user::Column::TenantId.eq(id))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     channel_event::Entity::delete_many()
         .filter(channel_event::Column::TenantId.eq(id))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     api_key::Entity::delete_many()
         .filter(api_key::Column::TenantId.eq(id))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     outbox_attempt::Entity::delete_many()
         .filter(outbox_attempt::Column::TenantId.eq(id))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     // Pending deliveries go with the tenant; the deletion of its media objects stays queued.
     outbox::Entity::delete_many()
         .filter(outbox::Column::TenantId.eq(id))
         .filter(outbox::Column::Kind.ne(crate::outbox::JobKind::ObjectDelete.as_str()))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     webhook::Entity::delete_many()
         .filter(webhook::Column::TenantId.eq(id))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     device::Entity::delete_many()
         .filter(device::Column::TenantId.eq(id))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     push_credential::Entity::delete_many()
         .filter(push_credential::Column::TenantId.eq(id))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     user_mute::Entity::delete_many()
         .filter(user_mute::Column::TenantId.eq(id))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     crate::entities::stream_cursor::Entity::delete_many()
         .filter(crate::entities::stream_cursor::Column::TenantId.eq(id))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     tenant::Entity::delete_by_id(id.to_owned())
-        .exec(&txn)
+        .exec(&*work)
         .await?;
-    txn.commit().await?;
-    ctx.realtime
-        .revoke(Revocation::tenant(id, Why::TenantDeleted));
-    crate::media::objects_queued(ctx, &objects);
+    work.revoke_after(Revocation::tenant(id, Why::TenantDeleted));
+    if !objects.is_empty() {
+        work.jobs_queued();
+    }
+    work.commit().await?;
     Ok(())
 }
 

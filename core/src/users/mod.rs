@@ -4,17 +4,18 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::authn::Caller;
+use crate::authz::{Action, Target, authorize};
 use crate::entities::{channel, member, message, reaction, user};
 use crate::kernel::ids::{UserId, UserRole, parse_custom};
 use crate::kernel::page::next_cursor;
 use crate::kernel::page::{self, Page};
 use crate::realtime::revoke::{Revocation, Why};
+use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
 
 /// A user as every API answer shows it.
@@ -81,17 +82,6 @@ pub enum DeletedUserMessages {
     Delete,
 }
 
-fn require_privileged(caller: &Caller) -> Result<()> {
-    if caller.is_privileged() {
-        Ok(())
-    } else {
-        Err(Error::new(
-            ErrorCode::ServerKeyRequired,
-            "only the tenant server (secret key) or an admin user may do this",
-        ))
-    }
-}
-
 fn parse_display(field: &str, v: Option<String>, max: usize) -> Result<Option<String>> {
     match v {
         Some(s) if s.chars().count() > max => Err(Error::invalid(format!(
@@ -124,7 +114,7 @@ pub async fn upsert(
     id: &str,
     input: UserInput,
 ) -> Result<(User, bool)> {
-    require_privileged(caller)?;
+    authorize(caller, Action::ManageUsers, Target::App)?;
     let id = UserId::parse("user_id", id)?;
     let name = parse_display("name", input.name, 200)?;
     let image = parse_display("image", input.image, 2048)?;
@@ -215,14 +205,9 @@ pub async fn list(
 
 /// Changes the given fields. A user may change their own name, image and custom data.
 pub async fn patch(ctx: &Parley, caller: &Caller, id: &str, input: UserInput) -> Result<User> {
-    let is_self = caller.user_id().is_some_and(|u| u.as_str() == id);
-    if !caller.is_privileged() {
-        if !is_self {
-            return Err(Error::forbidden("a user may only change their own profile"));
-        }
-        if input.role.is_some() {
-            return Err(Error::forbidden("a user may not change their own role"));
-        }
+    authorize(caller, Action::UpdateUser, Target::User(id))?;
+    if input.role.is_some() {
+        authorize(caller, Action::ChangeUserRole, Target::User(id))?;
     }
     let found = find(&ctx.db, caller.tenant_id(), id).await?;
     let mut am: user::ActiveModel = found.into();
@@ -250,7 +235,7 @@ pub async fn patch(ctx: &Parley, caller: &Caller, id: &str, input: UserInput) ->
 
 /// Lifts a deactivation.
 pub async fn reactivate(ctx: &Parley, caller: &Caller, id: &str) -> Result<User> {
-    require_privileged(caller)?;
+    authorize(caller, Action::ManageUsers, Target::App)?;
     let found = find(&ctx.db, caller.tenant_id(), id).await?;
     let mut am: user::ActiveModel = found.into();
     am.deactivated_at = Set(None);
@@ -286,7 +271,7 @@ pub async fn delete(
     mode: DeleteMode,
     messages: DeletedUserMessages,
 ) -> Result<()> {
-    require_privileged(caller)?;
+    let permit = authorize(caller, Action::ManageUsers, Target::App)?;
     let tenant = caller.tenant_id();
     let found = find(&ctx.db, tenant, id).await?;
     let now = Utc::now();
@@ -299,10 +284,10 @@ pub async fn delete(
             .revoke(Revocation::user(tenant, id, Why::UserDeactivated));
         return Ok(());
     }
-    let txn = ctx.db.begin().await?;
+    let mut work = UnitOfWork::begin(ctx, &permit).await?;
     // Before the messages lose their author: their files go too when they are deleted.
     let objects = crate::media::remove_uploads(
-        &txn,
+        &*work,
         tenant,
         crate::media::UploadsOf::User {
             user_id: id,
@@ -313,7 +298,7 @@ pub async fn delete(
     reaction::Entity::delete_many()
         .filter(reaction::Column::TenantId.eq(tenant))
         .filter(reaction::Column::UserId.eq(id))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     let memberships = Query::select()
         .column(member::Column::Cid)
@@ -328,12 +313,12 @@ pub async fn delete(
         )
         .filter(channel::Column::TenantId.eq(tenant))
         .filter(channel::Column::Cid.in_subquery(memberships))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     member::Entity::delete_many()
         .filter(member::Column::TenantId.eq(tenant))
         .filter(member::Column::UserId.eq(id))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     let mut update = message::Entity::update_many()
         .col_expr(message::Column::UserId, Expr::value(Option::<String>::None))
@@ -342,11 +327,11 @@ pub async fn delete(
     if messages == DeletedUserMessages::Delete {
         update = message::tombstone(update, now);
     }
-    update.exec(&txn).await?;
+    update.exec(&*work).await?;
     crate::entities::device::Entity::delete_many()
         .filter(crate::entities::device::Column::TenantId.eq(tenant))
         .filter(crate::entities::device::Column::UserId.eq(id))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     crate::entities::user_mute::Entity::delete_many()
         .filter(crate::entities::user_mute::Column::TenantId.eq(tenant))
@@ -355,7 +340,7 @@ pub async fn delete(
                 .add(crate::entities::user_mute::Column::UserId.eq(id))
                 .add(crate::entities::user_mute::Column::TargetId.eq(id)),
         )
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     // What she did to others' things stays, without her name.
     channel::Entity::update_many()
@@ -365,7 +350,7 @@ pub async fn delete(
         )
         .filter(channel::Column::TenantId.eq(tenant))
         .filter(channel::Column::CreatedBy.eq(id))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     message::Entity::update_many()
         .col_expr(
@@ -374,20 +359,21 @@ pub async fn delete(
         )
         .filter(message::Column::TenantId.eq(tenant))
         .filter(message::Column::PinnedBy.eq(id))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
-    forget_in_event_log(&txn, tenant, id).await?;
+    forget_in_event_log(&*work, tenant, id).await?;
     crate::entities::stream_cursor::Entity::delete_many()
         .filter(crate::entities::stream_cursor::Column::TenantId.eq(tenant))
         .filter(crate::entities::stream_cursor::Column::UserId.eq(id))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
     user::Entity::delete_by_id((tenant.to_owned(), id.to_owned()))
-        .exec(&txn)
+        .exec(&*work)
         .await?;
-    txn.commit().await?;
-    ctx.realtime
-        .revoke(Revocation::user(tenant, id, Why::UserDeleted));
-    crate::media::objects_queued(ctx, &objects);
+    work.revoke_after(Revocation::user(tenant, id, Why::UserDeleted));
+    if !objects.is_empty() {
+        work.jobs_queued();
+    }
+    work.commit().await?;
     Ok(())
 }

@@ -1,0 +1,151 @@
+//! The unit of work: every write that changes what clients see runs through one. It opens a
+//! transaction, records the write's events (each numbered with its channel's next event
+//! `seq`), lets the in-transaction listeners add their rows beside the write (the channel's
+//! event log, the outbox's jobs), commits, and only then publishes the events to connected
+//! clients and other nodes. Acknowledged therefore means stored, and an event is never seen
+//! live that a replay would not find. A new listener (a search index, usage metering, the
+//! audit log) is one more [`Listener`] variant.
+
+use std::ops::Deref;
+
+use sea_orm::{DatabaseTransaction, TransactionTrait};
+
+use crate::authz::Permit;
+use crate::events::{self, Event, EventKind, Payload};
+use crate::realtime::revoke::Revocation;
+use crate::{Parley, Result};
+
+/// What runs inside the transaction for each recorded event, in this order.
+#[derive(Debug, Clone, Copy)]
+enum Listener {
+    /// The channel's event log, which `resume` replays from.
+    EventLog,
+    /// Webhook deliveries and push jobs, written with the event so none is lost or doubled.
+    Outbox,
+}
+
+const LISTENERS: [Listener; 2] = [Listener::EventLog, Listener::Outbox];
+
+impl Listener {
+    async fn hear(
+        self,
+        txn: &DatabaseTransaction,
+        event: &mut Event,
+        payload: &Payload,
+    ) -> Result<()> {
+        match self {
+            Self::EventLog => events::log(txn, event).await,
+            Self::Outbox => {
+                event.queued |= crate::outbox::on_event(txn, event, payload).await?;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// One write in progress. Reads and writes go through it as a connection (it dereferences to
+/// the transaction); [`commit`](Self::commit) ends it. Dropped without a commit, nothing of it
+/// is stored and nothing is published.
+pub struct UnitOfWork<'a> {
+    ctx: &'a Parley,
+    txn: DatabaseTransaction,
+    events: Vec<Event>,
+    revocations: Vec<Revocation>,
+    jobs_queued: bool,
+}
+
+impl<'a> UnitOfWork<'a> {
+    /// Starts a write that `permit` allows: no write begins without a decision of
+    /// [`authorize`](crate::authz::authorize).
+    pub async fn begin(ctx: &'a Parley, permit: &Permit) -> Result<Self> {
+        tracing::trace!(action = ?permit.action(), "unit of work");
+        Ok(Self {
+            ctx,
+            txn: ctx.db.begin().await?,
+            events: Vec::new(),
+            revocations: Vec::new(),
+            jobs_queued: false,
+        })
+    }
+
+    /// Records a persistent event of channel `cid`, numbered with the channel's next event
+    /// `seq`. Returns it, so the caller can name the member it is about.
+    pub async fn record(
+        &mut self,
+        tenant: &str,
+        cid: &str,
+        kind: EventKind,
+        payload: &Payload,
+    ) -> Result<&mut Event> {
+        let seq = events::next_seq(&self.txn, tenant, cid).await?;
+        self.record_at(tenant, cid, kind, seq, payload).await
+    }
+
+    /// Like [`record`](Self::record), for a write that already took the channel's next event
+    /// `seq` in its own statement (a message send takes both of its sequences at once).
+    pub async fn record_at(
+        &mut self,
+        tenant: &str,
+        cid: &str,
+        kind: EventKind,
+        seq: i64,
+        payload: &Payload,
+    ) -> Result<&mut Event> {
+        let mut event = Event::persistent(tenant, kind, cid, seq, payload)?;
+        for listener in LISTENERS {
+            listener.hear(&self.txn, &mut event, payload).await?;
+        }
+        self.events.push(event);
+        let last = self.events.len() - 1;
+        Ok(&mut self.events[last])
+    }
+
+    /// An event of a channel whose log is gone (`channel.deleted`): not logged and without a
+    /// `seq`, but still written to the outbox for webhooks, and published after commit.
+    pub async fn announce(&mut self, mut event: Event, payload: &Payload) -> Result<()> {
+        event.queued |= crate::outbox::on_event(&self.txn, &event, payload).await?;
+        self.events.push(event);
+        Ok(())
+    }
+
+    /// An event that is not logged (a notification to users, `channel.deleted`), published
+    /// with the others after commit.
+    pub fn publish_after(&mut self, event: Event) {
+        self.events.push(event);
+    }
+
+    /// Credentials withdrawn by this write: their connections are closed after commit.
+    pub fn revoke_after(&mut self, revocation: Revocation) {
+        self.revocations.push(revocation);
+    }
+
+    /// This write queued outbox jobs of its own (thumbnails, object deletions): the local
+    /// worker is woken after commit instead of finding them at its next poll.
+    pub fn jobs_queued(&mut self) {
+        self.jobs_queued = true;
+    }
+
+    /// Commits, then publishes every event in the order it was recorded and closes the
+    /// connections of withdrawn credentials.
+    pub async fn commit(self) -> Result<()> {
+        self.txn.commit().await?;
+        for event in self.events {
+            self.ctx.realtime.publish(event);
+        }
+        for revocation in self.revocations {
+            self.ctx.realtime.revoke(revocation);
+        }
+        if self.jobs_queued {
+            self.ctx.realtime.outbox_wake.notify_one();
+        }
+        Ok(())
+    }
+}
+
+impl Deref for UnitOfWork<'_> {
+    type Target = DatabaseTransaction;
+
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
