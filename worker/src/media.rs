@@ -22,7 +22,10 @@ pub async fn thumbnail(ctx: &Parley, job: &Claimed) -> Result<Finish> {
     let tenant = TenantId::from_trusted(job.tenant_id.clone());
     // A corrupt image is marked as such by `make_thumbnail`; an error here is the store's or
     // the database's, worth another try.
-    parley_core::media::make_thumbnail(ctx, &tenant, &t.upload_id).await?;
+    if let Some(message_id) = parley_core::media::make_thumbnail(ctx, &tenant, &t.upload_id).await?
+    {
+        parley_core::messages::republish(ctx, tenant.as_str(), &message_id).await?;
+    }
     Ok(Finish::Delete)
 }
 

@@ -35,19 +35,25 @@ struct Made {
 }
 
 /// Makes the thumbnail of a completed image upload and records it (or `failed`) on the
-/// upload. An upload that is gone, not an image, or already done is left alone.
-pub async fn make_thumbnail(ctx: &Parley, tenant: &TenantId, upload_id: &str) -> Result<()> {
+/// upload. An upload that is gone, not an image, or already done is left alone. Answers the
+/// message already sent with the image, if any: it is to be shown again with its thumbnail
+/// (or its `failed` state).
+pub async fn make_thumbnail(
+    ctx: &Parley,
+    tenant: &TenantId,
+    upload_id: &str,
+) -> Result<Option<String>> {
     let Some(row) = upload::Entity::find_by_id((tenant.as_str().to_owned(), upload_id.to_owned()))
         .one(&ctx.db)
         .await?
     else {
-        return Ok(());
+        return Ok(None);
     };
     if row.kind != "image"
         || row.status != "complete"
         || row.thumbnail_status.as_deref() == Some("done")
     {
-        return Ok(());
+        return Ok(None);
     }
     let size = u64::try_from(row.size).unwrap_or(u64::MAX);
     let made = if size > MAX_SOURCE_BYTES {
@@ -70,7 +76,7 @@ pub async fn make_thumbnail(ctx: &Parley, tenant: &TenantId, upload_id: &str) ->
                 .col_expr(upload::Column::ThumbnailStatus, Expr::value("failed"))
                 .exec(&ctx.db)
                 .await?;
-            return announce(ctx, tenant, upload_id).await;
+            return showing_message(ctx, tenant, upload_id).await;
         }
     };
     let thumb_key = format!("{}.thumb.{}", row.object_key, made.thumb_ext);
@@ -102,22 +108,23 @@ pub async fn make_thumbnail(ctx: &Parley, tenant: &TenantId, upload_id: &str) ->
     if res.rows_affected == 0 {
         // Deleted while we worked: do not leave the thumbnail behind.
         super::schedule_object_delete(&ctx.db, tenant.as_str(), vec![thumb_key]).await?;
-        return Ok(());
+        return Ok(None);
     }
-    announce(ctx, tenant, upload_id).await
+    showing_message(ctx, tenant, upload_id).await
 }
 
-/// A message already sent with the image is shown again with its thumbnail (or its
-/// `failed` state): `message.updated` to the channel.
-async fn announce(ctx: &Parley, tenant: &TenantId, upload_id: &str) -> Result<()> {
-    let message_id = upload::Entity::find_by_id((tenant.as_str().to_owned(), upload_id.to_owned()))
-        .one(&ctx.db)
-        .await?
-        .and_then(|u| u.message_id);
-    match message_id {
-        Some(id) => crate::messages::republish(ctx, tenant.as_str(), &id).await,
-        None => Ok(()),
-    }
+/// The message the upload is attached to, if it was sent already.
+async fn showing_message(
+    ctx: &Parley,
+    tenant: &TenantId,
+    upload_id: &str,
+) -> Result<Option<String>> {
+    Ok(
+        upload::Entity::find_by_id((tenant.as_str().to_owned(), upload_id.to_owned()))
+            .one(&ctx.db)
+            .await?
+            .and_then(|u| u.message_id),
+    )
 }
 
 fn render(bytes: &[u8]) -> std::result::Result<Made, String> {

@@ -16,12 +16,17 @@ use crate::authn::Caller;
 use crate::authz::{self, Action, ChannelAccess, Permit, Target, authorize};
 use crate::entities::{member, message, reaction};
 use crate::events::{EventKind, Payload};
-use crate::kernel::ids::{Cid, MessageId, MessageText, UserId, parse_custom, parse_reaction_type};
+use crate::kernel::ids::{Cid, MessageText, UserId, parse_custom, parse_reaction_type};
 use crate::kernel::page::{self, Page};
 use crate::media::{self, MediaStore};
 use crate::model::message::{Message, Reaction};
 use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
+
+pub mod guards;
+mod send;
+
+pub use send::{Draft, send};
 
 const MAX_MENTIONS: usize = 100;
 
@@ -100,7 +105,7 @@ pub struct HistoryQuery {
     pub cursor: Option<String>,
 }
 
-async fn check_mentions<C: ConnectionTrait>(
+pub(super) async fn check_mentions<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
     cid: &str,
@@ -137,7 +142,11 @@ async fn check_mentions<C: ConnectionTrait>(
     Ok(wanted.into_iter().collect())
 }
 
-async fn find<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> Result<message::Model> {
+pub(super) async fn find<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    id: &str,
+) -> Result<message::Model> {
     message::Entity::find_by_id((tenant.to_owned(), id.to_owned()))
         .one(db)
         .await?
@@ -249,7 +258,7 @@ async fn record_message(
 
 /// Records and publishes `message.updated` for a message whose derived data changed (a
 /// thumbnail was made for one of its attachments). A deleted or missing message is left alone.
-pub(crate) async fn republish(ctx: &Parley, tenant: &str, id: &str) -> Result<()> {
+pub async fn republish(ctx: &Parley, tenant: &str, id: &str) -> Result<()> {
     let mut work = UnitOfWork::begin(ctx, &Permit::upkeep()).await?;
     let Some(m) = message::Entity::find_by_id((tenant.to_owned(), id.to_owned()))
         .one(&*work)
@@ -318,216 +327,7 @@ async fn one_view(
     .ok_or_else(|| Error::internal("enrich returned nothing"))
 }
 
-/// Sends a message. Returns it and whether it was stored now (`false`: the same client id was
-/// sent before, and the stored message is returned unchanged).
-pub async fn send(
-    ctx: &Parley,
-    caller: &Caller,
-    cid: &Cid,
-    input: NewMessage,
-) -> Result<(Message, bool)> {
-    let author = caller.acting_user(input.user_id.as_deref())?;
-    let cid_s = cid.to_string();
-    let tenant = caller.tenant_id();
-    let mut text = MessageText::parse(
-        input.text,
-        caller.tenant.max_message_length(&ctx.config.limits),
-    )?
-    .into_string();
-    let attachments =
-        crate::model::attachments::parse(input.attachments, ctx.config.limits.max_custom_bytes)?;
-    if text.trim().is_empty() && attachments.as_array().is_none_or(Vec::is_empty) {
-        return Err(Error::invalid("a message needs `text` or `attachments`"));
-    }
-    let mut custom = parse_custom(
-        "custom",
-        input.custom.unwrap_or_else(|| serde_json::json!({})),
-        ctx.config.limits.max_custom_bytes,
-    )?;
-    let id = match input.id.as_deref() {
-        Some(id) => MessageId::parse("id", id)?,
-        None => MessageId::generate(),
-    };
-
-    let access = authz::channel_access(ctx, caller, &cid_s, Some(&author)).await?;
-    let permit = authorize(caller, Action::SendMessage, Target::Channel(&access))?;
-    access.refuse_if_frozen(caller)?;
-
-    if input.id.is_some()
-        && let Some(existing) =
-            message::Entity::find_by_id((tenant.to_owned(), id.as_str().to_owned()))
-                .one(&ctx.db)
-                .await?
-    {
-        return Ok((
-            same_or_conflict(ctx, caller, &author, &cid_s, existing).await?,
-            false,
-        ));
-    }
-
-    let parent = match input.parent_id.as_deref() {
-        Some(pid) => {
-            let p = find(&ctx.db, tenant, pid).await?;
-            if p.cid != cid_s {
-                return Err(Error::invalid(
-                    "`parent_id` must be a message of the same channel",
-                ));
-            }
-            if p.parent_id.is_some() {
-                return Err(Error::invalid(
-                    "`parent_id` must be a top-level message (threads are one level deep)",
-                ));
-            }
-            if p.deleted_at.is_some() {
-                return Err(Error::invalid("`parent_id` names a deleted message"));
-            }
-            Some(p)
-        }
-        None => None,
-    };
-    let mut quoted = None;
-    if let Some(qid) = input.quoted_id.as_deref() {
-        let q = find(&ctx.db, tenant, qid).await?;
-        if q.cid != cid_s {
-            return Err(Error::invalid(
-                "`quoted_id` must be a message of the same channel",
-            ));
-        }
-        quoted = Some(Message::bare(q));
-    }
-    let mentions = check_mentions(&ctx.db, tenant, &cid_s, &input.mentions).await?;
-    let (attachments, upload_ids) =
-        media::resolve_attachments(ctx, caller, Some(&author), id.as_str(), attachments).await?;
-    let verdict = crate::integrations::hooks::before_send(
-        ctx,
-        &caller.tenant,
-        &crate::integrations::hooks::Draft {
-            id: id.as_str(),
-            cid: &cid_s,
-            user_id: author.as_str(),
-            text: &text,
-            attachments: &attachments,
-            custom: &custom,
-            parent_id: parent.as_ref().map(|p| p.id.as_str()),
-        },
-    )
-    .await?;
-    match verdict {
-        crate::integrations::hooks::Verdict::Accept => {}
-        crate::integrations::hooks::Verdict::Reject(reason) => {
-            return Err(Error::new(ErrorCode::MessageRejected, reason));
-        }
-        crate::integrations::hooks::Verdict::Rewrite {
-            text: new_text,
-            custom: new_custom,
-        } => {
-            if let Some(t) = new_text {
-                text = MessageText::parse(t, caller.tenant.max_message_length(&ctx.config.limits))?
-                    .into_string();
-            }
-            if let Some(c) = new_custom {
-                custom = parse_custom("custom", c, ctx.config.limits.max_custom_bytes)?;
-            }
-        }
-    }
-    if caller.user_id().is_none() {
-        // The tenant server may write as a user it has not created yet; create it only once
-        // the request is known to succeed otherwise.
-        crate::authn::ensure_user(ctx, &caller.tenant.id, &author).await?;
-    }
-
-    let now = Utc::now();
-    let mut work = UnitOfWork::begin(ctx, &permit).await?;
-    // One statement takes the next message seq and the next event seq, under the row lock
-    // that orders concurrent sends (PostgreSQL) or inside SQLite's single writer.
-    let (set_activity, values): (&str, Vec<sea_orm::Value>) = if parent.is_none() {
-        (
-            ", last_message_at = ?, activity_at = ?",
-            vec![now.into(), now.into(), tenant.into(), cid_s.as_str().into()],
-        )
-    } else {
-        ("", vec![tenant.into(), cid_s.as_str().into()])
-    };
-    let sql = format!(
-        "UPDATE channels SET last_seq = last_seq + 1, last_event_seq = last_event_seq + 1{set_activity} \
-         WHERE tenant_id = ? AND cid = ? RETURNING last_seq, last_event_seq"
-    );
-    let backend = work.get_database_backend();
-    let Some(bumped) = work
-        .query_one_raw(crate::kernel::db::statement(backend, &sql, values))
-        .await?
-    else {
-        return Err(Error::new(
-            ErrorCode::ChannelNotFound,
-            format!("no channel `{cid_s}`"),
-        ));
-    };
-    let seq: i64 = bumped.try_get_by_index(0)?;
-    let event_seq: i64 = bumped.try_get_by_index(1)?;
-    let row = message::ActiveModel {
-        tenant_id: Set(tenant.to_owned()),
-        id: Set(id.as_str().to_owned()),
-        cid: Set(cid_s.clone()),
-        seq: Set(seq),
-        user_id: Set(Some(author.as_str().to_owned())),
-        kind: Set(if parent.is_some() { "reply" } else { "regular" }.to_owned()),
-        text: Set(text),
-        attachments: Set(attachments),
-        parent_id: Set(input.parent_id),
-        quoted_id: Set(input.quoted_id),
-        mentions: Set(serde_json::to_value(&mentions)?),
-        custom: Set(custom),
-        silent: Set(input.silent),
-        reply_count: Set(0),
-        pinned_at: Set(None),
-        pinned_by: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        edited_at: Set(None),
-        deleted_at: Set(None),
-    };
-    let stored = match row.insert(&*work).await {
-        Ok(m) => m,
-        Err(e) if Error::is_unique_violation(&e) => {
-            // The same client id raced in from another request: answer with what it stored.
-            drop(work);
-            let existing = find(&ctx.db, tenant, id.as_str()).await?;
-            return Ok((
-                same_or_conflict(ctx, caller, &author, &cid_s, existing).await?,
-                false,
-            ));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    media::bind_to_message(&*work, tenant, id.as_str(), &upload_ids).await?;
-    if let Some(p) = &parent {
-        message::Entity::update_many()
-            .col_expr(
-                message::Column::ReplyCount,
-                Expr::col(message::Column::ReplyCount).add(1),
-            )
-            .filter(message::Column::TenantId.eq(tenant))
-            .filter(message::Column::Id.eq(&p.id))
-            .exec(&*work)
-            .await?;
-    }
-    let mut view = Message::bare(stored);
-    view.quoted_message = quoted.map(Box::new);
-    media::present(&*work, &ctx.media, tenant, std::slice::from_mut(&mut view)).await?;
-    let payload = Payload {
-        message: Some(view),
-        ..Default::default()
-    };
-    work.record_at(tenant, &cid_s, EventKind::MessageNew, event_seq, &payload)
-        .await?;
-    let view = payload
-        .message
-        .ok_or_else(|| Error::internal("event payload lost its message"))?;
-    work.commit().await?;
-    Ok((view, true))
-}
-
-async fn same_or_conflict(
+pub(super) async fn same_or_conflict(
     ctx: &Parley,
     caller: &Caller,
     author: &UserId,

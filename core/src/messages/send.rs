@@ -1,0 +1,348 @@
+//! Sending a message, as a pipeline of named steps over a [`Draft`]: parse the input,
+//! authorize the caller, answer a repeated client id with what was stored, resolve what the
+//! message refers to, run the guards, ask the tenant's before-send hook, then store it and
+//! record `message.new` in one unit of work.
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+
+use super::guards::{GUARDS, Seen, Verdict};
+use super::{NewMessage, check_mentions, find, same_or_conflict};
+use crate::authn::Caller;
+use crate::authz::{self, Action, ChannelAccess, Permit, Target, authorize};
+use crate::entities::message;
+use crate::events::{EventKind, Payload};
+use crate::integrations::hooks;
+use crate::kernel::ids::{Cid, MessageId, MessageText, UserId, parse_custom};
+use crate::media;
+use crate::model::message::Message;
+use crate::work::UnitOfWork;
+use crate::{Error, ErrorCode, Parley, Result};
+
+/// Sends a message. Returns it and whether it was stored now (`false`: the same client id was
+/// sent before, and the stored message is returned unchanged).
+pub async fn send(
+    ctx: &Parley,
+    caller: &Caller,
+    cid: &Cid,
+    input: NewMessage,
+) -> Result<(Message, bool)> {
+    let mut draft = Draft::parse(ctx, caller, cid, input)?;
+    let channel = authz::channel_access(ctx, caller, &draft.cid, Some(&draft.author)).await?;
+    let permit = authorize(caller, Action::SendMessage, Target::Channel(&channel))?;
+    guard(ctx, caller, &channel, &mut draft).await?;
+    if let Some(stored) = already_sent(ctx, caller, &draft).await? {
+        return Ok((stored, false));
+    }
+    draft.resolve(ctx, caller).await?;
+    ask_hook(ctx, caller, &mut draft).await?;
+    store(ctx, caller, &permit, draft).await
+}
+
+/// A message on its way in: parsed input, then what it refers to.
+pub struct Draft {
+    pub id: MessageId,
+    /// The client chose the id: a repeat returns the stored message.
+    client_id: bool,
+    pub author: UserId,
+    pub cid: String,
+    pub text: String,
+    pub attachments: serde_json::Value,
+    pub custom: serde_json::Value,
+    pub parent_id: Option<String>,
+    pub quoted_id: Option<String>,
+    pub silent: bool,
+    mention_input: Vec<String>,
+    parent: Option<message::Model>,
+    quoted: Option<Message>,
+    mentions: Vec<String>,
+    upload_ids: Vec<String>,
+}
+
+impl Draft {
+    /// Checks the input's own rules (lengths, ids, custom data size), before any read.
+    fn parse(ctx: &Parley, caller: &Caller, cid: &Cid, input: NewMessage) -> Result<Self> {
+        let limits = &ctx.config.limits;
+        let author = caller.acting_user(input.user_id.as_deref())?;
+        let text =
+            MessageText::parse(input.text, caller.tenant.max_message_length(limits))?.into_string();
+        let attachments =
+            crate::model::attachments::parse(input.attachments, limits.max_custom_bytes)?;
+        if text.trim().is_empty() && attachments.as_array().is_none_or(Vec::is_empty) {
+            return Err(Error::invalid("a message needs `text` or `attachments`"));
+        }
+        let custom = parse_custom(
+            "custom",
+            input.custom.unwrap_or_else(|| serde_json::json!({})),
+            limits.max_custom_bytes,
+        )?;
+        let id = match input.id.as_deref() {
+            Some(id) => MessageId::parse("id", id)?,
+            None => MessageId::generate(),
+        };
+        Ok(Self {
+            id,
+            client_id: input.id.is_some(),
+            author,
+            cid: cid.to_string(),
+            text,
+            attachments,
+            custom,
+            parent_id: input.parent_id,
+            quoted_id: input.quoted_id,
+            silent: input.silent,
+            mention_input: input.mentions,
+            parent: None,
+            quoted: None,
+            mentions: Vec::new(),
+            upload_ids: Vec::new(),
+        })
+    }
+
+    /// Loads and checks what the message refers to: its thread, its quote, its mentions and
+    /// its uploads.
+    async fn resolve(&mut self, ctx: &Parley, caller: &Caller) -> Result<()> {
+        let tenant = caller.tenant_id();
+        if let Some(pid) = self.parent_id.as_deref() {
+            let p = find(&ctx.db, tenant, pid).await?;
+            if p.cid != self.cid {
+                return Err(Error::invalid(
+                    "`parent_id` must be a message of the same channel",
+                ));
+            }
+            if p.parent_id.is_some() {
+                return Err(Error::invalid(
+                    "`parent_id` must be a top-level message (threads are one level deep)",
+                ));
+            }
+            if p.deleted_at.is_some() {
+                return Err(Error::invalid("`parent_id` names a deleted message"));
+            }
+            self.parent = Some(p);
+        }
+        if let Some(qid) = self.quoted_id.as_deref() {
+            let q = find(&ctx.db, tenant, qid).await?;
+            if q.cid != self.cid {
+                return Err(Error::invalid(
+                    "`quoted_id` must be a message of the same channel",
+                ));
+            }
+            self.quoted = Some(Message::bare(q));
+        }
+        self.mentions = check_mentions(&ctx.db, tenant, &self.cid, &self.mention_input).await?;
+        let attachments = std::mem::take(&mut self.attachments);
+        let (attachments, upload_ids) = media::resolve_attachments(
+            ctx,
+            caller,
+            Some(&self.author),
+            self.id.as_str(),
+            attachments,
+        )
+        .await?;
+        self.attachments = attachments;
+        self.upload_ids = upload_ids;
+        Ok(())
+    }
+
+    /// Takes a guard's or the hook's new text or custom data, under the same rules as input.
+    fn rewrite(
+        &mut self,
+        ctx: &Parley,
+        caller: &Caller,
+        text: Option<String>,
+        custom: Option<serde_json::Value>,
+    ) -> Result<()> {
+        let limits = &ctx.config.limits;
+        if let Some(t) = text {
+            self.text =
+                MessageText::parse(t, caller.tenant.max_message_length(limits))?.into_string();
+        }
+        if let Some(c) = custom {
+            self.custom = parse_custom("custom", c, limits.max_custom_bytes)?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs every guard in order; the first rejection ends the send.
+async fn guard(
+    ctx: &Parley,
+    caller: &Caller,
+    channel: &ChannelAccess,
+    draft: &mut Draft,
+) -> Result<()> {
+    for guard in GUARDS {
+        let seen = Seen {
+            ctx,
+            caller,
+            channel,
+            draft,
+        };
+        match guard.check(&seen).await? {
+            Verdict::Accept => {}
+            Verdict::Reject(refusal) => return Err(refusal),
+            Verdict::Rewrite { text, custom } => draft.rewrite(ctx, caller, text, custom)?,
+        }
+    }
+    Ok(())
+}
+
+/// A client id sent before: the stored message if it is the same author's in the same
+/// channel, otherwise `message_id_conflict`.
+async fn already_sent(ctx: &Parley, caller: &Caller, draft: &Draft) -> Result<Option<Message>> {
+    if !draft.client_id {
+        return Ok(None);
+    }
+    let Some(existing) =
+        message::Entity::find_by_id((caller.tenant_id().to_owned(), draft.id.as_str().to_owned()))
+            .one(&ctx.db)
+            .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(
+        same_or_conflict(ctx, caller, &draft.author, &draft.cid, existing).await?,
+    ))
+}
+
+/// The tenant's before-send hook may accept, reject or rewrite the message.
+async fn ask_hook(ctx: &Parley, caller: &Caller, draft: &mut Draft) -> Result<()> {
+    let verdict = hooks::before_send(
+        ctx,
+        &caller.tenant,
+        &hooks::Draft {
+            id: draft.id.as_str(),
+            cid: &draft.cid,
+            user_id: draft.author.as_str(),
+            text: &draft.text,
+            attachments: &draft.attachments,
+            custom: &draft.custom,
+            parent_id: draft.parent.as_ref().map(|p| p.id.as_str()),
+        },
+    )
+    .await?;
+    match verdict {
+        hooks::Verdict::Accept => Ok(()),
+        hooks::Verdict::Reject(reason) => Err(Error::new(ErrorCode::MessageRejected, reason)),
+        hooks::Verdict::Rewrite { text, custom } => draft.rewrite(ctx, caller, text, custom),
+    }
+}
+
+/// Stores the message with the channel's next `seq`, binds its uploads, counts the reply and
+/// records `message.new`, all in one unit of work.
+async fn store(
+    ctx: &Parley,
+    caller: &Caller,
+    permit: &Permit,
+    draft: Draft,
+) -> Result<(Message, bool)> {
+    if caller.user_id().is_none() {
+        // The tenant server may write as a user it has not created yet; create it only once
+        // the request is known to succeed otherwise.
+        crate::authn::ensure_user(ctx, &caller.tenant.id, &draft.author).await?;
+    }
+    let tenant = caller.tenant_id();
+    let now = Utc::now();
+    let mut work = UnitOfWork::begin(ctx, permit).await?;
+    let (seq, event_seq) = take_seqs(&work, tenant, &draft, now).await?;
+    let row = message::ActiveModel {
+        tenant_id: Set(tenant.to_owned()),
+        id: Set(draft.id.as_str().to_owned()),
+        cid: Set(draft.cid.clone()),
+        seq: Set(seq),
+        user_id: Set(Some(draft.author.as_str().to_owned())),
+        kind: Set(if draft.parent.is_some() {
+            "reply"
+        } else {
+            "regular"
+        }
+        .to_owned()),
+        text: Set(draft.text),
+        attachments: Set(draft.attachments),
+        parent_id: Set(draft.parent_id),
+        quoted_id: Set(draft.quoted_id),
+        mentions: Set(serde_json::to_value(&draft.mentions)?),
+        custom: Set(draft.custom),
+        silent: Set(draft.silent),
+        reply_count: Set(0),
+        pinned_at: Set(None),
+        pinned_by: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        edited_at: Set(None),
+        deleted_at: Set(None),
+    };
+    let stored = match row.insert(&*work).await {
+        Ok(m) => m,
+        Err(e) if Error::is_unique_violation(&e) => {
+            // The same client id raced in from another request: answer with what it stored.
+            drop(work);
+            let existing = find(&ctx.db, tenant, draft.id.as_str()).await?;
+            let same = same_or_conflict(ctx, caller, &draft.author, &draft.cid, existing).await?;
+            return Ok((same, false));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    media::bind_to_message(&*work, tenant, draft.id.as_str(), &draft.upload_ids).await?;
+    if let Some(p) = &draft.parent {
+        message::Entity::update_many()
+            .col_expr(
+                message::Column::ReplyCount,
+                Expr::col(message::Column::ReplyCount).add(1),
+            )
+            .filter(message::Column::TenantId.eq(tenant))
+            .filter(message::Column::Id.eq(&p.id))
+            .exec(&*work)
+            .await?;
+    }
+    let mut view = Message::bare(stored);
+    view.quoted_message = draft.quoted.map(Box::new);
+    media::present(&*work, &ctx.media, tenant, std::slice::from_mut(&mut view)).await?;
+    let payload = Payload {
+        message: Some(view),
+        ..Default::default()
+    };
+    work.record_at(
+        tenant,
+        &draft.cid,
+        EventKind::MessageNew,
+        event_seq,
+        &payload,
+    )
+    .await?;
+    work.commit().await?;
+    let view = payload
+        .message
+        .ok_or_else(|| Error::internal("event payload lost its message"))?;
+    Ok((view, true))
+}
+
+/// One statement takes the next message seq and the next event seq, under the row lock that
+/// orders concurrent sends (PostgreSQL) or inside SQLite's single writer.
+async fn take_seqs(
+    work: &UnitOfWork<'_>,
+    tenant: &str,
+    draft: &Draft,
+    now: chrono::DateTime<Utc>,
+) -> Result<(i64, i64)> {
+    let cid = draft.cid.as_str();
+    let (set_activity, values): (&str, Vec<sea_orm::Value>) = if draft.parent.is_none() {
+        (
+            ", last_message_at = ?, activity_at = ?",
+            vec![now.into(), now.into(), tenant.into(), cid.into()],
+        )
+    } else {
+        ("", vec![tenant.into(), cid.into()])
+    };
+    let sql = format!(
+        "UPDATE channels SET last_seq = last_seq + 1, last_event_seq = last_event_seq + 1{set_activity} \
+         WHERE tenant_id = ? AND cid = ? RETURNING last_seq, last_event_seq"
+    );
+    let backend = work.get_database_backend();
+    let bumped = work
+        .query_one_raw(crate::kernel::db::statement(backend, &sql, values))
+        .await?
+        .ok_or_else(|| Error::new(ErrorCode::ChannelNotFound, format!("no channel `{cid}`")))?;
+    Ok((bumped.try_get_by_index(0)?, bumped.try_get_by_index(1)?))
+}
