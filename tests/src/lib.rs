@@ -391,6 +391,95 @@ pub async fn user_rows(
     counts
 }
 
+/// Every `(table, column)` of the live schema, read from the database itself.
+pub async fn schema_columns(db: &sea_orm::DatabaseConnection) -> Vec<(String, String)> {
+    use sea_orm::{DbBackend, Statement};
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Sqlite => {
+            "SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY 1, 2"
+        }
+        _ => {
+            "SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns \
+             WHERE table_schema = current_schema() ORDER BY 1, 2"
+        }
+    };
+    db.query_all_raw(Statement::from_string(backend, sql))
+        .await
+        .expect("read the schema")
+        .into_iter()
+        .map(|row| {
+            (
+                row.try_get("", "t").expect("table name"),
+                row.try_get("", "c").expect("column name"),
+            )
+        })
+        .collect()
+}
+
+/// How many rows of a channel each table holds: rows with its `cid`, and rows whose
+/// `message_id` is one of `message_ids` (its messages, listed before a delete). The tables
+/// are read from the schema.
+pub async fn channel_rows(
+    db: &sea_orm::DatabaseConnection,
+    tenant_id: &str,
+    cid: &str,
+    message_ids: &[String],
+) -> std::collections::BTreeMap<String, i64> {
+    use sea_orm::{DbBackend, Statement};
+    let backend = db.get_database_backend();
+    let columns = schema_columns(db).await;
+    let tenant_tables: std::collections::BTreeSet<&str> = columns
+        .iter()
+        .filter(|(_, c)| c == "tenant_id")
+        .map(|(t, _)| t.as_str())
+        .collect();
+    let mut counts = std::collections::BTreeMap::new();
+    for (table, column) in &columns {
+        if !tenant_tables.contains(table.as_str()) {
+            continue;
+        }
+        let wanted: Vec<sea_orm::Value> = match column.as_str() {
+            "cid" => vec![cid.into()],
+            "message_id" if !message_ids.is_empty() => {
+                message_ids.iter().map(|m| m.as_str().into()).collect()
+            }
+            _ => continue,
+        };
+        let mut n = 1;
+        let mut param = || {
+            n += 1;
+            match backend {
+                DbBackend::Sqlite => "?".to_owned(),
+                _ => format!("${n}"),
+            }
+        };
+        let first = match backend {
+            DbBackend::Sqlite => "?",
+            _ => "$1",
+        };
+        let list: Vec<String> = wanted.iter().map(|_| param()).collect();
+        let mut values: Vec<sea_orm::Value> = vec![tenant_id.into()];
+        values.extend(wanted);
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                format!(
+                    "SELECT COUNT(*) AS n FROM \"{table}\" WHERE tenant_id = {first} AND \"{column}\" IN ({})",
+                    list.join(", ")
+                ),
+                values,
+            ))
+            .await
+            .expect("count rows")
+            .expect("a count");
+        let n: i64 = row.try_get("", "n").expect("count");
+        counts.insert(format!("{table}.{column}"), n);
+    }
+    counts
+}
+
 /// How many rows each table with a `tenant_id` column holds for `tenant_id`. The tables are
 /// read from the schema, so a table added later is counted without changing this.
 pub async fn tenant_rows(

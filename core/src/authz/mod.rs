@@ -4,8 +4,6 @@
 //! check cannot be forgotten. Channel-type grants and bans plug in here, behind the same
 //! signature.
 
-use sea_orm::EntityTrait;
-
 use crate::authn::Caller;
 use crate::entities::{channel, member};
 use crate::kernel::ids::{ChannelType, MemberRole, UserId};
@@ -162,16 +160,9 @@ pub async fn channel_access(
     as_user: Option<&UserId>,
 ) -> Result<ChannelAccess> {
     let tenant = caller.tenant_id();
-    let channel = channel::Entity::find_by_id((tenant.to_owned(), cid.to_owned()))
-        .one(&ctx.db)
-        .await?
-        .ok_or_else(|| Error::new(ErrorCode::ChannelNotFound, format!("no channel `{cid}`")))?;
+    let channel = channel::find(&ctx.db, tenant, cid).await?;
     let membership = match as_user.or(caller.user_id()) {
-        Some(u) => {
-            member::Entity::find_by_id((tenant.to_owned(), cid.to_owned(), u.as_str().to_owned()))
-                .one(&ctx.db)
-                .await?
-        }
+        Some(u) => member::find(&ctx.db, tenant, cid, u.as_str()).await?,
         None => None,
     };
     Ok(ChannelAccess {

@@ -15,7 +15,8 @@ use utoipa::ToSchema;
 
 use crate::authn::Caller;
 use crate::authz::{Action, ChannelAccess, Target, authorize, channel_access};
-use crate::entities::{channel, channel_event, member, message, reaction, user};
+use crate::entities::owned::{self, Owner};
+use crate::entities::{channel, member, message, user};
 use crate::events::{Event, EventKind, Payload};
 use crate::kernel::ids::{ChannelType, Cid, MemberRole, UserId, parse_custom};
 use crate::kernel::page::{self, Page};
@@ -187,34 +188,6 @@ pub struct ChannelUnread {
     pub last_read_seq: i64,
 }
 
-fn not_found(cid: &str) -> Error {
-    Error::new(ErrorCode::ChannelNotFound, format!("no channel `{cid}`"))
-}
-
-pub(crate) async fn find<C: ConnectionTrait>(
-    db: &C,
-    tenant: &str,
-    cid: &str,
-) -> Result<channel::Model> {
-    channel::Entity::find_by_id((tenant.to_owned(), cid.to_owned()))
-        .one(db)
-        .await?
-        .ok_or_else(|| not_found(cid))
-}
-
-async fn membership<C: ConnectionTrait>(
-    db: &C,
-    tenant: &str,
-    cid: &str,
-    user: &str,
-) -> Result<Option<member::Model>> {
-    Ok(
-        member::Entity::find_by_id((tenant.to_owned(), cid.to_owned(), user.to_owned()))
-            .one(db)
-            .await?,
-    )
-}
-
 fn parse_name(name: Option<String>) -> Result<Option<String>> {
     match name {
         Some(n) if n.chars().count() > 200 => {
@@ -350,7 +323,7 @@ pub async fn create(ctx: &Parley, caller: &Caller, input: NewChannel) -> Result<
     if !matches!(inserted, sea_orm::TryInsertResult::Inserted(1)) {
         // Another request created it first: answer like a plain "already exists".
         drop(work);
-        let existing = find(&ctx.db, tenant, &cid_s).await?;
+        let existing = channel::find(&ctx.db, tenant, &cid_s).await?;
         return Ok((existing_for(ctx, caller, existing).await?, false));
     }
     for user_id in &members {
@@ -361,7 +334,7 @@ pub async fn create(ctx: &Parley, caller: &Caller, input: NewChannel) -> Result<
         };
         insert_member(&*work, tenant, &cid_s, user_id, role, now).await?;
     }
-    let stored = find(&*work, tenant, &cid_s).await?;
+    let stored = channel::find(&*work, tenant, &cid_s).await?;
     record_channel(&mut work, tenant, EventKind::ChannelCreated, &stored).await?;
     work.publish_after(added_notification(
         tenant,
@@ -375,7 +348,7 @@ pub async fn create(ctx: &Parley, caller: &Caller, input: NewChannel) -> Result<
 
 async fn existing_for(ctx: &Parley, caller: &Caller, existing: channel::Model) -> Result<Channel> {
     let membership = match caller.user_id() {
-        Some(u) => membership(&ctx.db, caller.tenant_id(), &existing.cid, u.as_str()).await?,
+        Some(u) => member::find(&ctx.db, caller.tenant_id(), &existing.cid, u.as_str()).await?,
         None => None,
     };
     let access = ChannelAccess {
@@ -683,35 +656,14 @@ pub async fn delete(ctx: &Parley, caller: &Caller, cid: &Cid) -> Result<()> {
     let permit = authorize(caller, Action::DeleteChannel, Target::Channel(&access))?;
     let tenant = caller.tenant_id();
     let mut work = UnitOfWork::begin(ctx, &permit).await?;
-    let message_ids = Query::select()
-        .column(message::Column::Id)
-        .from(message::Entity)
-        .and_where(message::Column::TenantId.eq(tenant))
-        .and_where(message::Column::Cid.eq(cid.as_str()))
-        .to_owned();
-    reaction::Entity::delete_many()
-        .filter(reaction::Column::TenantId.eq(tenant))
-        .filter(reaction::Column::MessageId.in_subquery(message_ids))
-        .exec(&*work)
-        .await?;
-    message::Entity::delete_many()
-        .filter(message::Column::TenantId.eq(tenant))
-        .filter(message::Column::Cid.eq(cid.as_str()))
-        .exec(&*work)
-        .await?;
-    member::Entity::delete_many()
-        .filter(member::Column::TenantId.eq(tenant))
-        .filter(member::Column::Cid.eq(cid.as_str()))
-        .exec(&*work)
-        .await?;
-    channel_event::Entity::delete_many()
-        .filter(channel_event::Column::TenantId.eq(tenant))
-        .filter(channel_event::Column::Cid.eq(cid.as_str()))
-        .exec(&*work)
-        .await?;
-    channel::Entity::delete_by_id((tenant.to_owned(), cid.clone()))
-        .exec(&*work)
-        .await?;
+    // Its messages' files go too; the worker deletes the stored objects.
+    let objects =
+        crate::media::remove_uploads(&*work, tenant, crate::media::UploadsOf::Channel(&cid))
+            .await?;
+    owned::erase(&*work, tenant, Owner::Channel(&cid)).await?;
+    if !objects.is_empty() {
+        work.jobs_queued();
+    }
     let payload = Payload {
         channel: Some(ChannelInfo::from(&access.channel)),
         ..Default::default()
@@ -807,11 +759,11 @@ pub async fn add_members(
         record_member(&mut work, tenant, EventKind::MemberAdded, m).await?;
     }
     for user_id in changed {
-        if let Some(m) = membership(&*work, tenant, &cid_s, &user_id).await? {
+        if let Some(m) = member::find(&*work, tenant, &cid_s, &user_id).await? {
             record_member(&mut work, tenant, EventKind::MemberUpdated, m).await?;
         }
     }
-    let stored = find(&*work, tenant, &cid_s).await?;
+    let stored = channel::find(&*work, tenant, &cid_s).await?;
     if !added_users.is_empty() {
         work.publish_after(added_notification(tenant, &stored, added_users)?);
     }
@@ -834,7 +786,7 @@ pub async fn update_member(
     if patch.role == MemberRole::Owner {
         authorize(caller, Action::AppointOwner, Target::Channel(&access))?;
     }
-    let found = membership(&ctx.db, caller.tenant_id(), &cid_s, user_id)
+    let found = member::find(&ctx.db, caller.tenant_id(), &cid_s, user_id)
         .await?
         .ok_or_else(|| {
             Error::new(
@@ -871,7 +823,7 @@ pub async fn remove_member(ctx: &Parley, caller: &Caller, cid: &Cid, user_id: &s
     let permit = authorize(caller, action, Target::Channel(&access))?;
     let tenant = caller.tenant_id();
     let mut work = UnitOfWork::begin(ctx, &permit).await?;
-    let Some(gone) = membership(&*work, tenant, &cid_s, user_id).await? else {
+    let Some(gone) = member::find(&*work, tenant, &cid_s, user_id).await? else {
         return Err(Error::new(
             ErrorCode::MemberNotFound,
             format!("`{user_id}` is not a member of `{cid_s}`"),

@@ -29,3 +29,15 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The channel `cid` of `tenant`, or `channel_not_found`.
+pub async fn find<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    cid: &str,
+) -> crate::kernel::error::Result<Model> {
+    Entity::find_by_id((tenant.to_owned(), cid.to_owned()))
+        .one(db)
+        .await?
+        .ok_or_else(|| crate::kernel::error::Error::channel_not_found(cid))
+}

@@ -28,3 +28,15 @@ pub enum Relation {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// `user`'s membership of channel `cid`, if any.
+pub async fn find<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    cid: &str,
+    user: &str,
+) -> Result<Option<Model>, DbErr> {
+    Entity::find_by_id((tenant.to_owned(), cid.to_owned(), user.to_owned()))
+        .one(db)
+        .await
+}

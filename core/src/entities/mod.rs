@@ -8,6 +8,7 @@ pub mod member;
 pub mod message;
 pub mod outbox;
 pub mod outbox_attempt;
+pub mod owned;
 pub mod push_credential;
 pub mod reaction;
 pub mod stream_cursor;

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::entities::channel_event;
 use crate::model::channel::{ChannelInfo, Member};
 use crate::model::message::{Message, Reaction};
-use crate::{Error, ErrorCode, Result};
+use crate::{Error, Result};
 
 /// Every event type of the realtime protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -251,7 +251,7 @@ pub(crate) async fn next_seq<C: ConnectionTrait>(db: &C, tenant: &str, cid: &str
             vec![tenant.into(), cid.into()],
         ))
         .await?
-        .ok_or_else(|| Error::new(ErrorCode::ChannelNotFound, format!("no channel `{cid}`")))?;
+        .ok_or_else(|| Error::channel_not_found(cid))?;
     Ok(row.try_get_by_index(0)?)
 }
 

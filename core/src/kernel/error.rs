@@ -294,6 +294,10 @@ impl Error {
         Self::new(ErrorCode::InvalidRequest, detail)
     }
 
+    pub fn channel_not_found(cid: &str) -> Self {
+        Self::new(ErrorCode::ChannelNotFound, format!("no channel `{cid}`"))
+    }
+
     pub fn forbidden(detail: impl Into<String>) -> Self {
         Self::new(ErrorCode::Forbidden, detail)
     }

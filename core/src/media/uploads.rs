@@ -487,6 +487,8 @@ pub(crate) enum UploadsOf<'a> {
         user_id: &'a str,
         with_messages: bool,
     },
+    /// Those attached to the messages of a channel.
+    Channel(&'a str),
     /// Every upload of the tenant.
     Tenant,
 }
@@ -519,6 +521,16 @@ pub(crate) async fn remove_uploads<C: ConnectionTrait>(
             }
             any
         }
+        UploadsOf::Channel(cid) => Condition::all().add(
+            upload::Column::MessageId.in_subquery(
+                Query::select()
+                    .column(message::Column::Id)
+                    .from(message::Entity)
+                    .and_where(message::Column::TenantId.eq(tenant))
+                    .and_where(message::Column::Cid.eq(cid))
+                    .to_owned(),
+            ),
+        ),
         UploadsOf::Tenant => Condition::all(),
     };
     let rows: Vec<(String, String, Option<String>)> = upload::Entity::find()

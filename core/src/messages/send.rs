@@ -343,6 +343,6 @@ async fn take_seqs(
     let bumped = work
         .query_one_raw(crate::kernel::db::statement(backend, &sql, values))
         .await?
-        .ok_or_else(|| Error::new(ErrorCode::ChannelNotFound, format!("no channel `{cid}`")))?;
+        .ok_or_else(|| Error::channel_not_found(cid))?;
     Ok((bumped.try_get_by_index(0)?, bumped.try_get_by_index(1)?))
 }

@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::authn::Caller;
-use crate::channels;
 use crate::entities::{device, member, push_credential, user_mute};
 use crate::kernel::ids::{Cid, UserId};
 use crate::kernel::page::Page;
@@ -482,7 +481,7 @@ pub async fn set_channel_muted(
     let user = caller.acting_user(user_id)?;
     let tenant = caller.tenant_id();
     let cid = cid.to_string();
-    channels::find(&ctx.db, tenant, &cid).await?;
+    crate::entities::channel::find(&ctx.db, tenant, &cid).await?;
     let m = member::Entity::find_by_id((tenant.to_owned(), cid.clone(), user.as_str().to_owned()))
         .one(&ctx.db)
         .await?

@@ -11,10 +11,8 @@ use utoipa::ToSchema;
 
 use crate::authn::{KeyKind, TenantCtx, generate_key};
 use crate::authz::Permit;
-use crate::entities::{
-    api_key, channel, channel_event, device, member, message, outbox, outbox_attempt,
-    push_credential, reaction, tenant, user, user_mute, webhook,
-};
+use crate::entities::owned::{self, Owner};
+use crate::entities::{api_key, tenant};
 use crate::kernel::crypto::random_string;
 use crate::kernel::ids::TenantId;
 use crate::kernel::page::{self, Page};
@@ -290,64 +288,7 @@ pub async fn delete(ctx: &Parley, id: &str) -> Result<()> {
     find(ctx, id).await?;
     let mut work = UnitOfWork::begin(ctx, &Permit::operator()).await?;
     let objects = crate::media::remove_uploads(&*work, id, crate::media::UploadsOf::Tenant).await?;
-    reaction::Entity::delete_many()
-        .filter(reaction::Column::TenantId.eq(id))
-        .exec(&*work)
-        .await?;
-    message::Entity::delete_many()
-        .filter(message::Column::TenantId.eq(id))
-        .exec(&*work)
-        .await?;
-    member::Entity::delete_many()
-        .filter(member::Column::TenantId.eq(id))
-        .exec(&*work)
-        .await?;
-    channel::Entity::delete_many()
-        .filter(channel::Column::TenantId.eq(id))
-        .exec(&*work)
-        .await?;
-    user::Entity::delete_many()
-        .filter(user::Column::TenantId.eq(id))
-        .exec(&*work)
-        .await?;
-    channel_event::Entity::delete_many()
-        .filter(channel_event::Column::TenantId.eq(id))
-        .exec(&*work)
-        .await?;
-    api_key::Entity::delete_many()
-        .filter(api_key::Column::TenantId.eq(id))
-        .exec(&*work)
-        .await?;
-    outbox_attempt::Entity::delete_many()
-        .filter(outbox_attempt::Column::TenantId.eq(id))
-        .exec(&*work)
-        .await?;
-    // Pending deliveries go with the tenant; the deletion of its media objects stays queued.
-    outbox::Entity::delete_many()
-        .filter(outbox::Column::TenantId.eq(id))
-        .filter(outbox::Column::Kind.ne(crate::outbox::JobKind::ObjectDelete.as_str()))
-        .exec(&*work)
-        .await?;
-    webhook::Entity::delete_many()
-        .filter(webhook::Column::TenantId.eq(id))
-        .exec(&*work)
-        .await?;
-    device::Entity::delete_many()
-        .filter(device::Column::TenantId.eq(id))
-        .exec(&*work)
-        .await?;
-    push_credential::Entity::delete_many()
-        .filter(push_credential::Column::TenantId.eq(id))
-        .exec(&*work)
-        .await?;
-    user_mute::Entity::delete_many()
-        .filter(user_mute::Column::TenantId.eq(id))
-        .exec(&*work)
-        .await?;
-    crate::entities::stream_cursor::Entity::delete_many()
-        .filter(crate::entities::stream_cursor::Column::TenantId.eq(id))
-        .exec(&*work)
-        .await?;
+    owned::erase(&*work, id, Owner::Tenant).await?;
     tenant::Entity::delete_by_id(id.to_owned())
         .exec(&*work)
         .await?;
@@ -499,4 +440,21 @@ pub async fn patch_app(ctx: &Parley, tenant: &TenantCtx, patch: AppPatch) -> Res
     am.updated_at = Set(Utc::now());
     let model = am.update(&ctx.db).await?;
     Ok(app_view(ctx, model, new_secret, hook_secret))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::entities::owned::TABLES;
+    use crate::outbox::JobKind;
+
+    /// A tenant's delete keeps the outbox rows that delete its stored objects; the registry
+    /// names them by the job kind's stored name.
+    #[test]
+    fn the_registry_keeps_the_object_deletes() {
+        let outbox = TABLES.iter().find(|t| t.table == "outbox").unwrap();
+        assert_eq!(
+            outbox.tenant_keeps,
+            Some(format!("kind = '{}'", JobKind::ObjectDelete.as_str()).as_str())
+        );
+    }
 }

@@ -10,7 +10,8 @@ use utoipa::ToSchema;
 
 use crate::authn::Caller;
 use crate::authz::{Action, Target, authorize};
-use crate::entities::{channel, member, message, reaction, user};
+use crate::entities::owned::{self, Owner};
+use crate::entities::{channel, member, message, user};
 use crate::kernel::ids::{UserId, UserRole, parse_custom};
 use crate::kernel::page::next_cursor;
 use crate::kernel::page::{self, Page};
@@ -295,11 +296,6 @@ pub async fn delete(
         },
     )
     .await?;
-    reaction::Entity::delete_many()
-        .filter(reaction::Column::TenantId.eq(tenant))
-        .filter(reaction::Column::UserId.eq(id))
-        .exec(&*work)
-        .await?;
     let memberships = Query::select()
         .column(member::Column::Cid)
         .from(member::Entity)
@@ -315,58 +311,20 @@ pub async fn delete(
         .filter(channel::Column::Cid.in_subquery(memberships))
         .exec(&*work)
         .await?;
-    member::Entity::delete_many()
-        .filter(member::Column::TenantId.eq(tenant))
-        .filter(member::Column::UserId.eq(id))
-        .exec(&*work)
-        .await?;
-    let mut update = message::Entity::update_many()
-        .col_expr(message::Column::UserId, Expr::value(Option::<String>::None))
-        .filter(message::Column::TenantId.eq(tenant))
-        .filter(message::Column::UserId.eq(id));
     if messages == DeletedUserMessages::Delete {
-        update = message::tombstone(update, now);
+        message::tombstone(
+            message::Entity::update_many()
+                .filter(message::Column::TenantId.eq(tenant))
+                .filter(message::Column::UserId.eq(id)),
+            now,
+        )
+        .exec(&*work)
+        .await?;
     }
-    update.exec(&*work).await?;
-    crate::entities::device::Entity::delete_many()
-        .filter(crate::entities::device::Column::TenantId.eq(tenant))
-        .filter(crate::entities::device::Column::UserId.eq(id))
-        .exec(&*work)
-        .await?;
-    crate::entities::user_mute::Entity::delete_many()
-        .filter(crate::entities::user_mute::Column::TenantId.eq(tenant))
-        .filter(
-            sea_orm::Condition::any()
-                .add(crate::entities::user_mute::Column::UserId.eq(id))
-                .add(crate::entities::user_mute::Column::TargetId.eq(id)),
-        )
-        .exec(&*work)
-        .await?;
-    // What she did to others' things stays, without her name.
-    channel::Entity::update_many()
-        .col_expr(
-            channel::Column::CreatedBy,
-            Expr::value(Option::<String>::None),
-        )
-        .filter(channel::Column::TenantId.eq(tenant))
-        .filter(channel::Column::CreatedBy.eq(id))
-        .exec(&*work)
-        .await?;
-    message::Entity::update_many()
-        .col_expr(
-            message::Column::PinnedBy,
-            Expr::value(Option::<String>::None),
-        )
-        .filter(message::Column::TenantId.eq(tenant))
-        .filter(message::Column::PinnedBy.eq(id))
-        .exec(&*work)
-        .await?;
+    // Her rows go; what she did to others' things (channels she created, messages she wrote
+    // or pinned) stays without her name.
+    owned::erase(&*work, tenant, Owner::User(id)).await?;
     forget_in_event_log(&*work, tenant, id).await?;
-    crate::entities::stream_cursor::Entity::delete_many()
-        .filter(crate::entities::stream_cursor::Column::TenantId.eq(tenant))
-        .filter(crate::entities::stream_cursor::Column::UserId.eq(id))
-        .exec(&*work)
-        .await?;
     user::Entity::delete_by_id((tenant.to_owned(), id.to_owned()))
         .exec(&*work)
         .await?;

@@ -461,9 +461,125 @@ async fn patch_freeze_roles_and_delete(app: TestApp) {
     assert_eq!(again["last_seq"], 0, "a re-created channel starts afresh");
 }
 
+/// A channel's delete leaves no row of it in any table (read from the live schema) that has a
+/// `cid` or a `message_id`, and touches no other channel.
+async fn delete_leaves_no_row_of_the_channel(app: TestApp) {
+    let t = app.tenant("Acme").await;
+    for u in ["owner", "member"] {
+        t.create_user(u).await;
+    }
+    for id in ["room", "other"] {
+        let (status, _) = send(
+            t.server(Method::POST, "/v1/channels")
+                .json(&json!({"type": "messaging", "id": id, "members": ["owner", "member"]})),
+        )
+        .await;
+        assert_eq!(status, 201);
+    }
+    let member = t.user("member").await;
+    let mut ids = Vec::new();
+    for (cid, text) in [("room", "one"), ("room", "two"), ("other", "kept")] {
+        let (status, msg) = send(
+            member
+                .request(
+                    Method::POST,
+                    &format!("/v1/channels/messaging/{cid}/messages"),
+                )
+                .json(&json!({"text": text})),
+        )
+        .await;
+        assert_eq!(status, 201, "{msg}");
+        let id = msg["id"].as_str().unwrap().to_owned();
+        let (status, _) = send(
+            member
+                .request(Method::POST, &format!("/v1/messages/{id}/reactions"))
+                .json(&json!({"type": "like"})),
+        )
+        .await;
+        assert_eq!(status, 201);
+        if cid == "room" {
+            ids.push(id);
+        }
+    }
+    let (status, _) = send(member.request(Method::POST, "/v1/channels/messaging/room/read")).await;
+    assert!(status.is_success());
+    let before = channel_rows(app.db(), &t.id, "messaging:room", &ids).await;
+    for table in [
+        "channels.cid",
+        "members.cid",
+        "messages.cid",
+        "channel_events.cid",
+        "reactions.message_id",
+    ] {
+        assert!(
+            before.get(table).is_some_and(|n| *n > 0),
+            "the channel had no {table} rows to delete: {before:?}"
+        );
+    }
+    let kept = channel_rows(app.db(), &t.id, "messaging:other", &[]).await;
+    let (status, _) = send(t.server(Method::DELETE, "/v1/channels/messaging/room")).await;
+    assert_eq!(status, 204);
+    let after = channel_rows(app.db(), &t.id, "messaging:room", &ids).await;
+    let left: Vec<_> = after.iter().filter(|(_, n)| **n > 0).collect();
+    assert!(
+        left.is_empty(),
+        "rows of the deleted channel left: {left:?}"
+    );
+    assert_eq!(
+        channel_rows(app.db(), &t.id, "messaging:other", &[]).await,
+        kept,
+        "the other channel is untouched"
+    );
+}
+
+/// The delete registry lists every table that holds a tenant's rows, every column that names
+/// a user, and how each table with a `cid` or `message_id` holds a channel's rows: a table
+/// added without registering fails here, before any delete can forget it.
+async fn every_owned_table_is_registered(app: TestApp) {
+    use parley_core::entities::owned::{NOT_USERS, OfChannel, TABLES};
+    use std::collections::BTreeSet;
+    let columns = schema_columns(app.db()).await;
+    let tenant_tables: BTreeSet<&str> = columns
+        .iter()
+        .filter(|(_, c)| c == "tenant_id")
+        .map(|(t, _)| t.as_str())
+        .collect();
+    let registered: BTreeSet<&str> = TABLES.iter().map(|t| t.table).collect();
+    assert_eq!(tenant_tables, registered, "tables with a tenant_id");
+    let names_a_user = |c: &str| c == "user_id" || c == "target_id" || c.ends_with("_by");
+    let user_columns: BTreeSet<(&str, &str)> = columns
+        .iter()
+        .filter(|(t, c)| tenant_tables.contains(t.as_str()) && names_a_user(c))
+        .map(|(t, c)| (t.as_str(), c.as_str()))
+        .filter(|column| !NOT_USERS.contains(column))
+        .collect();
+    let registered: BTreeSet<(&str, &str)> = TABLES
+        .iter()
+        .flat_map(|t| t.users.iter().map(|(c, _)| (t.table, *c)))
+        .collect();
+    assert_eq!(user_columns, registered, "columns naming a user");
+    for t in TABLES {
+        let has = |name: &str| columns.iter().any(|(tt, c)| tt == t.table && c == name);
+        let expected = if has("cid") {
+            OfChannel::Cid
+        } else if has("message_id") {
+            OfChannel::Message
+        } else {
+            OfChannel::Nothing
+        };
+        assert_eq!(
+            t.channel, expected,
+            "how {} holds a channel's rows",
+            t.table
+        );
+    }
+}
+
 on_both_backends!(
     create_explicit_generated_and_distinct,
     messaging_is_members_only_team_is_open,
     list_is_sorted_with_unread_and_last_message,
     patch_freeze_roles_and_delete,
+    delete_leaves_no_row_of_the_channel,
+    every_owned_table_is_registered,
 );

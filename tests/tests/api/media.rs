@@ -789,6 +789,35 @@ async fn hard_deletes_remove_the_files(backend: Backend, store: Store) {
     assert!(last["user_id"].is_null(), "{last}");
     assert_eq!(last["attachments"], json!([]));
 
+    // Deleting a channel erases the files its messages carried, and their upload rows.
+    let (status, _) = send(
+        t.server(Method::POST, "/v1/channels")
+            .json(&json!({"type": "messaging", "id": "doomed", "members": ["alice"]})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let doomed = upload(&alice, "f.txt", "text/plain", b"doomed".to_vec()).await;
+    let (status, _) = send(
+        alice
+            .request(Method::POST, "/v1/channels/messaging/doomed/messages")
+            .json(&json!({"text": "bye", "attachments": [{"upload_id": doomed["upload_id"]}]})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert!(env.stored(&key(&doomed)).await);
+    let (status, _) = send(t.server(Method::DELETE, "/v1/channels/messaging/doomed")).await;
+    assert_eq!(status, 204);
+    env.wait_gone(&key(&doomed)).await;
+    expect_problem(
+        alice.request(
+            Method::GET,
+            &format!("/v1/uploads/{}", doomed["upload_id"].as_str().unwrap()),
+        ),
+        404,
+        "upload_not_found",
+    )
+    .await;
+
     // Deleting the tenant erases everything it stored.
     let left = upload(&alice, "e.txt", "text/plain", b"left".to_vec()).await;
     assert!(env.stored(&key(&left)).await);
