@@ -493,6 +493,19 @@ pub(crate) enum UploadsOf<'a> {
     Tenant,
 }
 
+/// The ids of the tenant's messages that match `filter`.
+fn message_ids(
+    tenant: &str,
+    filter: sea_orm::sea_query::SimpleExpr,
+) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(message::Column::Id)
+        .from(message::Entity)
+        .and_where(message::Column::TenantId.eq(tenant))
+        .and_where(filter)
+        .to_owned()
+}
+
 /// Deletes upload rows (in the caller's transaction) and returns their object keys, for
 /// the worker, which deletes them once the transaction commits (an outbox job).
 pub(crate) async fn remove_uploads<C: ConnectionTrait>(
@@ -509,27 +522,15 @@ pub(crate) async fn remove_uploads<C: ConnectionTrait>(
             let mut any = Condition::any().add(upload::Column::UserId.eq(user_id));
             if with_messages {
                 any = any.add(
-                    upload::Column::MessageId.in_subquery(
-                        Query::select()
-                            .column(message::Column::Id)
-                            .from(message::Entity)
-                            .and_where(message::Column::TenantId.eq(tenant))
-                            .and_where(message::Column::UserId.eq(user_id))
-                            .to_owned(),
-                    ),
+                    upload::Column::MessageId
+                        .in_subquery(message_ids(tenant, message::Column::UserId.eq(user_id))),
                 );
             }
             any
         }
         UploadsOf::Channel(cid) => Condition::all().add(
-            upload::Column::MessageId.in_subquery(
-                Query::select()
-                    .column(message::Column::Id)
-                    .from(message::Entity)
-                    .and_where(message::Column::TenantId.eq(tenant))
-                    .and_where(message::Column::Cid.eq(cid))
-                    .to_owned(),
-            ),
+            upload::Column::MessageId
+                .in_subquery(message_ids(tenant, message::Column::Cid.eq(cid))),
         ),
         UploadsOf::Tenant => Condition::all(),
     };
