@@ -24,6 +24,9 @@ pub struct Problem {
     pub detail: String,
     /// Stable machine-readable code, e.g. `channel_not_found`.
     pub code: String,
+    /// For `forbidden`: the permission that was denied, e.g. `send_reply`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
 }
 
 /// The api crate's error: a core error that actix can render.
@@ -64,6 +67,7 @@ impl ResponseError for ApiError {
             status: e.status(),
             detail: e.detail.clone(),
             code: e.code.as_str().to_owned(),
+            action: e.action.map(str::to_owned),
         };
         let mut res = HttpResponse::build(self.status_code());
         res.insert_header((

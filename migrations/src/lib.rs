@@ -8,6 +8,7 @@ mod m20261123_000002_realtime;
 mod m20261123_000003_worker;
 mod m20261123_000004_media;
 mod m20261202_000005_stream_cursors;
+mod m20261202_000006_channel_types;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_worker::Migration),
             Box::new(m20261123_000004_media::Migration),
             Box::new(m20261202_000005_stream_cursors::Migration),
+            Box::new(m20261202_000006_channel_types::Migration),
         ]
     }
 }

@@ -94,6 +94,13 @@ pub async fn run(ctx: &Parley, services: &Services, job: &Claimed) -> Result<Fin
     else {
         return Ok(Finish::Delete);
     };
+    // The channel's type may have turned push off since the message was sent.
+    let push_on = parley_core::authz::channel_kind(&ctx.db, tenant, &chan.kind)
+        .await?
+        .is_some_and(|k| k.settings.features.push_notifications);
+    if !push_on {
+        return Ok(Finish::Delete);
+    }
     let creds = credentials(ctx, tenant).await?;
     let sender = msg.user_id.clone().unwrap_or_default();
     let sender_name = match &msg.user_id {

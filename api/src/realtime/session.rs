@@ -283,6 +283,9 @@ fn error_frame(req_id: Option<&Value>, e: &Error, cid: Option<&str>) -> ByteStri
     if let Some(c) = cid {
         v["cid"] = json!(c);
     }
+    if let Some(action) = e.action {
+        v["action"] = json!(action);
+    }
     frame(&v)
 }
 

@@ -4,9 +4,12 @@
 //! check cannot be forgotten. Channel-type grants and bans plug in here, behind the same
 //! signature.
 
-use crate::authn::Caller;
-use crate::entities::{channel, member};
-use crate::kernel::ids::{ChannelType, MemberRole, UserId};
+use sea_orm::{ConnectionTrait, EntityTrait};
+
+use crate::authn::{Actor, Caller};
+use crate::entities::{channel, channel_type, member};
+use crate::kernel::ids::{MemberRole, UserId, UserRole};
+use crate::model::channel_type::{BUILT_IN, ChannelTypeSettings, Permission, Role};
 use crate::{Error, ErrorCode, Parley, Result};
 
 /// Everything a caller can be allowed or denied.
@@ -16,27 +19,35 @@ pub enum Action {
     ReadChannel,
     /// Post a message (the send pipeline's guards then apply, frozen channels among them).
     SendMessage,
+    /// Post a message in a thread.
+    SendReply,
     /// Add or remove one's reaction.
     React,
     /// Send typing events.
     Type,
     /// Pin or unpin a message.
     Pin,
+    /// Attach uploaded files to a message.
+    AttachFiles,
     /// Change a channel's name, custom data or frozen state.
     UpdateChannel,
     /// Delete a channel with everything in it.
     DeleteChannel,
-    /// Add members, change their roles, remove others.
-    ManageMembers,
-    /// Join an open channel (`team`, `livestream`) as a plain member.
+    /// Add members and change their roles.
+    AddMembers,
+    /// Remove other members.
+    RemoveMembers,
+    /// Join an open channel as a plain member.
     JoinChannel,
     /// Leave a channel.
     LeaveChannel,
     /// Make a member an owner.
     AppointOwner,
-    /// Edit, delete or pin a message.
-    ChangeMessage,
-    /// Create a channel (its creator becomes its owner).
+    /// Edit a message (one's own or, with the grant, anyone's).
+    EditMessage,
+    /// Delete a message (one's own or, with the grant, anyone's).
+    DeleteMessage,
+    /// Create a channel of a type (its creator becomes its owner).
     CreateChannel,
     /// Upload a file, to attach to a message.
     Upload,
@@ -46,10 +57,41 @@ pub enum Action {
     UpdateUser,
     /// Change a user's app-level role.
     ChangeUserRole,
+    /// Change the tenant's settings and channel types.
+    ManageApp,
     /// The operator's work on tenants (the operator token was checked by the transport).
     ManageTenants,
     /// Parley's own upkeep: sweeps, thumbnails, retention.
     Upkeep,
+}
+
+impl Action {
+    /// The channel-type permission this action needs, for actions in a channel; message
+    /// changes depend on whose message it is.
+    fn permission(self, own_message: bool) -> Option<Permission> {
+        Some(match self {
+            Self::ReadChannel => Permission::ReadChannel,
+            Self::SendMessage => Permission::SendMessage,
+            Self::SendReply => Permission::SendReply,
+            Self::React => Permission::React,
+            Self::Type => Permission::SendTypingEvents,
+            Self::Pin => Permission::PinMessage,
+            Self::AttachFiles => Permission::UploadFile,
+            Self::UpdateChannel => Permission::UpdateChannel,
+            Self::DeleteChannel => Permission::DeleteChannel,
+            Self::AddMembers => Permission::AddMembers,
+            Self::RemoveMembers => Permission::RemoveMembers,
+            Self::JoinChannel => Permission::JoinChannel,
+            Self::LeaveChannel => Permission::LeaveChannel,
+            Self::AppointOwner => Permission::AppointOwners,
+            Self::EditMessage if own_message => Permission::EditOwnMessage,
+            Self::EditMessage => Permission::EditAnyMessage,
+            Self::DeleteMessage if own_message => Permission::DeleteOwnMessage,
+            Self::DeleteMessage => Permission::DeleteAnyMessage,
+            Self::CreateChannel => Permission::CreateChannel,
+            _ => return None,
+        })
+    }
 }
 
 /// What an action is done to.
@@ -59,6 +101,8 @@ pub enum Target<'a> {
     App,
     /// A user of the tenant, by id.
     User(&'a str),
+    /// A channel type, for creating a channel of it.
+    Type(&'a ChannelKind),
     Channel(&'a ChannelAccess),
     /// A message of a channel: its author, and the user the caller acts as (none: the
     /// tenant server acting as itself).
@@ -96,18 +140,61 @@ impl Permit {
     }
 }
 
-/// A channel loaded with the membership of the user the caller acts as, for decisions.
+/// A channel type as a decision needs it: its name and its settings.
+#[derive(Debug, Clone)]
+pub struct ChannelKind {
+    pub name: String,
+    pub settings: ChannelTypeSettings,
+}
+
+impl ChannelKind {
+    /// Refuses what the type turned off, naming the feature.
+    pub fn require(&self, feature: &str, on: bool) -> Result<()> {
+        if on {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorCode::FeatureDisabled,
+                format!(
+                    "`{feature}` is turned off for channels of type `{}`",
+                    self.name
+                ),
+            ))
+        }
+    }
+}
+
+/// Loads channel type `name` of the tenant: its stored settings, a built-in type's defaults,
+/// or `None` when the tenant has no such type.
+pub async fn channel_kind<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    name: &str,
+) -> Result<Option<ChannelKind>> {
+    let stored = channel_type::Entity::find_by_id((tenant.to_owned(), name.to_owned()))
+        .one(db)
+        .await?;
+    let settings = match stored {
+        Some(row) => serde_json::from_value(row.settings).map_err(Error::internal)?,
+        None if BUILT_IN.contains(&name) => ChannelTypeSettings::defaults(name),
+        None => return Ok(None),
+    };
+    Ok(Some(ChannelKind {
+        name: name.to_owned(),
+        settings,
+    }))
+}
+
+/// A channel loaded with its type and the membership of the user the caller acts as, for
+/// decisions.
 #[derive(Debug, Clone)]
 pub struct ChannelAccess {
     pub channel: channel::Model,
     pub membership: Option<member::Model>,
+    pub kind: ChannelKind,
 }
 
 impl ChannelAccess {
-    fn kind(&self) -> ChannelType {
-        ChannelType::parse(&self.channel.kind).unwrap_or(ChannelType::Messaging)
-    }
-
     fn role(&self) -> Option<MemberRole> {
         self.membership
             .as_ref()
@@ -118,18 +205,28 @@ impl ChannelAccess {
         &self.channel.cid
     }
 
-    /// Whether the caller sees the channel at all (others are told it does not exist or that
-    /// they are not a member, as each use case answers).
+    /// The roles `caller` holds here: their app role, and their channel role if a member.
+    fn roles(&self, caller: &Caller) -> Vec<Role> {
+        let mut roles = vec![app_role(caller)];
+        if let Some(role) = self.role() {
+            roles.push(match role {
+                MemberRole::Owner => Role::Owner,
+                MemberRole::Moderator => Role::Moderator,
+                MemberRole::Member => Role::Member,
+            });
+        }
+        roles
+    }
+
+    /// Whether `caller` holds `permission` here.
+    pub fn grants(&self, caller: &Caller, permission: Permission) -> bool {
+        caller.is_privileged() || self.kind.settings.allows(&self.roles(caller), permission)
+    }
+
+    /// Whether the caller sees the channel at all (others are told that they are not a
+    /// member).
     pub fn can_read(&self, caller: &Caller) -> bool {
-        caller.is_privileged() || self.membership.is_some() || self.kind().is_open()
-    }
-
-    fn can_moderate(&self, caller: &Caller) -> bool {
-        caller.is_privileged() || self.role().is_some_and(MemberRole::can_moderate)
-    }
-
-    fn is_owner(&self, caller: &Caller) -> bool {
-        caller.is_privileged() || self.role() == Some(MemberRole::Owner)
+        self.grants(caller, Permission::ReadChannel)
     }
 
     /// A frozen channel takes no new messages, reactions or typing, except from the tenant
@@ -150,9 +247,41 @@ impl ChannelAccess {
             format!("you are not a member of `{}`", self.cid()),
         )
     }
+
+    /// The refusal of `permission`: "not a member" where a membership would grant it,
+    /// otherwise `forbidden` naming the permission and the roles that lack it.
+    fn deny(&self, caller: &Caller, permission: Permission) -> Error {
+        if self.membership.is_none()
+            && self
+                .kind
+                .settings
+                .allows(&[app_role(caller), Role::Member], permission)
+        {
+            return self.not_a_member();
+        }
+        let roles: Vec<&str> = self.roles(caller).iter().map(|r| r.as_str()).collect();
+        Error::denied(
+            permission.as_str(),
+            format!(
+                "`{}` is not granted to {} in channels of type `{}`",
+                permission.as_str(),
+                roles.join(", "),
+                self.kind.name
+            ),
+        )
+    }
 }
 
-/// Loads channel `cid` with the membership of `as_user` (the caller's user unless given).
+fn app_role(caller: &Caller) -> Role {
+    match &caller.actor {
+        Actor::User(u) if u.role == UserRole::Guest => Role::Guest,
+        Actor::User(u) if u.role == UserRole::Admin => Role::Admin,
+        _ => Role::User,
+    }
+}
+
+/// Loads channel `cid` with its type and the membership of `as_user` (the caller's user
+/// unless given).
 pub async fn channel_access(
     ctx: &Parley,
     caller: &Caller,
@@ -160,14 +289,36 @@ pub async fn channel_access(
     as_user: Option<&UserId>,
 ) -> Result<ChannelAccess> {
     let tenant = caller.tenant_id();
-    let channel = channel::find(&ctx.db, tenant, cid).await?;
+    let channel = match channel::find(&ctx.db, tenant, cid).await {
+        Err(e) if e.code == ErrorCode::ChannelNotFound => {
+            // Say so when the type itself is unknown: a typo in the type is the likely cause.
+            let kind = cid.split_once(':').map_or(cid, |(kind, _)| kind);
+            if channel_kind(&ctx.db, tenant, kind).await?.is_none() {
+                return Err(Error::new(
+                    ErrorCode::ChannelNotFound,
+                    format!("no channel `{cid}`: the app has no channel type `{kind}`"),
+                ));
+            }
+            return Err(e);
+        }
+        found => found?,
+    };
     let membership = match as_user.or(caller.user_id()) {
         Some(u) => member::find(&ctx.db, tenant, cid, u.as_str()).await?,
         None => None,
     };
+    let kind = channel_kind(&ctx.db, tenant, &channel.kind)
+        .await?
+        .ok_or_else(|| {
+            Error::internal(format!(
+                "`{cid}` has type `{}`, which is gone",
+                channel.kind
+            ))
+        })?;
     Ok(ChannelAccess {
         channel,
         membership,
+        kind,
     })
 }
 
@@ -176,7 +327,7 @@ pub async fn channel_access(
 pub fn authorize(caller: &Caller, action: Action, target: Target<'_>) -> Result<Permit> {
     let granted = Permit { action };
     match (action, target) {
-        (Action::ManageUsers, Target::App) => {
+        (Action::ManageUsers | Action::ManageApp, Target::App) => {
             if caller.is_privileged() {
                 Ok(granted)
             } else {
@@ -186,7 +337,25 @@ pub fn authorize(caller: &Caller, action: Action, target: Target<'_>) -> Result<
                 ))
             }
         }
-        (Action::CreateChannel | Action::Upload, Target::App) => Ok(granted),
+        (Action::Upload, Target::App) => Ok(granted),
+        (Action::CreateChannel, Target::Type(kind)) => {
+            if caller.is_privileged()
+                || kind
+                    .settings
+                    .allows(&[app_role(caller)], Permission::CreateChannel)
+            {
+                Ok(granted)
+            } else {
+                Err(Error::denied(
+                    Permission::CreateChannel.as_str(),
+                    format!(
+                        "`create_channel` is not granted to {} for channels of type `{}`",
+                        app_role(caller).as_str(),
+                        kind.name
+                    ),
+                ))
+            }
+        }
         (Action::UpdateUser, Target::User(id)) => {
             if caller.is_privileged() || caller.user_id().is_some_and(|u| u.as_str() == id) {
                 Ok(granted)
@@ -205,69 +374,31 @@ pub fn authorize(caller: &Caller, action: Action, target: Target<'_>) -> Result<
             if !access.can_read(caller) {
                 return Err(access.not_a_member());
             }
-            match action {
-                Action::ReadChannel | Action::JoinChannel | Action::LeaveChannel => Ok(granted),
-                Action::SendMessage => {
-                    if caller.is_privileged() || access.membership.is_some() {
-                        Ok(granted)
-                    } else {
-                        Err(access.not_a_member())
-                    }
-                }
-                Action::React | Action::Type | Action::Pin => {
-                    if !caller.is_privileged() && access.membership.is_none() {
-                        return Err(access.not_a_member());
-                    }
-                    access.refuse_if_frozen(caller)?;
-                    Ok(granted)
-                }
-                Action::UpdateChannel | Action::ManageMembers => {
-                    if access.can_moderate(caller) {
-                        Ok(granted)
-                    } else {
-                        Err(Error::forbidden(format!(
-                            "only owners and moderators of `{}` may do this",
-                            access.cid()
-                        )))
-                    }
-                }
-                Action::DeleteChannel => {
-                    if access.is_owner(caller) {
-                        Ok(granted)
-                    } else {
-                        Err(Error::forbidden(format!(
-                            "only the owner of `{}` may delete it",
-                            access.cid()
-                        )))
-                    }
-                }
-                Action::AppointOwner => {
-                    if access.is_owner(caller) {
-                        Ok(granted)
-                    } else {
-                        Err(Error::forbidden("only an owner may make owners"))
-                    }
-                }
-                _ => Err(Error::internal(format!(
-                    "{action:?} is not an action on a channel"
-                ))),
+            let permission = action.permission(false).ok_or_else(|| {
+                Error::internal(format!("{action:?} is not an action on a channel"))
+            })?;
+            if !access.grants(caller, permission) {
+                return Err(access.deny(caller, permission));
             }
+            if matches!(action, Action::React | Action::Type | Action::Pin) {
+                access.refuse_if_frozen(caller)?;
+            }
+            Ok(granted)
         }
         (
-            Action::ChangeMessage,
+            Action::EditMessage | Action::DeleteMessage,
             Target::Message {
                 channel,
                 author,
                 actor,
             },
         ) => {
-            let is_author = actor.is_some_and(|u| author == Some(u.as_str()));
-            if is_author || channel.can_moderate(caller) {
+            let own = actor.is_some_and(|u| author == Some(u.as_str()));
+            let permission = action.permission(own).unwrap_or(Permission::EditAnyMessage);
+            if channel.grants(caller, permission) {
                 Ok(granted)
             } else {
-                Err(Error::forbidden(
-                    "only the author or a channel moderator may change this message",
-                ))
+                Err(channel.deny(caller, permission))
             }
         }
         (action, _) => Err(Error::internal(format!(

@@ -1,6 +1,8 @@
 //! Channels and their members: create (with explicit, generated or distinct ids), read,
 //! list by activity with unread counts, patch, delete, membership and read state.
 
+pub mod types;
+
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
@@ -14,7 +16,9 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::authn::Caller;
-use crate::authz::{Action, ChannelAccess, Target, authorize, channel_access};
+use crate::authz::{
+    Action, ChannelAccess, ChannelKind, Target, authorize, channel_access, channel_kind,
+};
 use crate::entities::owned::{self, Owner};
 use crate::entities::{channel, member, message, user};
 use crate::events::{Event, EventKind, Payload};
@@ -244,6 +248,13 @@ fn parse_user_ids(field: &str, ids: &[String]) -> Result<BTreeSet<String>> {
 /// Returns the channel and whether it was created.
 pub async fn create(ctx: &Parley, caller: &Caller, input: NewChannel) -> Result<(Channel, bool)> {
     let kind = ChannelType::parse(&input.kind)?;
+    let settings = channel_kind(&ctx.db, caller.tenant_id(), kind.as_str())
+        .await?
+        .ok_or_else(|| {
+            Error::invalid(format!(
+                "`type`: the app has no channel type `{kind}` (see GET /v1/channel-types)"
+            ))
+        })?;
     let creator = match (caller.user_id(), &input.user_id) {
         (Some(_), _) | (None, Some(_)) => Some(caller.acting_user(input.user_id.as_deref())?),
         (None, None) => None,
@@ -264,12 +275,12 @@ pub async fn create(ctx: &Parley, caller: &Caller, input: NewChannel) -> Result<
             let digest = Sha256::digest(joined.as_bytes());
             let hex: String = digest.iter().take(20).map(|b| format!("{b:02x}")).collect();
             Cid {
-                kind,
+                kind: kind.clone(),
                 id: format!("dm_{hex}"),
             }
         }
         (false, Some(id)) => Cid::parse(kind.as_str(), id)?,
-        (false, None) => Cid::generated(kind),
+        (false, None) => Cid::generated(kind.clone()),
     };
     let custom = parse_custom(
         "custom",
@@ -279,14 +290,13 @@ pub async fn create(ctx: &Parley, caller: &Caller, input: NewChannel) -> Result<
     let name = parse_name(input.name)?;
     let tenant = caller.tenant_id();
     let cid_s = cid.to_string();
-    let permit = authorize(caller, Action::CreateChannel, Target::App)?;
-
     if let Some(existing) = channel::Entity::find_by_id((tenant.to_owned(), cid_s.clone()))
         .one(&ctx.db)
         .await?
     {
-        return Ok((existing_for(ctx, caller, existing).await?, false));
+        return Ok((existing_for(ctx, caller, existing, settings).await?, false));
     }
+    let permit = authorize(caller, Action::CreateChannel, Target::Type(&settings))?;
     let others: BTreeSet<String> = members
         .iter()
         .filter(|m| creator.as_ref().is_none_or(|c| c.as_str() != m.as_str()))
@@ -324,7 +334,7 @@ pub async fn create(ctx: &Parley, caller: &Caller, input: NewChannel) -> Result<
         // Another request created it first: answer like a plain "already exists".
         drop(work);
         let existing = channel::find(&ctx.db, tenant, &cid_s).await?;
-        return Ok((existing_for(ctx, caller, existing).await?, false));
+        return Ok((existing_for(ctx, caller, existing, settings).await?, false));
     }
     for user_id in &members {
         let role = if creator.as_ref().is_some_and(|c| c.as_str() == user_id) {
@@ -346,7 +356,12 @@ pub async fn create(ctx: &Parley, caller: &Caller, input: NewChannel) -> Result<
     Ok((view(ctx, caller, access).await?, true))
 }
 
-async fn existing_for(ctx: &Parley, caller: &Caller, existing: channel::Model) -> Result<Channel> {
+async fn existing_for(
+    ctx: &Parley,
+    caller: &Caller,
+    existing: channel::Model,
+    kind: ChannelKind,
+) -> Result<Channel> {
     let membership = match caller.user_id() {
         Some(u) => member::find(&ctx.db, caller.tenant_id(), &existing.cid, u.as_str()).await?,
         None => None,
@@ -354,6 +369,7 @@ async fn existing_for(ctx: &Parley, caller: &Caller, existing: channel::Model) -
     let access = ChannelAccess {
         channel: existing,
         membership,
+        kind,
     };
     authorize(caller, Action::ReadChannel, Target::Channel(&access))?;
     view(ctx, caller, access).await
@@ -386,6 +402,7 @@ pub(crate) async fn view(ctx: &Parley, caller: &Caller, access: ChannelAccess) -
     let ChannelAccess {
         channel,
         membership,
+        ..
     } = access;
     views(ctx, caller, vec![(channel, membership)])
         .await?
@@ -487,7 +504,7 @@ async fn views(
                     .unwrap_or(0)
             });
             Channel {
-                kind: ChannelType::parse(&c.kind).unwrap_or(ChannelType::Messaging),
+                kind: ChannelType::parse(&c.kind).unwrap_or_else(|_| ChannelType::messaging()),
                 members: members.remove(&c.cid).unwrap_or_default(),
                 last_message: last.remove(&c.cid),
                 cid: c.cid,
@@ -638,15 +655,7 @@ pub async fn patch(
     )
     .await?;
     work.commit().await?;
-    view(
-        ctx,
-        caller,
-        ChannelAccess {
-            channel,
-            membership: access.membership,
-        },
-    )
-    .await
+    view(ctx, caller, ChannelAccess { channel, ..access }).await
 }
 
 /// Deletes the channel with its members, messages and reactions.
@@ -694,14 +703,12 @@ pub async fn add_members(
     let self_join = caller
         .user_id()
         .is_some_and(|me| ids.len() == 1 && ids.contains(me.as_str()))
-        && cid.kind.is_open()
         && input.role.is_none_or(|r| r == MemberRole::Member);
-    let action = if self_join {
-        Action::JoinChannel
-    } else {
-        Action::ManageMembers
+    // A user adding only themselves joins, where the type grants it; anything else adds.
+    let permit = match authorize(caller, Action::JoinChannel, Target::Channel(&access)) {
+        Ok(permit) if self_join => permit,
+        _ => authorize(caller, Action::AddMembers, Target::Channel(&access))?,
     };
-    let permit = authorize(caller, action, Target::Channel(&access))?;
     let role = input.role.unwrap_or_default();
     if role == MemberRole::Owner {
         authorize(caller, Action::AppointOwner, Target::Channel(&access))?;
@@ -782,7 +789,7 @@ pub async fn update_member(
 ) -> Result<Member> {
     let cid_s = cid.to_string();
     let access = channel_access(ctx, caller, &cid_s, None).await?;
-    let permit = authorize(caller, Action::ManageMembers, Target::Channel(&access))?;
+    let permit = authorize(caller, Action::AddMembers, Target::Channel(&access))?;
     if patch.role == MemberRole::Owner {
         authorize(caller, Action::AppointOwner, Target::Channel(&access))?;
     }
@@ -818,7 +825,7 @@ pub async fn remove_member(ctx: &Parley, caller: &Caller, cid: &Cid, user_id: &s
     let action = if leaving {
         Action::LeaveChannel
     } else {
-        Action::ManageMembers
+        Action::RemoveMembers
     };
     let permit = authorize(caller, action, Target::Channel(&access))?;
     let tenant = caller.tenant_id();
@@ -881,7 +888,7 @@ pub async fn mark_read(
             .filter(member::Column::LastReadSeq.lt(target))
             .exec(&*work)
             .await?;
-        if res.rows_affected > 0 {
+        if res.rows_affected > 0 && access.kind.settings.features.read_events {
             let payload = Payload {
                 user_id: Some(user.as_str().to_owned()),
                 last_read_seq: Some(target),

@@ -3,6 +3,7 @@
 pub mod api_key;
 pub mod channel;
 pub mod channel_event;
+pub mod channel_type;
 pub mod device;
 pub mod member;
 pub mod message;

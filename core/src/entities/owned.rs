@@ -53,6 +53,7 @@ pub const TABLES: &[Owned] = &[
         OfChannel::Cid,
     ),
     owned("channel_events", &[], OfChannel::Cid),
+    owned("channel_types", &[], OfChannel::Nothing),
     owned(
         "devices",
         &[("user_id", OfUser::Delete)],

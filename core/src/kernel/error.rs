@@ -27,15 +27,18 @@ pub enum ErrorCode {
     UserDeactivated,
     UserDeleted,
     ChannelFrozen,
+    FeatureDisabled,
     NotFound,
     TenantNotFound,
     KeyNotFound,
     UserNotFound,
     MemberNotFound,
     ChannelNotFound,
+    ChannelTypeNotFound,
     MessageNotFound,
     ReactionNotFound,
     MessageIdConflict,
+    ChannelTypeInUse,
     UnsupportedMediaType,
     MethodNotAllowed,
     RateLimited,
@@ -75,12 +78,12 @@ impl ErrorCode {
             MissingCredentials | InvalidAdminToken | InvalidApiKey | InvalidToken
             | TokenExpired => 401,
             ServerKeyRequired | Forbidden | NotAMember | TenantDisabled | UserDeactivated
-            | UserDeleted | ChannelFrozen => 403,
+            | UserDeleted | ChannelFrozen | FeatureDisabled => 403,
             NotFound | TenantNotFound | KeyNotFound | UserNotFound | MemberNotFound
-            | ChannelNotFound | MessageNotFound | ReactionNotFound | WebhookNotFound
-            | DeliveryNotFound | JobNotFound | DeviceNotFound => 404,
+            | ChannelNotFound | ChannelTypeNotFound | MessageNotFound | ReactionNotFound
+            | WebhookNotFound | DeliveryNotFound | JobNotFound | DeviceNotFound => 404,
             MethodNotAllowed => 405,
-            MessageIdConflict | PushNotConfigured => 409,
+            MessageIdConflict | PushNotConfigured | ChannelTypeInUse => 409,
             MessageRejected => 422,
             PayloadTooLarge => 413,
             UnsupportedMediaType => 415,
@@ -118,15 +121,18 @@ impl ErrorCode {
             UserDeactivated => "user_deactivated",
             UserDeleted => "user_deleted",
             ChannelFrozen => "channel_frozen",
+            FeatureDisabled => "feature_disabled",
             NotFound => "not_found",
             TenantNotFound => "tenant_not_found",
             KeyNotFound => "key_not_found",
             UserNotFound => "user_not_found",
             MemberNotFound => "member_not_found",
             ChannelNotFound => "channel_not_found",
+            ChannelTypeNotFound => "channel_type_not_found",
             MessageNotFound => "message_not_found",
             ReactionNotFound => "reaction_not_found",
             MessageIdConflict => "message_id_conflict",
+            ChannelTypeInUse => "channel_type_in_use",
             UnsupportedMediaType => "unsupported_media_type",
             MethodNotAllowed => "method_not_allowed",
             RateLimited => "rate_limited",
@@ -176,15 +182,18 @@ impl ErrorCode {
             UserDeactivated => "The user is deactivated",
             UserDeleted => "The user has been deleted",
             ChannelFrozen => "The channel is frozen",
+            FeatureDisabled => "This feature is turned off for the channel type",
             NotFound => "Not found",
             TenantNotFound => "Tenant not found",
             KeyNotFound => "Key not found",
             UserNotFound => "User not found",
             MemberNotFound => "The user is not a member of this channel",
             ChannelNotFound => "Channel not found",
+            ChannelTypeNotFound => "Channel type not found",
             MessageNotFound => "Message not found",
             ReactionNotFound => "Reaction not found",
             MessageIdConflict => "A different message already has this id",
+            ChannelTypeInUse => "Channels of this type exist",
             UnsupportedMediaType => "The content type is not supported",
             MethodNotAllowed => "Method not allowed",
             RateLimited => "Too many requests",
@@ -232,15 +241,18 @@ impl ErrorCode {
         ErrorCode::UserDeactivated,
         ErrorCode::UserDeleted,
         ErrorCode::ChannelFrozen,
+        ErrorCode::FeatureDisabled,
         ErrorCode::NotFound,
         ErrorCode::TenantNotFound,
         ErrorCode::KeyNotFound,
         ErrorCode::UserNotFound,
         ErrorCode::MemberNotFound,
         ErrorCode::ChannelNotFound,
+        ErrorCode::ChannelTypeNotFound,
         ErrorCode::MessageNotFound,
         ErrorCode::ReactionNotFound,
         ErrorCode::MessageIdConflict,
+        ErrorCode::ChannelTypeInUse,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::MethodNotAllowed,
         ErrorCode::RateLimited,
@@ -276,6 +288,8 @@ pub struct Error {
     pub detail: String,
     /// Seconds, for 429 and 503.
     pub retry_after: Option<u64>,
+    /// The permission that was denied, for 403 `forbidden`.
+    pub action: Option<&'static str>,
     /// The underlying cause, logged, never sent.
     pub source: Option<String>,
 }
@@ -286,6 +300,7 @@ impl Error {
             code,
             detail: detail.into(),
             retry_after: None,
+            action: None,
             source: None,
         }
     }
@@ -309,6 +324,14 @@ impl Error {
                 ErrorCode::Internal,
                 "an internal error occurred; it has been logged",
             )
+        }
+    }
+
+    /// A 403 `forbidden` for the denied permission `action` (its wire name).
+    pub fn denied(action: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            action: Some(action),
+            ..Self::forbidden(detail)
         }
     }
 

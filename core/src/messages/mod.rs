@@ -14,11 +14,12 @@ use utoipa::ToSchema;
 
 use crate::authn::Caller;
 use crate::authz::{self, Action, ChannelAccess, Permit, Target, authorize};
-use crate::entities::{member, message, reaction};
+use crate::entities::{member, message, reaction, user};
 use crate::events::{EventKind, Payload};
 use crate::kernel::ids::{Cid, MessageText, UserId, parse_custom, parse_reaction_type};
 use crate::kernel::page::{self, Page};
 use crate::media::{self, MediaStore};
+use crate::model::channel_type::Permission;
 use crate::model::message::{Message, Reaction};
 use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
@@ -110,6 +111,7 @@ pub(super) async fn check_mentions<C: ConnectionTrait>(
     tenant: &str,
     cid: &str,
     mentions: &[String],
+    outsiders_allowed: bool,
 ) -> Result<Vec<String>> {
     if mentions.len() > MAX_MENTIONS {
         return Err(Error::invalid(format!("at most {MAX_MENTIONS} `mentions`")));
@@ -133,7 +135,28 @@ pub(super) async fn check_mentions<C: ConnectionTrait>(
         .into_iter()
         .collect();
     let outsiders: Vec<&str> = wanted.difference(&members).map(String::as_str).collect();
-    if !outsiders.is_empty() {
+    if !outsiders.is_empty() && outsiders_allowed {
+        let known: BTreeSet<String> = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .filter(user::Column::TenantId.eq(tenant))
+            .filter(user::Column::Id.is_in(outsiders.iter().copied()))
+            .into_tuple::<String>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        let unknown: Vec<&str> = outsiders
+            .into_iter()
+            .filter(|o| !known.contains(*o))
+            .collect();
+        if !unknown.is_empty() {
+            return Err(Error::invalid(format!(
+                "`mentions` names users who do not exist: {}",
+                unknown.join(", ")
+            )));
+        }
+    } else if !outsiders.is_empty() {
         return Err(Error::invalid(format!(
             "`mentions` may only name members of the channel; not members: {}",
             outsiders.join(", ")
@@ -445,7 +468,7 @@ pub async fn edit(ctx: &Parley, caller: &Caller, id: &str, patch: MessagePatch) 
     let (m, access) = load(ctx, caller, id, who.as_ref()).await?;
     let permit = authorize(
         caller,
-        Action::ChangeMessage,
+        Action::EditMessage,
         Target::Message {
             channel: &access,
             author: m.user_id.as_deref(),
@@ -481,7 +504,14 @@ pub async fn edit(ctx: &Parley, caller: &Caller, id: &str, patch: MessagePatch) 
     }
     if let Some(mentions) = patch.mentions {
         am.mentions = Set(serde_json::to_value(
-            check_mentions(&ctx.db, tenant, &m.cid, &mentions).await?,
+            check_mentions(
+                &ctx.db,
+                tenant,
+                &m.cid,
+                &mentions,
+                access.grants(caller, Permission::MentionNonMembers),
+            )
+            .await?,
         )?);
     }
     if let Some(custom) = patch.custom {
@@ -511,7 +541,7 @@ pub async fn delete(
     let (m, access) = load(ctx, caller, id, who.as_ref()).await?;
     let permit = authorize(
         caller,
-        Action::ChangeMessage,
+        Action::DeleteMessage,
         Target::Message {
             channel: &access,
             author: m.user_id.as_deref(),
@@ -588,6 +618,9 @@ pub async fn react(
     let kind = parse_reaction_type(&input.kind)?;
     let (m, access) = load(ctx, caller, id, Some(&user)).await?;
     let permit = authorize(caller, Action::React, Target::Channel(&access))?;
+    access
+        .kind
+        .require("reactions", access.kind.settings.features.reactions)?;
     if m.deleted_at.is_some() {
         return Err(Error::invalid("a deleted message cannot get reactions"));
     }

@@ -16,6 +16,7 @@ use crate::events::{EventKind, Payload};
 use crate::integrations::hooks;
 use crate::kernel::ids::{Cid, MessageId, MessageText, UserId, parse_custom};
 use crate::media;
+use crate::model::channel_type::Permission;
 use crate::model::message::Message;
 use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
@@ -31,6 +32,7 @@ pub async fn send(
     let mut draft = Draft::parse(ctx, caller, cid, input)?;
     let channel = authz::channel_access(ctx, caller, &draft.cid, Some(&draft.author)).await?;
     let permit = authorize(caller, Action::SendMessage, Target::Channel(&channel))?;
+    draft.authorize_parts(caller, &channel)?;
     guard(ctx, caller, &channel, &mut draft).await?;
     if let Some(stored) = already_sent(ctx, caller, &draft).await? {
         return Ok((stored, false));
@@ -54,6 +56,8 @@ pub struct Draft {
     pub quoted_id: Option<String>,
     pub silent: bool,
     mention_input: Vec<String>,
+    /// The sender may mention users who are not members.
+    mention_outsiders: bool,
     parent: Option<message::Model>,
     quoted: Option<Message>,
     mentions: Vec<String>,
@@ -93,11 +97,32 @@ impl Draft {
             quoted_id: input.quoted_id,
             silent: input.silent,
             mention_input: input.mentions,
+            mention_outsiders: false,
             parent: None,
             quoted: None,
             mentions: Vec::new(),
             upload_ids: Vec::new(),
         })
+    }
+
+    /// Checks what the parts of the message need beyond sending: a thread reply, attached
+    /// files, mentions of users outside the channel.
+    fn authorize_parts(&mut self, caller: &Caller, channel: &ChannelAccess) -> Result<()> {
+        let kind = &channel.kind;
+        if self.parent_id.is_some() {
+            kind.require("replies", kind.settings.features.replies)?;
+            authorize(caller, Action::SendReply, Target::Channel(channel))?;
+        }
+        let carries_files = self.attachments.as_array().is_some_and(|all| {
+            all.iter()
+                .any(|a| a.get("upload_id").is_some_and(|id| !id.is_null()))
+        });
+        if carries_files {
+            kind.require("uploads", kind.settings.features.uploads)?;
+            authorize(caller, Action::AttachFiles, Target::Channel(channel))?;
+        }
+        self.mention_outsiders = channel.grants(caller, Permission::MentionNonMembers);
+        Ok(())
     }
 
     /// Loads and checks what the message refers to: its thread, its quote, its mentions and
@@ -130,7 +155,14 @@ impl Draft {
             }
             self.quoted = Some(Message::bare(q));
         }
-        self.mentions = check_mentions(&ctx.db, tenant, &self.cid, &self.mention_input).await?;
+        self.mentions = check_mentions(
+            &ctx.db,
+            tenant,
+            &self.cid,
+            &self.mention_input,
+            self.mention_outsiders,
+        )
+        .await?;
         let attachments = std::mem::take(&mut self.attachments);
         let (attachments, upload_ids) = media::resolve_attachments(
             ctx,

@@ -4,5 +4,6 @@
 
 pub mod attachments;
 pub mod channel;
+pub mod channel_type;
 pub mod message;
 pub mod tenant;

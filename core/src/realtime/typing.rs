@@ -39,6 +39,9 @@ impl Typing {
         let cid_s = cid.to_string();
         let access = authz::channel_access(ctx, caller, &cid_s, Some(&user)).await?;
         authz::authorize(caller, Action::Type, Target::Channel(&access))?;
+        access
+            .kind
+            .require("typing_events", access.kind.settings.features.typing_events)?;
         let timeout = Duration::from_millis(ctx.config.realtime.typing_timeout_ms);
         let key = (
             caller.tenant_id().to_owned(),

@@ -589,21 +589,29 @@ async fn unknown_routes_and_channel_types(app: TestApp) {
     // Without credentials an unknown route is still a 404 problem.
     expect_problem(app.request(Method::GET, "/v1/nope"), 404, "not_found").await;
 
+    // A type the app does not have: no such channel, and the detail says why. A malformed
+    // type name is a bad request.
     for path in [
         "/v1/channels/bogus/room",
         "/v1/channels/bogus/room/messages",
-        "/v1/channels/Messaging/room",
     ] {
-        let p = expect_problem(t.server(Method::GET, path), 400, "invalid_request").await;
-        assert!(detail(&p).contains("channel type"), "{p}");
-        expect_problem(alice.request(Method::GET, path), 400, "invalid_request").await;
+        let p = expect_problem(t.server(Method::GET, path), 404, "channel_not_found").await;
+        assert!(detail(&p).contains("no channel type `bogus`"), "{p}");
+        expect_problem(alice.request(Method::GET, path), 404, "channel_not_found").await;
     }
+    let p = expect_problem(
+        t.server(Method::GET, "/v1/channels/Messaging/room"),
+        400,
+        "invalid_request",
+    )
+    .await;
+    assert!(detail(&p).contains("`type`"), "{p}");
     expect_problem(
         alice
             .request(Method::POST, "/v1/channels/bogus/room/messages")
             .json(&json!({"text": "x"})),
-        400,
-        "invalid_request",
+        404,
+        "channel_not_found",
     )
     .await;
     expect_problem(

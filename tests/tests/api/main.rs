@@ -2,6 +2,7 @@
 //! Black-box tests of the REST API on SQLite and PostgreSQL: every test below runs twice.
 
 mod auth;
+mod channel_types;
 mod channels;
 mod cluster;
 mod conventions;

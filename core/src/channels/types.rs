@@ -1,0 +1,147 @@
+//! The tenant's channel types: the three built-in ones (with the tenant's changes, if any)
+//! and its own. Their features and grants take effect on the next request.
+
+use chrono::Utc;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+
+use crate::authn::Caller;
+use crate::authz::{Action, Target, authorize, channel_kind};
+use crate::entities::{channel, channel_type};
+use crate::kernel::ids::ChannelType;
+use crate::model::channel_type::{
+    BUILT_IN, ChannelTypeInput, ChannelTypeSettings, ChannelTypeView,
+};
+use crate::{Error, ErrorCode, Parley, Result};
+
+fn view(
+    name: &str,
+    settings: ChannelTypeSettings,
+    row: Option<&channel_type::Model>,
+) -> ChannelTypeView {
+    ChannelTypeView {
+        name: name.to_owned(),
+        built_in: BUILT_IN.contains(&name),
+        features: settings.features,
+        grants: settings.grants,
+        updated_at: row.map(|r| r.updated_at),
+    }
+}
+
+fn not_found(name: &str) -> Error {
+    Error::new(
+        ErrorCode::ChannelTypeNotFound,
+        format!("no channel type `{name}`"),
+    )
+}
+
+fn stored(row: &channel_type::Model) -> Result<ChannelTypeSettings> {
+    serde_json::from_value(row.settings.clone()).map_err(Error::internal)
+}
+
+/// Every channel type of the tenant, built-in ones first, then by name.
+pub async fn list(ctx: &Parley, caller: &Caller) -> Result<Vec<ChannelTypeView>> {
+    authorize(caller, Action::ManageApp, Target::App)?;
+    let rows = channel_type::Entity::find()
+        .filter(channel_type::Column::TenantId.eq(caller.tenant_id()))
+        .order_by_asc(channel_type::Column::Name)
+        .all(&ctx.db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len() + BUILT_IN.len());
+    for name in BUILT_IN {
+        let row = rows.iter().find(|r| r.name == name);
+        let settings = match row {
+            Some(r) => stored(r)?,
+            None => ChannelTypeSettings::defaults(name),
+        };
+        out.push(view(name, settings, row));
+    }
+    for row in rows.iter().filter(|r| !BUILT_IN.contains(&r.name.as_str())) {
+        out.push(view(&row.name, stored(row)?, Some(row)));
+    }
+    Ok(out)
+}
+
+/// One channel type.
+pub async fn get(ctx: &Parley, caller: &Caller, name: &str) -> Result<ChannelTypeView> {
+    authorize(caller, Action::ManageApp, Target::App)?;
+    let name = ChannelType::parse(name).map_err(|_| not_found(name))?;
+    let kind = channel_kind(&ctx.db, caller.tenant_id(), name.as_str())
+        .await?
+        .ok_or_else(|| not_found(name.as_str()))?;
+    let row = channel_type::Entity::find_by_id((caller.tenant_id().to_owned(), kind.name.clone()))
+        .one(&ctx.db)
+        .await?;
+    Ok(view(&kind.name, kind.settings, row.as_ref()))
+}
+
+/// Sets a channel type's features and grants, creating a custom type. Returns it and whether
+/// it was created.
+pub async fn put(
+    ctx: &Parley,
+    caller: &Caller,
+    name: &str,
+    input: ChannelTypeInput,
+) -> Result<(ChannelTypeView, bool)> {
+    authorize(caller, Action::ManageApp, Target::App)?;
+    let name = ChannelType::parse(name)?;
+    let settings = ChannelTypeSettings::from_input(name.as_str(), input)?;
+    let tenant = caller.tenant_id();
+    let now = Utc::now();
+    let existing = channel_type::Entity::find_by_id((tenant.to_owned(), name.to_string()))
+        .one(&ctx.db)
+        .await?;
+    let created = existing.is_none() && !BUILT_IN.contains(&name.as_str());
+    let row = channel_type::ActiveModel {
+        tenant_id: Set(tenant.to_owned()),
+        name: Set(name.to_string()),
+        settings: Set(serde_json::to_value(&settings)?),
+        created_at: Set(existing.as_ref().map_or(now, |e| e.created_at)),
+        updated_at: Set(now),
+    };
+    channel_type::Entity::insert(row)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns([
+                channel_type::Column::TenantId,
+                channel_type::Column::Name,
+            ])
+            .update_columns([
+                channel_type::Column::Settings,
+                channel_type::Column::UpdatedAt,
+            ])
+            .to_owned(),
+        )
+        .exec_without_returning(&ctx.db)
+        .await?;
+    let row = channel_type::Entity::find_by_id((tenant.to_owned(), name.to_string()))
+        .one(&ctx.db)
+        .await?;
+    Ok((view(name.as_str(), settings, row.as_ref()), created))
+}
+
+/// Deletes a custom type no channel uses, or puts a built-in type back to its defaults.
+pub async fn delete(ctx: &Parley, caller: &Caller, name: &str) -> Result<()> {
+    authorize(caller, Action::ManageApp, Target::App)?;
+    let tenant = caller.tenant_id();
+    let name = ChannelType::parse(name).map_err(|_| not_found(name))?;
+    let built_in = BUILT_IN.contains(&name.as_str());
+    if !built_in {
+        channel_kind(&ctx.db, tenant, name.as_str())
+            .await?
+            .ok_or_else(|| not_found(name.as_str()))?;
+        let used = channel::Entity::find()
+            .filter(channel::Column::TenantId.eq(tenant))
+            .filter(channel::Column::Kind.eq(name.as_str()))
+            .count(&ctx.db)
+            .await?;
+        if used > 0 {
+            return Err(Error::new(
+                ErrorCode::ChannelTypeInUse,
+                format!("{used} channel(s) have type `{name}`; delete them first"),
+            ));
+        }
+    }
+    channel_type::Entity::delete_by_id((tenant.to_owned(), name.to_string()))
+        .exec(&ctx.db)
+        .await?;
+    Ok(())
+}
