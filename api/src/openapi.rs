@@ -28,6 +28,7 @@ use crate::realtime::sse::SseEvent;
         (name = "users", description = "Users of a tenant."),
         (name = "me", description = "The calling user."),
         (name = "channels", description = "Channels, members, read state."),
+        (name = "moderation", description = "Bans from the app or from a channel."),
         (name = "channel-types", description = "Channel types: features, and which role may do which action (secret key)."),
         (name = "messages", description = "Messages, threads, reactions, pins."),
         (name = "webhooks", description = "Webhook endpoints (Standard Webhooks signatures) and their delivery log."),

@@ -44,6 +44,11 @@ impl Parley {
         })
     }
 
+    /// The time, as time-bound rules read it.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.config.clock.now()
+    }
+
     /// Everything but the realtime state, for background loops that must not keep the
     /// realtime state alive (they hold it weakly and re-attach while it lives).
     pub(crate) fn detach(&self) -> Detached {

@@ -12,6 +12,7 @@ pub mod kernel;
 pub mod media;
 pub mod messages;
 pub mod model;
+pub mod moderation;
 pub mod outbox;
 pub mod push;
 pub mod realtime;

@@ -9,6 +9,7 @@ mod m20261123_000003_worker;
 mod m20261123_000004_media;
 mod m20261202_000005_stream_cursors;
 mod m20261202_000006_channel_types;
+mod m20261202_000007_bans;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_media::Migration),
             Box::new(m20261202_000005_stream_cursors::Migration),
             Box::new(m20261202_000006_channel_types::Migration),
+            Box::new(m20261202_000007_bans::Migration),
         ]
     }
 }

@@ -97,6 +97,9 @@ pub struct TestApp {
     pub admin_token: String,
     pub running: Option<Running>,
     pub data_dir: tempfile::TempDir,
+    /// The node's clock for time-bound rules (ban expiries, slow mode): tests move it
+    /// forward instead of sleeping.
+    pub clock: parley_core::kernel::clock::Clock,
     _pg: Option<PgDatabase>,
 }
 
@@ -134,6 +137,7 @@ impl TestApp {
         // Nodes that share a database share the key its secrets are sealed with.
         config.master_key = Some(TEST_MASTER_KEY.into());
         tweak(&mut config);
+        let clock = config.clock.clone();
         let running = spawn(
             config,
             ServeOptions {
@@ -152,6 +156,7 @@ impl TestApp {
             admin_token: running.admin_token.expose_secret().to_owned(),
             running: Some(running),
             data_dir,
+            clock,
             _pg: pg,
         }
     }

@@ -659,14 +659,21 @@ async fn typing(
     }
 }
 
-/// The last frames of a connection whose credentials were withdrawn: an `error` with the code a
-/// new handshake would get, then the close (4401 or 4403, the code as the reason).
+/// The last frames of a connection whose credentials were withdrawn: for a ban the
+/// `user.banned` event, then an `error` with the code a new handshake would get, then the
+/// close (4401 or 4403, the code as the reason).
 pub fn closing_frames(why: Why, req_id: Option<&Value>) -> Vec<Outgoing> {
     let e = why.error();
-    vec![
-        Outgoing::Frame(error_frame(req_id, &e, None)),
-        Outgoing::Close(why.close_code(), e.code.as_str().to_owned()),
-    ]
+    let mut out = Vec::with_capacity(3);
+    if why == Why::UserBanned {
+        out.push(Outgoing::Frame(frame(&json!({"type": "user.banned"}))));
+    }
+    out.push(Outgoing::Frame(error_frame(req_id, &e, None)));
+    out.push(Outgoing::Close(
+        why.close_code(),
+        e.code.as_str().to_owned(),
+    ));
+    out
 }
 
 /// The `error` frame of a connection whose credentials were withdrawn, for a transport

@@ -11,6 +11,7 @@ pub mod channel_types;
 pub mod channels;
 pub mod media;
 pub mod messages;
+pub mod moderation;
 pub mod ops;
 pub mod push;
 pub mod uploads;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     channels::configure(cfg);
     channel_types::configure(cfg);
     messages::configure(cfg);
+    moderation::configure(cfg);
     webhooks::configure(cfg);
     push::configure(cfg);
     uploads::configure(cfg);

@@ -451,6 +451,20 @@ pub async fn authenticate_user(ctx: &Parley, api_key: &str, token: &str) -> Resu
             "this user has been deactivated",
         ));
     }
+    let app_ban = crate::entities::ban::in_force(
+        &ctx.db,
+        tenant.id.as_str(),
+        user_id.as_str(),
+        crate::entities::ban::APP,
+        ctx.now(),
+    )
+    .await?;
+    if let Some(ban) = app_ban {
+        return Err(Error::new(
+            ErrorCode::UserBanned,
+            crate::model::ban::Ban::from(ban).refusal_detail(),
+        ));
+    }
     Ok(Caller {
         tenant,
         actor: Actor::User(SessionUser {

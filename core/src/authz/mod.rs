@@ -43,6 +43,8 @@ pub enum Action {
     LeaveChannel,
     /// Make a member an owner.
     AppointOwner,
+    /// Ban a user from the channel, lift the ban, list its bans.
+    BanInChannel,
     /// Edit a message (one's own or, with the grant, anyone's).
     EditMessage,
     /// Delete a message (one's own or, with the grant, anyone's).
@@ -84,6 +86,7 @@ impl Action {
             Self::JoinChannel => Permission::JoinChannel,
             Self::LeaveChannel => Permission::LeaveChannel,
             Self::AppointOwner => Permission::AppointOwners,
+            Self::BanInChannel => Permission::BanChannelMember,
             Self::EditMessage if own_message => Permission::EditOwnMessage,
             Self::EditMessage => Permission::EditAnyMessage,
             Self::DeleteMessage if own_message => Permission::DeleteOwnMessage,

@@ -48,6 +48,11 @@ pub enum OfChannel {
 pub const TABLES: &[Owned] = &[
     owned("api_keys", &[], OfChannel::Nothing),
     owned(
+        "bans",
+        &[("user_id", OfUser::Delete), ("created_by", OfUser::Forget)],
+        OfChannel::Cid,
+    ),
+    owned(
         "channels",
         &[("created_by", OfUser::Forget)],
         OfChannel::Cid,

@@ -48,6 +48,10 @@ pub enum EventKind {
     PresenceChanged,
     #[serde(rename = "notification.added_to_channel")]
     NotificationAddedToChannel,
+    #[serde(rename = "user.banned")]
+    UserBanned,
+    #[serde(rename = "user.unbanned")]
+    UserUnbanned,
 }
 
 impl EventKind {
@@ -81,6 +85,8 @@ impl EventKind {
             Self::TypingStop => "typing.stop",
             Self::PresenceChanged => "presence.changed",
             Self::NotificationAddedToChannel => "notification.added_to_channel",
+            Self::UserBanned => "user.banned",
+            Self::UserUnbanned => "user.unbanned",
         }
     }
 }
@@ -104,6 +110,8 @@ pub struct Payload {
     pub online: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_active_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ban: Option<crate::model::ban::Ban>,
 }
 
 #[derive(Serialize)]

@@ -174,6 +174,8 @@ pub struct Config {
     pub realtime: RealtimeConfig,
     pub worker: WorkerConfig,
     pub media: crate::kernel::config::media::MediaConfig,
+    /// What time-bound rules (ban expiries, slow mode) read the time from.
+    pub clock: crate::kernel::clock::Clock,
 }
 
 /// The file form of the configuration; every field optional.
@@ -326,6 +328,7 @@ impl Config {
             realtime: from_file.realtime.unwrap_or_default(),
             worker,
             media,
+            clock: crate::kernel::clock::Clock::system(),
         })
     }
 
@@ -359,6 +362,8 @@ impl Config {
                 ..WorkerConfig::default()
             },
             media: Default::default(),
+            // Tests move it forward instead of sleeping.
+            clock: crate::kernel::clock::Clock::adjustable(),
         }
     }
 

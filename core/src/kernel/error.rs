@@ -26,6 +26,7 @@ pub enum ErrorCode {
     TenantDisabled,
     UserDeactivated,
     UserDeleted,
+    UserBanned,
     ChannelFrozen,
     FeatureDisabled,
     NotFound,
@@ -37,6 +38,7 @@ pub enum ErrorCode {
     ChannelTypeNotFound,
     MessageNotFound,
     ReactionNotFound,
+    BanNotFound,
     MessageIdConflict,
     ChannelTypeInUse,
     UnsupportedMediaType,
@@ -78,10 +80,12 @@ impl ErrorCode {
             MissingCredentials | InvalidAdminToken | InvalidApiKey | InvalidToken
             | TokenExpired => 401,
             ServerKeyRequired | Forbidden | NotAMember | TenantDisabled | UserDeactivated
-            | UserDeleted | ChannelFrozen | FeatureDisabled => 403,
+            | UserDeleted | UserBanned | ChannelFrozen | FeatureDisabled => 403,
             NotFound | TenantNotFound | KeyNotFound | UserNotFound | MemberNotFound
             | ChannelNotFound | ChannelTypeNotFound | MessageNotFound | ReactionNotFound
-            | WebhookNotFound | DeliveryNotFound | JobNotFound | DeviceNotFound => 404,
+            | BanNotFound | WebhookNotFound | DeliveryNotFound | JobNotFound | DeviceNotFound => {
+                404
+            }
             MethodNotAllowed => 405,
             MessageIdConflict | PushNotConfigured | ChannelTypeInUse => 409,
             MessageRejected => 422,
@@ -120,6 +124,7 @@ impl ErrorCode {
             TenantDisabled => "tenant_disabled",
             UserDeactivated => "user_deactivated",
             UserDeleted => "user_deleted",
+            UserBanned => "user_banned",
             ChannelFrozen => "channel_frozen",
             FeatureDisabled => "feature_disabled",
             NotFound => "not_found",
@@ -131,6 +136,7 @@ impl ErrorCode {
             ChannelTypeNotFound => "channel_type_not_found",
             MessageNotFound => "message_not_found",
             ReactionNotFound => "reaction_not_found",
+            BanNotFound => "ban_not_found",
             MessageIdConflict => "message_id_conflict",
             ChannelTypeInUse => "channel_type_in_use",
             UnsupportedMediaType => "unsupported_media_type",
@@ -181,6 +187,7 @@ impl ErrorCode {
             TenantDisabled => "The tenant is disabled",
             UserDeactivated => "The user is deactivated",
             UserDeleted => "The user has been deleted",
+            UserBanned => "The user is banned",
             ChannelFrozen => "The channel is frozen",
             FeatureDisabled => "This feature is turned off for the channel type",
             NotFound => "Not found",
@@ -192,6 +199,7 @@ impl ErrorCode {
             ChannelTypeNotFound => "Channel type not found",
             MessageNotFound => "Message not found",
             ReactionNotFound => "Reaction not found",
+            BanNotFound => "Ban not found",
             MessageIdConflict => "A different message already has this id",
             ChannelTypeInUse => "Channels of this type exist",
             UnsupportedMediaType => "The content type is not supported",
@@ -240,6 +248,7 @@ impl ErrorCode {
         ErrorCode::TenantDisabled,
         ErrorCode::UserDeactivated,
         ErrorCode::UserDeleted,
+        ErrorCode::UserBanned,
         ErrorCode::ChannelFrozen,
         ErrorCode::FeatureDisabled,
         ErrorCode::NotFound,
@@ -251,6 +260,7 @@ impl ErrorCode {
         ErrorCode::ChannelTypeNotFound,
         ErrorCode::MessageNotFound,
         ErrorCode::ReactionNotFound,
+        ErrorCode::BanNotFound,
         ErrorCode::MessageIdConflict,
         ErrorCode::ChannelTypeInUse,
         ErrorCode::UnsupportedMediaType,

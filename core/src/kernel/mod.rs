@@ -2,6 +2,7 @@
 //! database helpers, configuration and the sealing of secrets. It depends on nothing else in
 //! the crate.
 
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod db;

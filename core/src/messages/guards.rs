@@ -26,9 +26,12 @@ pub enum Verdict {
 pub enum Guard {
     /// A frozen channel takes no new messages (the tenant server and admins excepted).
     Frozen,
+    /// A user banned from the app or from the channel posts nothing there, whoever sends
+    /// on their behalf.
+    Banned,
 }
 
-pub const GUARDS: [Guard; 1] = [Guard::Frozen];
+pub const GUARDS: [Guard; 2] = [Guard::Frozen, Guard::Banned];
 
 /// What a guard may look at.
 pub struct Seen<'a> {
@@ -45,6 +48,19 @@ impl Guard {
                 Ok(()) => Verdict::Accept,
                 Err(refusal) => Verdict::Reject(refusal),
             }),
+            Self::Banned => {
+                let ban = crate::moderation::posting_ban(
+                    seen.ctx,
+                    seen.caller.tenant_id(),
+                    seen.draft.author.as_str(),
+                    &seen.draft.cid,
+                )
+                .await?;
+                Ok(match ban {
+                    Some(ban) => Verdict::Reject(crate::moderation::refusal(&ban)),
+                    None => Verdict::Accept,
+                })
+            }
         }
     }
 }

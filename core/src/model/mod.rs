@@ -3,6 +3,7 @@
 //! stored entities, so every capability and every event can speak it.
 
 pub mod attachments;
+pub mod ban;
 pub mod channel;
 pub mod channel_type;
 pub mod message;

@@ -19,6 +19,7 @@ pub enum Why {
     TenantDisabled,
     UserDeactivated,
     UserDeleted,
+    UserBanned,
 }
 
 impl Why {
@@ -28,7 +29,9 @@ impl Why {
     pub fn close_code(self) -> u16 {
         match self {
             Self::KeyRevoked | Self::TenantDeleted => 4401,
-            Self::TenantDisabled | Self::UserDeactivated | Self::UserDeleted => 4403,
+            Self::TenantDisabled | Self::UserDeactivated | Self::UserDeleted | Self::UserBanned => {
+                4403
+            }
         }
     }
 
@@ -49,6 +52,7 @@ impl Why {
             ),
             Self::UserDeactivated => (ErrorCode::UserDeactivated, "this user has been deactivated"),
             Self::UserDeleted => (ErrorCode::UserDeleted, "this user has been deleted"),
+            Self::UserBanned => (ErrorCode::UserBanned, "this user has been banned"),
         };
         Error::new(code, detail)
     }

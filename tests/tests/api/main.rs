@@ -10,6 +10,7 @@ mod hardening;
 mod isolation;
 mod media;
 mod messages;
+mod moderation;
 mod openapi;
 mod operator;
 mod push;

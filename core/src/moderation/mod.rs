@@ -1,0 +1,365 @@
+//! Moderation: bans from the whole app or from one channel. A ban in force refuses the
+//! user's messages (a guard of the send pipeline); an app-wide ban also refuses every request
+//! and connection of the user (authn) and closes their open connections. Bans lift by
+//! themselves at `expires_at`, read from the node's clock.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+
+use crate::authn::Caller;
+use crate::authz::{Action, Target, authorize, channel_access};
+use crate::entities::{ban, user};
+use crate::events::{Event, EventKind, Payload};
+use crate::kernel::ids::{Cid, UserId};
+use crate::kernel::page::{self, Page};
+use crate::model::ban::{Ban, NewBan};
+use crate::realtime::revoke::{Revocation, Why};
+use crate::work::UnitOfWork;
+use crate::{Error, ErrorCode, Parley, Result};
+
+const MAX_REASON_CHARS: usize = 500;
+const MAX_TIMEOUT_S: u64 = 31_536_000;
+
+/// A ban's checked input: reason and expiry.
+struct Terms {
+    reason: Option<String>,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+fn terms(input: &NewBan, now: DateTime<Utc>) -> Result<Terms> {
+    let reason = match input.reason.as_deref().map(str::trim) {
+        Some(r) if r.chars().count() > MAX_REASON_CHARS => {
+            return Err(Error::invalid(format!(
+                "`reason` must be at most {MAX_REASON_CHARS} characters"
+            )));
+        }
+        Some("") | None => None,
+        Some(r) => Some(r.to_owned()),
+    };
+    let expires_at = match (input.expires_at, input.timeout_s) {
+        (Some(_), Some(_)) => {
+            return Err(Error::invalid("give `expires_at` or `timeout_s`, not both"));
+        }
+        (Some(at), None) if at <= now => {
+            return Err(Error::invalid("`expires_at` must be in the future"));
+        }
+        (Some(at), None) => Some(at),
+        (None, Some(s)) if s == 0 || s > MAX_TIMEOUT_S => {
+            return Err(Error::invalid(format!(
+                "`timeout_s` must be 1 to {MAX_TIMEOUT_S}"
+            )));
+        }
+        (None, Some(s)) => Some(now + chrono::Duration::seconds(i64::try_from(s).unwrap_or(0))),
+        (None, None) => None,
+    };
+    Ok(Terms { reason, expires_at })
+}
+
+/// Who is banning: the session's user, or the moderator the tenant server names.
+fn banned_by(caller: &Caller, named: Option<&str>) -> Result<Option<String>> {
+    match (caller.user_id(), named) {
+        (Some(me), _) => Ok(Some(me.as_str().to_owned())),
+        (None, Some(n)) => Ok(Some(UserId::parse("banned_by", n)?.into_string())),
+        (None, None) => Ok(None),
+    }
+}
+
+async fn require_user(ctx: &Parley, tenant: &str, id: &str) -> Result<()> {
+    user::Entity::find_by_id((tenant.to_owned(), id.to_owned()))
+        .one(&ctx.db)
+        .await?
+        .map(|_| ())
+        .ok_or_else(|| Error::new(ErrorCode::UserNotFound, format!("no user `{id}`")))
+}
+
+fn not_banned(user: &str, cid: &str) -> Error {
+    let scope = if cid == ban::APP {
+        "from the app".to_owned()
+    } else {
+        format!("from `{cid}`")
+    };
+    Error::new(
+        ErrorCode::BanNotFound,
+        format!("`{user}` is not banned {scope}"),
+    )
+}
+
+/// Writes (or replaces) a ban row and returns it.
+async fn store<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    user: &str,
+    cid: &str,
+    terms: Terms,
+    by: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<ban::Model> {
+    let row = ban::Model {
+        tenant_id: tenant.to_owned(),
+        user_id: user.to_owned(),
+        cid: cid.to_owned(),
+        reason: terms.reason,
+        created_by: by,
+        expires_at: terms.expires_at,
+        created_at: now,
+    };
+    ban::Entity::insert(ban::ActiveModel {
+        tenant_id: Set(row.tenant_id.clone()),
+        user_id: Set(row.user_id.clone()),
+        cid: Set(row.cid.clone()),
+        reason: Set(row.reason.clone()),
+        created_by: Set(row.created_by.clone()),
+        expires_at: Set(row.expires_at),
+        created_at: Set(row.created_at),
+    })
+    .on_conflict(
+        OnConflict::columns([ban::Column::TenantId, ban::Column::UserId, ban::Column::Cid])
+            .update_columns([
+                ban::Column::Reason,
+                ban::Column::CreatedBy,
+                ban::Column::ExpiresAt,
+                ban::Column::CreatedAt,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(row)
+}
+
+/// Bans a user from the whole app: their requests and connections are refused until the ban
+/// lifts, and their open connections get `user.banned` and are closed.
+pub async fn ban_user(ctx: &Parley, caller: &Caller, user_id: &str, input: NewBan) -> Result<Ban> {
+    let permit = authorize(caller, Action::ManageUsers, Target::App)?;
+    if input.user_id.as_deref().is_some_and(|u| u != user_id) {
+        return Err(Error::invalid(
+            "`user_id` in the body differs from the path's",
+        ));
+    }
+    let now = ctx.now();
+    let terms = terms(&input, now)?;
+    let by = banned_by(caller, input.banned_by.as_deref())?;
+    let tenant = caller.tenant_id();
+    require_user(ctx, tenant, user_id).await?;
+    let mut work = UnitOfWork::begin(ctx, &permit).await?;
+    let stored = Ban::from(store(&*work, tenant, user_id, ban::APP, terms, by, now).await?);
+    let payload = Payload {
+        user_id: Some(user_id.to_owned()),
+        ban: Some(stored.clone()),
+        ..Default::default()
+    };
+    let event = Event::to_users(
+        tenant,
+        EventKind::UserBanned,
+        None,
+        vec![user_id.to_owned()],
+        &payload,
+    )?;
+    work.announce(event, &payload).await?;
+    work.revoke_after(Revocation::user(tenant, user_id, Why::UserBanned));
+    work.commit().await?;
+    Ok(stored)
+}
+
+/// Lifts a user's app-wide ban.
+pub async fn unban_user(ctx: &Parley, caller: &Caller, user_id: &str) -> Result<()> {
+    let permit = authorize(caller, Action::ManageUsers, Target::App)?;
+    lift(ctx, caller, &permit, user_id, ban::APP).await
+}
+
+async fn lift(
+    ctx: &Parley,
+    caller: &Caller,
+    permit: &crate::authz::Permit,
+    user_id: &str,
+    cid: &str,
+) -> Result<()> {
+    let tenant = caller.tenant_id();
+    let mut work = UnitOfWork::begin(ctx, permit).await?;
+    let gone = ban::Entity::delete_by_id((tenant.to_owned(), user_id.to_owned(), cid.to_owned()))
+        .exec(&*work)
+        .await?;
+    if gone.rows_affected == 0 {
+        return Err(not_banned(user_id, cid));
+    }
+    let payload = Payload {
+        user_id: Some(user_id.to_owned()),
+        ..Default::default()
+    };
+    if cid == ban::APP {
+        let event = Event::to_users(
+            tenant,
+            EventKind::UserUnbanned,
+            None,
+            vec![user_id.to_owned()],
+            &payload,
+        )?;
+        work.announce(event, &payload).await?;
+    } else {
+        work.record(tenant, cid, EventKind::UserUnbanned, &payload)
+            .await?;
+    }
+    work.commit().await?;
+    Ok(())
+}
+
+/// Bans a user from one channel (owners and moderators, by the `ban_channel_member` grant):
+/// their messages there are refused until the ban lifts. Members see `user.banned`.
+pub async fn ban_in_channel(
+    ctx: &Parley,
+    caller: &Caller,
+    cid: &Cid,
+    input: NewBan,
+) -> Result<Ban> {
+    let cid = cid.to_string();
+    let access = channel_access(ctx, caller, &cid, None).await?;
+    let permit = authorize(caller, Action::BanInChannel, Target::Channel(&access))?;
+    let target = UserId::parse(
+        "user_id",
+        input
+            .user_id
+            .as_deref()
+            .ok_or_else(|| Error::invalid("`user_id` names the user to ban"))?,
+    )?;
+    if caller.user_id() == Some(&target) {
+        return Err(Error::invalid(
+            "`user_id`: a moderator cannot ban themselves",
+        ));
+    }
+    let now = ctx.now();
+    let terms = terms(&input, now)?;
+    let by = banned_by(caller, input.banned_by.as_deref())?;
+    let tenant = caller.tenant_id();
+    require_user(ctx, tenant, target.as_str()).await?;
+    let mut work = UnitOfWork::begin(ctx, &permit).await?;
+    let stored = Ban::from(store(&*work, tenant, target.as_str(), &cid, terms, by, now).await?);
+    let payload = Payload {
+        user_id: Some(target.into_string()),
+        ban: Some(stored.clone()),
+        ..Default::default()
+    };
+    work.record(tenant, &cid, EventKind::UserBanned, &payload)
+        .await?;
+    work.commit().await?;
+    Ok(stored)
+}
+
+/// Lifts a user's ban from a channel.
+pub async fn unban_in_channel(
+    ctx: &Parley,
+    caller: &Caller,
+    cid: &Cid,
+    user_id: &str,
+) -> Result<()> {
+    let cid = cid.to_string();
+    let access = channel_access(ctx, caller, &cid, None).await?;
+    let permit = authorize(caller, Action::BanInChannel, Target::Channel(&access))?;
+    lift(ctx, caller, &permit, user_id, &cid).await
+}
+
+/// Which bans to list.
+#[derive(Debug, Default)]
+pub struct BanFilter {
+    pub user_id: Option<String>,
+    /// `Some(cid)`: that channel's; `scope_app`: app-wide only.
+    pub cid: Option<String>,
+    pub app_only: bool,
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+/// The bans in force, by channel then user (app-wide ones first).
+pub async fn list(ctx: &Parley, caller: &Caller, filter: BanFilter) -> Result<Page<Ban>> {
+    authorize(caller, Action::ManageUsers, Target::App)?;
+    in_force(ctx, caller.tenant_id(), filter).await
+}
+
+/// The bans in force in one channel (owners and moderators).
+pub async fn list_in_channel(
+    ctx: &Parley,
+    caller: &Caller,
+    cid: &Cid,
+    limit: Option<u64>,
+    cursor: Option<String>,
+) -> Result<Page<Ban>> {
+    let cid = cid.to_string();
+    let access = channel_access(ctx, caller, &cid, None).await?;
+    authorize(caller, Action::BanInChannel, Target::Channel(&access))?;
+    let filter = BanFilter {
+        cid: Some(cid),
+        limit,
+        cursor,
+        ..Default::default()
+    };
+    in_force(ctx, caller.tenant_id(), filter).await
+}
+
+async fn in_force(ctx: &Parley, tenant: &str, filter: BanFilter) -> Result<Page<Ban>> {
+    let limit = page::limit(filter.limit)?;
+    let mut q = ban::Entity::find()
+        .filter(ban::Column::TenantId.eq(tenant))
+        .filter(
+            Condition::any()
+                .add(ban::Column::ExpiresAt.is_null())
+                .add(ban::Column::ExpiresAt.gt(ctx.now())),
+        );
+    if let Some(u) = &filter.user_id {
+        q = q.filter(ban::Column::UserId.eq(u.as_str()));
+    }
+    if let Some(c) = &filter.cid {
+        q = q.filter(ban::Column::Cid.eq(c.as_str()));
+    } else if filter.app_only {
+        q = q.filter(ban::Column::Cid.eq(ban::APP));
+    }
+    if let Some(cursor) = &filter.cursor {
+        let raw = page::decode_cursor(cursor)?;
+        let (cid, user) = raw
+            .split_once('\n')
+            .ok_or_else(|| Error::invalid("`cursor` is not a cursor this API gave out"))?;
+        q = q.filter(
+            Condition::any().add(ban::Column::Cid.gt(cid)).add(
+                Condition::all()
+                    .add(ban::Column::Cid.eq(cid))
+                    .add(ban::Column::UserId.gt(user)),
+            ),
+        );
+    }
+    let mut rows = q
+        .order_by_asc(ban::Column::Cid)
+        .order_by_asc(ban::Column::UserId)
+        .limit(limit + 1)
+        .all(&ctx.db)
+        .await?;
+    let next_cursor = page::next_cursor(&mut rows, limit, |b| format!("{}\n{}", b.cid, b.user_id));
+    Ok(Page {
+        items: rows.into_iter().map(Ban::from).collect(),
+        next_cursor,
+    })
+}
+
+/// The ban that keeps `user` from posting in `cid` (app-wide or there), if one is in force.
+pub(crate) async fn posting_ban(
+    ctx: &Parley,
+    tenant: &str,
+    user: &str,
+    cid: &str,
+) -> Result<Option<Ban>> {
+    let now = ctx.now();
+    let rows = ban::Entity::find()
+        .filter(ban::Column::TenantId.eq(tenant))
+        .filter(ban::Column::UserId.eq(user))
+        .filter(ban::Column::Cid.is_in([ban::APP, cid]))
+        .all(&ctx.db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|b| b.is_active(now))
+        .min_by_key(|b| b.cid.clone())
+        .map(Ban::from))
+}
+
+/// The refusal a banned user gets: 403 `user_banned` with the scope, reason and expiry.
+pub fn refusal(ban: &Ban) -> Error {
+    Error::new(ErrorCode::UserBanned, ban.refusal_detail())
+}

@@ -1,0 +1,272 @@
+//! Moderation: bans from the app and from a channel, with reasons, expiries that lift by
+//! themselves (the node's clock is moved, not slept on), events, and the closing of a banned
+//! user's connections.
+
+use std::time::Duration;
+
+use parley_tests::realtime::{Ws, ws_base};
+use parley_tests::*;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+async fn setup(app: &TestApp) -> Tenant {
+    let t = app.tenant("Acme").await;
+    for u in ["mod", "alice", "bob"] {
+        t.create_user(u).await;
+    }
+    for id in ["room", "other"] {
+        let (status, _) = send(
+            t.server(Method::POST, "/v1/channels")
+                .json(&json!({"type": "messaging", "id": id, "members": ["mod", "alice", "bob"]})),
+        )
+        .await;
+        assert_eq!(status, 201);
+    }
+    let (status, _) = send(
+        t.server(Method::PATCH, "/v1/channels/messaging/room/members/mod")
+            .json(&json!({"role": "moderator"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    t
+}
+
+async fn say(user: &User, channel: &str) -> reqwest::RequestBuilder {
+    user.request(
+        Method::POST,
+        &format!("/v1/channels/messaging/{channel}/messages"),
+    )
+    .json(&json!({"text": "hello"}))
+}
+
+async fn app_ban_refuses_closes_and_lifts(app: TestApp) {
+    let t = setup(&app).await;
+    let alice = t.user("alice").await;
+    let mut open = alice.connect().await;
+    let mut watcher = t.connect_server().await;
+
+    let (status, ban) = send(
+        t.server(Method::POST, "/v1/users/alice/ban")
+            .json(&json!({"reason": "spam", "timeout_s": 3600, "banned_by": "mod"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{ban}");
+    assert_eq!(ban["user_id"], "alice");
+    assert_eq!(ban["reason"], "spam");
+    assert_eq!(ban["created_by"], "mod");
+    assert!(
+        ban.get("cid").is_none() && ban["expires_at"].is_string(),
+        "{ban}"
+    );
+
+    // Her open connection is told, then closed as no longer allowed.
+    open.expect("user.banned").await;
+    assert_eq!(open.expect("error").await["code"], "user_banned");
+    assert_eq!(open.closed_with(Duration::from_secs(5)).await.0, 4403);
+    // The tenant's server stream sees it too.
+    let seen = watcher.expect("user.banned").await;
+    assert_eq!(seen["user_id"], "alice");
+
+    // Every request and a new connection are refused, with the reason and the expiry.
+    let refused = expect_problem(say(&alice, "room").await, 403, "user_banned").await;
+    let detail = refused["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("spam") && detail.contains("until"),
+        "{refused}"
+    );
+    expect_problem(alice.request(Method::GET, "/v1/me"), 403, "user_banned").await;
+    let url = format!(
+        "{}/v1/connect?api_key={}&token={}",
+        ws_base(&app.base),
+        t.publishable_key,
+        alice.token
+    );
+    assert!(
+        Ws::open(&url, &[]).await.is_err(),
+        "the handshake is refused"
+    );
+    // Nor can the server post in her name.
+    expect_problem(
+        t.server(Method::POST, "/v1/channels/messaging/room/messages")
+            .json(&json!({"text": "as alice", "user_id": "alice"})),
+        403,
+        "user_banned",
+    )
+    .await;
+
+    let (_, list) = send(t.server(Method::GET, "/v1/bans?scope=app")).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+
+    // An hour later it lifted by itself.
+    app.clock.advance(Duration::from_secs(3601));
+    let (status, _) = send(say(&alice, "room").await).await;
+    assert_eq!(status, 201);
+    let (_, list) = send(t.server(Method::GET, "/v1/bans")).await;
+    assert_eq!(list["items"], json!([]), "an expired ban is not listed");
+    alice.connect().await;
+
+    // A ban until lifted, lifted by hand; lifting again finds nothing.
+    let (status, _) = send(t.server(Method::POST, "/v1/users/bob/ban").json(&json!({}))).await;
+    assert_eq!(status, 201);
+    let bob = t.user("bob").await;
+    let refused = expect_problem(say(&bob, "room").await, 403, "user_banned").await;
+    assert!(
+        refused["detail"].as_str().unwrap().contains("until lifted"),
+        "{refused}"
+    );
+    let (status, _) = send(t.server(Method::DELETE, "/v1/users/bob/ban")).await;
+    assert_eq!(status, 204);
+    let (status, _) = send(say(&bob, "room").await).await;
+    assert_eq!(status, 201);
+    expect_problem(
+        t.server(Method::DELETE, "/v1/users/bob/ban"),
+        404,
+        "ban_not_found",
+    )
+    .await;
+    // Users cannot ban from the app.
+    expect_problem(
+        alice
+            .request(Method::POST, "/v1/users/bob/ban")
+            .json(&json!({})),
+        403,
+        "server_key_required",
+    )
+    .await;
+}
+
+async fn channel_ban_by_a_moderator(app: TestApp) {
+    let t = setup(&app).await;
+    let (moderator, alice, bob) = (
+        t.user("mod").await,
+        t.user("alice").await,
+        t.user("bob").await,
+    );
+    let mut bob_ws = bob.connect().await;
+    let until = (chrono::Utc::now() + chrono::Duration::minutes(10)).to_rfc3339();
+
+    // A member may not ban; the refusal names the action.
+    let denied = expect_problem(
+        alice
+            .request(Method::POST, "/v1/channels/messaging/room/bans")
+            .json(&json!({"user_id": "bob"})),
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_eq!(denied["action"], "ban_channel_member");
+
+    let (status, ban) = send(
+        moderator
+            .request(Method::POST, "/v1/channels/messaging/room/bans")
+            .json(&json!({"user_id": "alice", "reason": "rude", "expires_at": until})),
+    )
+    .await;
+    assert_eq!(status, 201, "{ban}");
+    assert_eq!(ban["cid"], "messaging:room");
+    assert_eq!(ban["created_by"], "mod");
+    // Members see it, in the channel's event log.
+    let seen = bob_ws.expect("user.banned").await;
+    assert_eq!(seen["cid"], "messaging:room");
+    assert_eq!(seen["user_id"], "alice");
+    assert!(seen["seq"].is_i64(), "{seen}");
+
+    let refused = expect_problem(say(&alice, "room").await, 403, "user_banned").await;
+    let detail = refused["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("messaging:room") && detail.contains("rude"),
+        "{refused}"
+    );
+    let (status, _) = send(say(&alice, "other").await).await;
+    assert_eq!(status, 201, "other channels are not affected");
+    let (status, _) =
+        send(alice.request(Method::GET, "/v1/channels/messaging/room/messages")).await;
+    assert_eq!(status, 200, "she still reads");
+
+    let (_, list) = send(moderator.request(Method::GET, "/v1/channels/messaging/room/bans")).await;
+    assert_eq!(list["items"][0]["user_id"], "alice", "{list}");
+    let (_, all) = send(t.server(Method::GET, "/v1/bans?cid=messaging:room")).await;
+    assert_eq!(all["items"].as_array().unwrap().len(), 1);
+
+    // Ten minutes later she posts again.
+    app.clock.advance(Duration::from_secs(601));
+    let (status, _) = send(say(&alice, "room").await).await;
+    assert_eq!(status, 201);
+
+    // Banned again, then lifted by the moderator: `user.unbanned`.
+    let (status, _) = send(
+        moderator
+            .request(Method::POST, "/v1/channels/messaging/room/bans")
+            .json(&json!({"user_id": "alice"})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    expect_problem(say(&alice, "room").await, 403, "user_banned").await;
+    let (status, _) =
+        send(moderator.request(Method::DELETE, "/v1/channels/messaging/room/bans/alice")).await;
+    assert_eq!(status, 204);
+    assert_eq!(bob_ws.expect("user.unbanned").await["user_id"], "alice");
+    let (status, _) = send(say(&alice, "room").await).await;
+    assert_eq!(status, 201);
+    // A moderator cannot ban themselves.
+    expect_problem(
+        moderator
+            .request(Method::POST, "/v1/channels/messaging/room/bans")
+            .json(&json!({"user_id": "mod"})),
+        400,
+        "invalid_request",
+    )
+    .await;
+}
+
+async fn ban_input_is_checked(app: TestApp) {
+    let t = setup(&app).await;
+    let past = (chrono::Utc::now() - chrono::Duration::minutes(1)).to_rfc3339();
+    let future = (chrono::Utc::now() + chrono::Duration::minutes(1)).to_rfc3339();
+    let cases: [(Value, &str); 5] = [
+        (json!({"expires_at": past}), "expires_at"),
+        (json!({"expires_at": future, "timeout_s": 5}), "timeout_s"),
+        (json!({"timeout_s": 0}), "timeout_s"),
+        (json!({"reason": "x".repeat(501)}), "reason"),
+        (json!({"user_id": "bob"}), "user_id"),
+    ];
+    for (body, field) in cases {
+        let p = expect_problem(
+            t.server(Method::POST, "/v1/users/alice/ban").json(&body),
+            400,
+            "invalid_request",
+        )
+        .await;
+        assert!(p["detail"].as_str().unwrap().contains(field), "{p}");
+    }
+    expect_problem(
+        t.server(Method::POST, "/v1/users/nobody/ban")
+            .json(&json!({})),
+        404,
+        "user_not_found",
+    )
+    .await;
+    expect_problem(
+        t.server(Method::POST, "/v1/channels/messaging/room/bans")
+            .json(&json!({})),
+        400,
+        "invalid_request",
+    )
+    .await;
+    // Another tenant's channel is not found.
+    let other = app.tenant("Other").await;
+    expect_problem(
+        other
+            .server(Method::POST, "/v1/channels/messaging/room/bans")
+            .json(&json!({"user_id": "alice"})),
+        404,
+        "channel_not_found",
+    )
+    .await;
+}
+
+on_both_backends!(
+    app_ban_refuses_closes_and_lifts,
+    channel_ban_by_a_moderator,
+    ban_input_is_checked,
+);
