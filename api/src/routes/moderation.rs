@@ -92,8 +92,12 @@ async fn list_bans(
         Some(c) => Some(parley_core::kernel::ids::Cid::parse_cid(c)?.to_string()),
         None => None,
     };
+    let user_id = match q.user_id.as_deref() {
+        Some(u) => Some(parley_core::kernel::ids::UserId::parse("user_id", u)?.into_string()),
+        None => None,
+    };
     let filter = BanFilter {
-        user_id: q.user_id,
+        user_id,
         cid,
         app_only: q.scope == Some(BanScope::App),
         limit: q.limit,
