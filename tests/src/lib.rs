@@ -432,7 +432,6 @@ pub async fn channel_rows(
     cid: &str,
     message_ids: &[String],
 ) -> std::collections::BTreeMap<String, i64> {
-    use sea_orm::{DbBackend, Statement};
     let backend = db.get_database_backend();
     let columns = schema_columns(db).await;
     let tenant_tables: std::collections::BTreeSet<&str> = columns
@@ -452,27 +451,15 @@ pub async fn channel_rows(
             }
             _ => continue,
         };
-        let mut n = 1;
-        let mut param = || {
-            n += 1;
-            match backend {
-                DbBackend::Sqlite => "?".to_owned(),
-                _ => format!("${n}"),
-            }
-        };
-        let first = match backend {
-            DbBackend::Sqlite => "?",
-            _ => "$1",
-        };
-        let list: Vec<String> = wanted.iter().map(|_| param()).collect();
+        let list = vec!["?"; wanted.len()].join(", ");
         let mut values: Vec<sea_orm::Value> = vec![tenant_id.into()];
         values.extend(wanted);
+        // Parley's own helper numbers the `?`s for PostgreSQL.
         let row = db
-            .query_one_raw(Statement::from_sql_and_values(
+            .query_one_raw(parley_core::kernel::db::statement(
                 backend,
-                format!(
-                    "SELECT COUNT(*) AS n FROM \"{table}\" WHERE tenant_id = {first} AND \"{column}\" IN ({})",
-                    list.join(", ")
+                &format!(
+                    "SELECT COUNT(*) AS n FROM \"{table}\" WHERE tenant_id = ? AND \"{column}\" IN ({list})"
                 ),
                 values,
             ))

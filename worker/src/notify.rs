@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 use parley_core::entities::{channel, device, member, message, user, user_mute};
+use parley_core::model::channel_type::Feature;
 use parley_core::outbox::PushJob;
 use parley_core::push::{ApnsInfo, Provider};
 use parley_core::{Error, ErrorCode, Parley, Result};
@@ -97,7 +98,7 @@ pub async fn run(ctx: &Parley, services: &Services, job: &Claimed) -> Result<Fin
     // The channel's type may have turned push off since the message was sent.
     let push_on = parley_core::authz::channel_kind(&ctx.db, tenant, &chan.kind)
         .await?
-        .is_some_and(|k| k.settings.features.push_notifications);
+        .is_some_and(|k| k.has(Feature::PushNotifications));
     if !push_on {
         return Ok(Finish::Delete);
     }

@@ -9,7 +9,7 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 use crate::authn::{Actor, Caller};
 use crate::entities::{channel, channel_type, member};
 use crate::kernel::ids::{MemberRole, UserId, UserRole};
-use crate::model::channel_type::{BUILT_IN, ChannelTypeSettings, Permission, Role};
+use crate::model::channel_type::{BUILT_IN, ChannelTypeSettings, Feature, Permission, Role};
 use crate::{Error, ErrorCode, Parley, Result};
 
 /// Everything a caller can be allowed or denied.
@@ -151,15 +151,20 @@ pub struct ChannelKind {
 }
 
 impl ChannelKind {
+    pub fn has(&self, feature: Feature) -> bool {
+        self.settings.features.has(feature)
+    }
+
     /// Refuses what the type turned off, naming the feature.
-    pub fn require(&self, feature: &str, on: bool) -> Result<()> {
-        if on {
+    pub fn require(&self, feature: Feature) -> Result<()> {
+        if self.has(feature) {
             Ok(())
         } else {
             Err(Error::new(
                 ErrorCode::FeatureDisabled,
                 format!(
-                    "`{feature}` is turned off for channels of type `{}`",
+                    "`{}` is turned off for channels of type `{}`",
+                    feature.as_str(),
                     self.name
                 ),
             ))
@@ -177,15 +182,27 @@ pub async fn channel_kind<C: ConnectionTrait>(
     let stored = channel_type::Entity::find_by_id((tenant.to_owned(), name.to_owned()))
         .one(db)
         .await?;
-    let settings = match stored {
-        Some(row) => serde_json::from_value(row.settings).map_err(Error::internal)?,
-        None if BUILT_IN.contains(&name) => ChannelTypeSettings::defaults(name),
-        None => return Ok(None),
-    };
-    Ok(Some(ChannelKind {
-        name: name.to_owned(),
-        settings,
-    }))
+    Ok(
+        settings_of(name, stored.as_ref())?.map(|settings| ChannelKind {
+            name: name.to_owned(),
+            settings,
+        }),
+    )
+}
+
+/// The settings of type `name` given its stored row: the row's, a built-in type's defaults,
+/// or `None` when the tenant has no such type.
+pub fn settings_of(
+    name: &str,
+    stored: Option<&channel_type::Model>,
+) -> Result<Option<ChannelTypeSettings>> {
+    match stored {
+        Some(row) => Ok(Some(
+            serde_json::from_value(row.settings.clone()).map_err(Error::internal)?,
+        )),
+        None if BUILT_IN.contains(&name) => Ok(Some(ChannelTypeSettings::defaults(name))),
+        None => Ok(None),
+    }
 }
 
 /// A channel loaded with its type and the membership of the user the caller acts as, for

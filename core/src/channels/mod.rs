@@ -25,6 +25,7 @@ use crate::events::{Event, EventKind, Payload};
 use crate::kernel::ids::{ChannelType, Cid, MemberRole, UserId, parse_custom};
 use crate::kernel::page::{self, Page};
 use crate::model::channel::{ChannelInfo, Member};
+use crate::model::channel_type::Feature;
 use crate::model::message::Message;
 use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
@@ -211,24 +212,13 @@ async fn require_users<C: ConnectionTrait>(
     if ids.is_empty() {
         return Ok(());
     }
-    let found: BTreeSet<String> = user::Entity::find()
-        .select_only()
-        .column(user::Column::Id)
-        .filter(user::Column::TenantId.eq(tenant))
-        .filter(user::Column::Id.is_in(ids.iter().cloned()))
-        .into_tuple::<String>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
-    let missing: Vec<&String> = ids.difference(&found).collect();
+    let missing = user::missing(db, tenant, ids.iter().map(String::as_str)).await?;
     if missing.is_empty() {
         Ok(())
     } else {
-        let list: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
         Err(Error::new(
             ErrorCode::UserNotFound,
-            format!("these users do not exist: {}", list.join(", ")),
+            format!("these users do not exist: {}", missing.join(", ")),
         ))
     }
 }
@@ -504,7 +494,7 @@ async fn views(
                     .unwrap_or(0)
             });
             Channel {
-                kind: ChannelType::parse(&c.kind).unwrap_or_else(|_| ChannelType::messaging()),
+                kind: ChannelType::from_db(&c.kind),
                 members: members.remove(&c.cid).unwrap_or_default(),
                 last_message: last.remove(&c.cid),
                 cid: c.cid,
@@ -888,7 +878,7 @@ pub async fn mark_read(
             .filter(member::Column::LastReadSeq.lt(target))
             .exec(&*work)
             .await?;
-        if res.rows_affected > 0 && access.kind.settings.features.read_events {
+        if res.rows_affected > 0 && access.kind.has(Feature::ReadEvents) {
             let payload = Payload {
                 user_id: Some(user.as_str().to_owned()),
                 last_read_seq: Some(target),

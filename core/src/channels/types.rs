@@ -2,10 +2,13 @@
 //! and its own. Their features and grants take effect on the next request.
 
 use chrono::Utc;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    QueryOrder,
+};
 
 use crate::authn::Caller;
-use crate::authz::{Action, Target, authorize, channel_kind};
+use crate::authz::{Action, Target, authorize, settings_of};
 use crate::entities::{channel, channel_type};
 use crate::kernel::ids::ChannelType;
 use crate::model::channel_type::{
@@ -34,10 +37,6 @@ fn not_found(name: &str) -> Error {
     )
 }
 
-fn stored(row: &channel_type::Model) -> Result<ChannelTypeSettings> {
-    serde_json::from_value(row.settings.clone()).map_err(Error::internal)
-}
-
 /// Every channel type of the tenant, built-in ones first, then by name.
 pub async fn list(ctx: &Parley, caller: &Caller) -> Result<Vec<ChannelTypeView>> {
     authorize(caller, Action::ManageApp, Target::App)?;
@@ -46,17 +45,14 @@ pub async fn list(ctx: &Parley, caller: &Caller) -> Result<Vec<ChannelTypeView>>
         .order_by_asc(channel_type::Column::Name)
         .all(&ctx.db)
         .await?;
+    let custom = rows.iter().filter(|r| !BUILT_IN.contains(&r.name.as_str()));
+    let names = BUILT_IN.into_iter().chain(custom.map(|r| r.name.as_str()));
     let mut out = Vec::with_capacity(rows.len() + BUILT_IN.len());
-    for name in BUILT_IN {
+    for name in names {
         let row = rows.iter().find(|r| r.name == name);
-        let settings = match row {
-            Some(r) => stored(r)?,
-            None => ChannelTypeSettings::defaults(name),
-        };
-        out.push(view(name, settings, row));
-    }
-    for row in rows.iter().filter(|r| !BUILT_IN.contains(&r.name.as_str())) {
-        out.push(view(&row.name, stored(row)?, Some(row)));
+        if let Some(settings) = settings_of(name, row)? {
+            out.push(view(name, settings, row));
+        }
     }
     Ok(out)
 }
@@ -65,13 +61,12 @@ pub async fn list(ctx: &Parley, caller: &Caller) -> Result<Vec<ChannelTypeView>>
 pub async fn get(ctx: &Parley, caller: &Caller, name: &str) -> Result<ChannelTypeView> {
     authorize(caller, Action::ManageApp, Target::App)?;
     let name = ChannelType::parse(name).map_err(|_| not_found(name))?;
-    let kind = channel_kind(&ctx.db, caller.tenant_id(), name.as_str())
-        .await?
-        .ok_or_else(|| not_found(name.as_str()))?;
-    let row = channel_type::Entity::find_by_id((caller.tenant_id().to_owned(), kind.name.clone()))
+    let row = channel_type::Entity::find_by_id((caller.tenant_id().to_owned(), name.to_string()))
         .one(&ctx.db)
         .await?;
-    Ok(view(&kind.name, kind.settings, row.as_ref()))
+    let settings =
+        settings_of(name.as_str(), row.as_ref())?.ok_or_else(|| not_found(name.as_str()))?;
+    Ok(view(name.as_str(), settings, row.as_ref()))
 }
 
 /// Sets a channel type's features and grants, creating a custom type. Returns it and whether
@@ -91,14 +86,14 @@ pub async fn put(
         .one(&ctx.db)
         .await?;
     let created = existing.is_none() && !BUILT_IN.contains(&name.as_str());
-    let row = channel_type::ActiveModel {
-        tenant_id: Set(tenant.to_owned()),
-        name: Set(name.to_string()),
-        settings: Set(serde_json::to_value(&settings)?),
-        created_at: Set(existing.as_ref().map_or(now, |e| e.created_at)),
-        updated_at: Set(now),
+    let row = channel_type::Model {
+        tenant_id: tenant.to_owned(),
+        name: name.to_string(),
+        settings: serde_json::to_value(&settings)?,
+        created_at: existing.as_ref().map_or(now, |e| e.created_at),
+        updated_at: now,
     };
-    channel_type::Entity::insert(row)
+    channel_type::Entity::insert(row.clone().into_active_model().reset_all())
         .on_conflict(
             sea_orm::sea_query::OnConflict::columns([
                 channel_type::Column::TenantId,
@@ -112,10 +107,7 @@ pub async fn put(
         )
         .exec_without_returning(&ctx.db)
         .await?;
-    let row = channel_type::Entity::find_by_id((tenant.to_owned(), name.to_string()))
-        .one(&ctx.db)
-        .await?;
-    Ok((view(name.as_str(), settings, row.as_ref()), created))
+    Ok((view(name.as_str(), settings, Some(&row)), created))
 }
 
 /// Deletes a custom type no channel uses, or puts a built-in type back to its defaults.
@@ -125,9 +117,6 @@ pub async fn delete(ctx: &Parley, caller: &Caller, name: &str) -> Result<()> {
     let name = ChannelType::parse(name).map_err(|_| not_found(name))?;
     let built_in = BUILT_IN.contains(&name.as_str());
     if !built_in {
-        channel_kind(&ctx.db, tenant, name.as_str())
-            .await?
-            .ok_or_else(|| not_found(name.as_str()))?;
         let used = channel::Entity::find()
             .filter(channel::Column::TenantId.eq(tenant))
             .filter(channel::Column::Kind.eq(name.as_str()))
@@ -140,8 +129,11 @@ pub async fn delete(ctx: &Parley, caller: &Caller, name: &str) -> Result<()> {
             ));
         }
     }
-    channel_type::Entity::delete_by_id((tenant.to_owned(), name.to_string()))
+    let gone = channel_type::Entity::delete_by_id((tenant.to_owned(), name.to_string()))
         .exec(&ctx.db)
         .await?;
+    if gone.rows_affected == 0 && !built_in {
+        return Err(not_found(name.as_str()));
+    }
     Ok(())
 }

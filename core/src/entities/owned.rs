@@ -135,22 +135,24 @@ pub async fn erase<C: ConnectionTrait>(db: &C, tenant: &str, owner: Owner<'_>) -
         db.execute_raw(statement(backend, &sql, values)).await?;
         Ok(())
     };
-    for t in TABLES {
-        let table = t.table;
-        match owner {
-            Owner::Tenant => {
+    match owner {
+        Owner::Tenant => {
+            for t in TABLES {
                 let keep = t
                     .tenant_keeps
                     .map(|cond| format!(" AND NOT ({cond})"))
                     .unwrap_or_default();
                 run(
-                    format!("DELETE FROM {table} WHERE tenant_id = ?{keep}"),
+                    format!("DELETE FROM {} WHERE tenant_id = ?{keep}", t.table),
                     vec![tenant.into()],
                 )
                 .await?;
             }
-            Owner::User(user) => {
+        }
+        Owner::User(user) => {
+            for t in TABLES {
                 for (column, of) in t.users {
+                    let table = t.table;
                     let sql = match of {
                         OfUser::Delete => {
                             format!("DELETE FROM {table} WHERE tenant_id = ? AND {column} = ?")
@@ -162,28 +164,27 @@ pub async fn erase<C: ConnectionTrait>(db: &C, tenant: &str, owner: Owner<'_>) -
                     run(sql, vec![tenant.into(), user.into()]).await?;
                 }
             }
-            // Below, in two passes: rows found through the messages go before the messages.
-            Owner::Channel(_) => {}
         }
-    }
-    if let Owner::Channel(cid) = owner {
-        for t in TABLES.iter().filter(|t| t.channel == OfChannel::Message) {
-            run(
-                format!(
-                    "DELETE FROM {} WHERE tenant_id = ? AND message_id IN \
-                     (SELECT id FROM messages WHERE tenant_id = ? AND cid = ?)",
-                    t.table
-                ),
-                vec![tenant.into(), tenant.into(), cid.into()],
-            )
-            .await?;
-        }
-        for t in TABLES.iter().filter(|t| t.channel == OfChannel::Cid) {
-            run(
-                format!("DELETE FROM {} WHERE tenant_id = ? AND cid = ?", t.table),
-                vec![tenant.into(), cid.into()],
-            )
-            .await?;
+        // Rows found through the messages go before the messages.
+        Owner::Channel(cid) => {
+            for t in TABLES.iter().filter(|t| t.channel == OfChannel::Message) {
+                run(
+                    format!(
+                        "DELETE FROM {} WHERE tenant_id = ? AND message_id IN \
+                         (SELECT id FROM messages WHERE tenant_id = ? AND cid = ?)",
+                        t.table
+                    ),
+                    vec![tenant.into(), tenant.into(), cid.into()],
+                )
+                .await?;
+            }
+            for t in TABLES.iter().filter(|t| t.channel == OfChannel::Cid) {
+                run(
+                    format!("DELETE FROM {} WHERE tenant_id = ? AND cid = ?", t.table),
+                    vec![tenant.into(), cid.into()],
+                )
+                .await?;
+            }
         }
     }
     Ok(())

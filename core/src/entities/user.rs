@@ -1,3 +1,4 @@
+use sea_orm::QuerySelect;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -23,3 +24,22 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Those of `ids` that name no user of `tenant`, in the order given.
+pub async fn missing<'a, C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    ids: impl IntoIterator<Item = &'a str> + Clone,
+) -> Result<Vec<&'a str>, DbErr> {
+    let found: std::collections::BTreeSet<String> = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::TenantId.eq(tenant))
+        .filter(Column::Id.is_in(ids.clone()))
+        .into_tuple::<String>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(ids.into_iter().filter(|id| !found.contains(*id)).collect())
+}

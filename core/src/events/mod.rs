@@ -181,6 +181,29 @@ fn encode(
 }
 
 impl Event {
+    /// Every constructor's shared body: stamps the time and serializes the event once.
+    fn new(
+        tenant: &str,
+        kind: EventKind,
+        cid: Option<&str>,
+        seq: Option<i64>,
+        users: Vec<String>,
+        payload: &Payload,
+    ) -> Result<Self> {
+        let created_at = Utc::now();
+        Ok(Self {
+            tenant: tenant.into(),
+            kind,
+            cid: cid.map(Into::into),
+            seq,
+            users: users.into_iter().map(Into::into).collect(),
+            subject: None,
+            json: encode(kind, cid, seq, created_at, payload)?,
+            queued: false,
+            created_at,
+        })
+    }
+
     /// A channel event numbered `seq`, to be logged and replayed (see `work::UnitOfWork`).
     pub(crate) fn persistent(
         tenant: &str,
@@ -189,18 +212,7 @@ impl Event {
         seq: i64,
         payload: &Payload,
     ) -> Result<Self> {
-        let created_at = Utc::now();
-        Ok(Self {
-            tenant: tenant.into(),
-            kind,
-            cid: Some(cid.into()),
-            seq: Some(seq),
-            users: Vec::new(),
-            subject: None,
-            json: encode(kind, Some(cid), Some(seq), created_at, payload)?,
-            created_at,
-            queued: false,
-        })
+        Self::new(tenant, kind, Some(cid), Some(seq), Vec::new(), payload)
     }
 
     /// Names the member the event is about (`member.added`/`removed`): the hub changes their
@@ -211,18 +223,7 @@ impl Event {
 
     /// An event that is delivered live only (typing, channel.deleted): no sequence number.
     pub fn ephemeral(tenant: &str, kind: EventKind, cid: &str, payload: &Payload) -> Result<Self> {
-        let created_at = Utc::now();
-        Ok(Self {
-            tenant: tenant.into(),
-            kind,
-            cid: Some(cid.into()),
-            seq: None,
-            users: Vec::new(),
-            subject: None,
-            json: encode(kind, Some(cid), None, created_at, payload)?,
-            queued: false,
-            created_at,
-        })
+        Self::new(tenant, kind, Some(cid), None, Vec::new(), payload)
     }
 
     /// An event for named users wherever they are connected (notifications, presence).
@@ -233,18 +234,7 @@ impl Event {
         users: Vec<String>,
         payload: &Payload,
     ) -> Result<Self> {
-        let created_at = Utc::now();
-        Ok(Self {
-            tenant: tenant.into(),
-            kind,
-            cid: cid.map(Into::into),
-            seq: None,
-            users: users.into_iter().map(Into::into).collect(),
-            subject: None,
-            json: encode(kind, cid, None, created_at, payload)?,
-            queued: false,
-            created_at,
-        })
+        Self::new(tenant, kind, cid, None, users, payload)
     }
 }
 

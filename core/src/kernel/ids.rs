@@ -117,12 +117,8 @@ pub struct ChannelType(String);
 
 impl ChannelType {
     pub fn parse(s: &str) -> Result<Self> {
-        Self::parse_field("type", s)
-    }
-
-    pub fn parse_field(field: &str, s: &str) -> Result<Self> {
         check_chars(
-            field,
+            "type",
             s,
             32,
             |c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-'),
@@ -131,8 +127,9 @@ impl ChannelType {
         Ok(Self(s.to_owned()))
     }
 
-    pub fn messaging() -> Self {
-        Self("messaging".to_owned())
+    /// A type name read back from the database, where only parsed names are written.
+    pub(crate) fn from_db(s: &str) -> Self {
+        Self(s.to_owned())
     }
 
     pub fn as_str(&self) -> &str {

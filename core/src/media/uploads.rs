@@ -417,20 +417,12 @@ pub(crate) async fn present<C: ConnectionTrait>(
     tenant: &str,
     messages: &mut [Message],
 ) -> Result<()> {
-    fn ids_of(v: &Value, out: &mut BTreeSet<String>) {
-        if let Some(items) = v.as_array() {
-            for a in items {
-                if let Some(id) = a.get("upload_id").and_then(Value::as_str) {
-                    out.insert(id.to_owned());
-                }
-            }
-        }
-    }
+    use crate::model::attachments::upload_ids;
     let mut ids = BTreeSet::new();
     for m in messages.iter() {
-        ids_of(&m.attachments, &mut ids);
+        ids.extend(upload_ids(&m.attachments).map(str::to_owned));
         if let Some(q) = &m.quoted_message {
-            ids_of(&q.attachments, &mut ids);
+            ids.extend(upload_ids(&q.attachments).map(str::to_owned));
         }
     }
     if ids.is_empty() {

@@ -19,7 +19,7 @@ use crate::events::{EventKind, Payload};
 use crate::kernel::ids::{Cid, MessageText, UserId, parse_custom, parse_reaction_type};
 use crate::kernel::page::{self, Page};
 use crate::media::{self, MediaStore};
-use crate::model::channel_type::Permission;
+use crate::model::channel_type::{Feature, Permission};
 use crate::model::message::{Message, Reaction};
 use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
@@ -135,31 +135,20 @@ pub(super) async fn check_mentions<C: ConnectionTrait>(
         .into_iter()
         .collect();
     let outsiders: Vec<&str> = wanted.difference(&members).map(String::as_str).collect();
-    if !outsiders.is_empty() && outsiders_allowed {
-        let known: BTreeSet<String> = user::Entity::find()
-            .select_only()
-            .column(user::Column::Id)
-            .filter(user::Column::TenantId.eq(tenant))
-            .filter(user::Column::Id.is_in(outsiders.iter().copied()))
-            .into_tuple::<String>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect();
-        let unknown: Vec<&str> = outsiders
-            .into_iter()
-            .filter(|o| !known.contains(*o))
-            .collect();
-        if !unknown.is_empty() {
-            return Err(Error::invalid(format!(
-                "`mentions` names users who do not exist: {}",
-                unknown.join(", ")
-            )));
-        }
-    } else if !outsiders.is_empty() {
+    if outsiders.is_empty() {
+        return Ok(wanted.into_iter().collect());
+    }
+    if !outsiders_allowed {
         return Err(Error::invalid(format!(
             "`mentions` may only name members of the channel; not members: {}",
             outsiders.join(", ")
+        )));
+    }
+    let unknown = user::missing(db, tenant, outsiders).await?;
+    if !unknown.is_empty() {
+        return Err(Error::invalid(format!(
+            "`mentions` names users who do not exist: {}",
+            unknown.join(", ")
         )));
     }
     Ok(wanted.into_iter().collect())
@@ -618,9 +607,7 @@ pub async fn react(
     let kind = parse_reaction_type(&input.kind)?;
     let (m, access) = load(ctx, caller, id, Some(&user)).await?;
     let permit = authorize(caller, Action::React, Target::Channel(&access))?;
-    access
-        .kind
-        .require("reactions", access.kind.settings.features.reactions)?;
+    access.kind.require(Feature::Reactions)?;
     if m.deleted_at.is_some() {
         return Err(Error::invalid("a deleted message cannot get reactions"));
     }

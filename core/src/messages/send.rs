@@ -16,7 +16,7 @@ use crate::events::{EventKind, Payload};
 use crate::integrations::hooks;
 use crate::kernel::ids::{Cid, MessageId, MessageText, UserId, parse_custom};
 use crate::media;
-use crate::model::channel_type::Permission;
+use crate::model::channel_type::{Feature, Permission};
 use crate::model::message::Message;
 use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
@@ -110,15 +110,14 @@ impl Draft {
     fn authorize_parts(&mut self, caller: &Caller, channel: &ChannelAccess) -> Result<()> {
         let kind = &channel.kind;
         if self.parent_id.is_some() {
-            kind.require("replies", kind.settings.features.replies)?;
+            kind.require(Feature::Replies)?;
             authorize(caller, Action::SendReply, Target::Channel(channel))?;
         }
-        let carries_files = self.attachments.as_array().is_some_and(|all| {
-            all.iter()
-                .any(|a| a.get("upload_id").is_some_and(|id| !id.is_null()))
-        });
-        if carries_files {
-            kind.require("uploads", kind.settings.features.uploads)?;
+        if crate::model::attachments::upload_ids(&self.attachments)
+            .next()
+            .is_some()
+        {
+            kind.require(Feature::Uploads)?;
             authorize(caller, Action::AttachFiles, Target::Channel(channel))?;
         }
         self.mention_outsiders = channel.grants(caller, Permission::MentionNonMembers);

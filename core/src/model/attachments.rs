@@ -112,6 +112,15 @@ pub fn parse(v: Option<Value>, max_custom_bytes: usize) -> Result<Value> {
         .map(Value::Array)
 }
 
+/// The upload ids an `attachments` array refers to.
+pub fn upload_ids(attachments: &Value) -> impl Iterator<Item = &str> {
+    attachments
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a.get("upload_id").and_then(Value::as_str))
+}
+
 fn one(
     at: &str,
     mut obj: Map<String, Value>,

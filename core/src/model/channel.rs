@@ -53,7 +53,7 @@ impl From<&channel::Model> for ChannelInfo {
     fn from(c: &channel::Model) -> Self {
         Self {
             cid: c.cid.clone(),
-            kind: ChannelType::parse(&c.kind).unwrap_or_else(|_| ChannelType::messaging()),
+            kind: ChannelType::from_db(&c.kind),
             id: c.id.clone(),
             name: c.name.clone(),
             custom: c.custom.clone(),

@@ -93,6 +93,44 @@ pub struct Features {
     pub url_enrichment: bool,
 }
 
+/// One of [`Features`], for checks that name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feature {
+    TypingEvents,
+    ReadEvents,
+    Reactions,
+    Replies,
+    Uploads,
+    PushNotifications,
+}
+
+impl Feature {
+    /// The field's name in [`Features`].
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TypingEvents => "typing_events",
+            Self::ReadEvents => "read_events",
+            Self::Reactions => "reactions",
+            Self::Replies => "replies",
+            Self::Uploads => "uploads",
+            Self::PushNotifications => "push_notifications",
+        }
+    }
+}
+
+impl Features {
+    pub fn has(&self, feature: Feature) -> bool {
+        match feature {
+            Feature::TypingEvents => self.typing_events,
+            Feature::ReadEvents => self.read_events,
+            Feature::Reactions => self.reactions,
+            Feature::Replies => self.replies,
+            Feature::Uploads => self.uploads,
+            Feature::PushNotifications => self.push_notifications,
+        }
+    }
+}
+
 /// Features as `PUT /v1/channel-types/{type}` takes them: each one left out keeps the type's
 /// default.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
@@ -321,6 +359,21 @@ mod tests {
                 serde_json::to_value(r).unwrap(),
                 serde_json::Value::from(r.as_str())
             );
+        }
+    }
+
+    #[test]
+    fn feature_names_are_the_field_names() {
+        let on = serde_json::to_value(ChannelTypeSettings::defaults("messaging").features).unwrap();
+        for f in [
+            Feature::TypingEvents,
+            Feature::ReadEvents,
+            Feature::Reactions,
+            Feature::Replies,
+            Feature::Uploads,
+            Feature::PushNotifications,
+        ] {
+            assert_eq!(on[f.as_str()], true, "{}", f.as_str());
         }
     }
 

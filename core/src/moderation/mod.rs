@@ -5,7 +5,10 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect,
+};
 
 use crate::authn::Caller;
 use crate::authz::{Action, Target, authorize, channel_access};
@@ -104,27 +107,19 @@ async fn store<C: sea_orm::ConnectionTrait>(
         expires_at: terms.expires_at,
         created_at: now,
     };
-    ban::Entity::insert(ban::ActiveModel {
-        tenant_id: Set(row.tenant_id.clone()),
-        user_id: Set(row.user_id.clone()),
-        cid: Set(row.cid.clone()),
-        reason: Set(row.reason.clone()),
-        created_by: Set(row.created_by.clone()),
-        expires_at: Set(row.expires_at),
-        created_at: Set(row.created_at),
-    })
-    .on_conflict(
-        OnConflict::columns([ban::Column::TenantId, ban::Column::UserId, ban::Column::Cid])
-            .update_columns([
-                ban::Column::Reason,
-                ban::Column::CreatedBy,
-                ban::Column::ExpiresAt,
-                ban::Column::CreatedAt,
-            ])
-            .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
+    ban::Entity::insert(row.clone().into_active_model().reset_all())
+        .on_conflict(
+            OnConflict::columns([ban::Column::TenantId, ban::Column::UserId, ban::Column::Cid])
+                .update_columns([
+                    ban::Column::Reason,
+                    ban::Column::CreatedBy,
+                    ban::Column::ExpiresAt,
+                    ban::Column::CreatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
     Ok(row)
 }
 
@@ -149,17 +144,23 @@ pub async fn ban_user(ctx: &Parley, caller: &Caller, user_id: &str, input: NewBa
         ban: Some(stored.clone()),
         ..Default::default()
     };
-    let event = Event::to_users(
-        tenant,
-        EventKind::UserBanned,
-        None,
-        vec![user_id.to_owned()],
-        &payload,
-    )?;
-    work.announce(event, &payload).await?;
+    tell_user(&mut work, tenant, EventKind::UserBanned, user_id, &payload).await?;
     work.revoke_after(Revocation::user(tenant, user_id, Why::UserBanned));
     work.commit().await?;
     Ok(stored)
+}
+
+/// An app-wide event about a user: to their connections, the tenant's server connections and
+/// webhooks.
+async fn tell_user(
+    work: &mut UnitOfWork<'_>,
+    tenant: &str,
+    kind: EventKind,
+    user_id: &str,
+    payload: &Payload,
+) -> Result<()> {
+    let event = Event::to_users(tenant, kind, None, vec![user_id.to_owned()], payload)?;
+    work.announce(event, payload).await
 }
 
 /// Lifts a user's app-wide ban.
@@ -188,14 +189,14 @@ async fn lift(
         ..Default::default()
     };
     if cid == ban::APP {
-        let event = Event::to_users(
+        tell_user(
+            &mut work,
             tenant,
             EventKind::UserUnbanned,
-            None,
-            vec![user_id.to_owned()],
+            user_id,
             &payload,
-        )?;
-        work.announce(event, &payload).await?;
+        )
+        .await?;
     } else {
         work.record(tenant, cid, EventKind::UserUnbanned, &payload)
             .await?;
@@ -262,8 +263,9 @@ pub async fn unban_in_channel(
 #[derive(Debug, Default)]
 pub struct BanFilter {
     pub user_id: Option<String>,
-    /// `Some(cid)`: that channel's; `scope_app`: app-wide only.
+    /// Only that channel's bans.
     pub cid: Option<String>,
+    /// Only app-wide bans (ignored when `cid` is given).
     pub app_only: bool,
     pub limit: Option<u64>,
     pub cursor: Option<String>,

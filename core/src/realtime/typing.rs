@@ -9,6 +9,7 @@ use crate::authn::Caller;
 use crate::authz::{self, Action, Target};
 use crate::events::{Event, EventKind, Payload};
 use crate::kernel::ids::Cid;
+use crate::model::channel_type::Feature;
 use crate::{Parley, Result};
 
 type Key = (String, String, String);
@@ -39,9 +40,7 @@ impl Typing {
         let cid_s = cid.to_string();
         let access = authz::channel_access(ctx, caller, &cid_s, Some(&user)).await?;
         authz::authorize(caller, Action::Type, Target::Channel(&access))?;
-        access
-            .kind
-            .require("typing_events", access.kind.settings.features.typing_events)?;
+        access.kind.require(Feature::TypingEvents)?;
         let timeout = Duration::from_millis(ctx.config.realtime.typing_timeout_ms);
         let key = (
             caller.tenant_id().to_owned(),

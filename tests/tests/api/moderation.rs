@@ -31,7 +31,7 @@ async fn setup(app: &TestApp) -> Tenant {
     t
 }
 
-async fn say(user: &User, channel: &str) -> reqwest::RequestBuilder {
+fn say(user: &User, channel: &str) -> reqwest::RequestBuilder {
     user.request(
         Method::POST,
         &format!("/v1/channels/messaging/{channel}/messages"),
@@ -68,7 +68,7 @@ async fn app_ban_refuses_closes_and_lifts(app: TestApp) {
     assert_eq!(seen["user_id"], "alice");
 
     // Every request and a new connection are refused, with the reason and the expiry.
-    let refused = expect_problem(say(&alice, "room").await, 403, "user_banned").await;
+    let refused = expect_problem(say(&alice, "room"), 403, "user_banned").await;
     let detail = refused["detail"].as_str().unwrap();
     assert!(
         detail.contains("spam") && detail.contains("until"),
@@ -99,7 +99,7 @@ async fn app_ban_refuses_closes_and_lifts(app: TestApp) {
 
     // An hour later it lifted by itself.
     app.clock.advance(Duration::from_secs(3601));
-    let (status, _) = send(say(&alice, "room").await).await;
+    let (status, _) = send(say(&alice, "room")).await;
     assert_eq!(status, 201);
     let (_, list) = send(t.server(Method::GET, "/v1/bans")).await;
     assert_eq!(list["items"], json!([]), "an expired ban is not listed");
@@ -109,14 +109,14 @@ async fn app_ban_refuses_closes_and_lifts(app: TestApp) {
     let (status, _) = send(t.server(Method::POST, "/v1/users/bob/ban").json(&json!({}))).await;
     assert_eq!(status, 201);
     let bob = t.user("bob").await;
-    let refused = expect_problem(say(&bob, "room").await, 403, "user_banned").await;
+    let refused = expect_problem(say(&bob, "room"), 403, "user_banned").await;
     assert!(
         refused["detail"].as_str().unwrap().contains("until lifted"),
         "{refused}"
     );
     let (status, _) = send(t.server(Method::DELETE, "/v1/users/bob/ban")).await;
     assert_eq!(status, 204);
-    let (status, _) = send(say(&bob, "room").await).await;
+    let (status, _) = send(say(&bob, "room")).await;
     assert_eq!(status, 201);
     expect_problem(
         t.server(Method::DELETE, "/v1/users/bob/ban"),
@@ -171,13 +171,13 @@ async fn channel_ban_by_a_moderator(app: TestApp) {
     assert_eq!(seen["user_id"], "alice");
     assert!(seen["seq"].is_i64(), "{seen}");
 
-    let refused = expect_problem(say(&alice, "room").await, 403, "user_banned").await;
+    let refused = expect_problem(say(&alice, "room"), 403, "user_banned").await;
     let detail = refused["detail"].as_str().unwrap();
     assert!(
         detail.contains("messaging:room") && detail.contains("rude"),
         "{refused}"
     );
-    let (status, _) = send(say(&alice, "other").await).await;
+    let (status, _) = send(say(&alice, "other")).await;
     assert_eq!(status, 201, "other channels are not affected");
     let (status, _) =
         send(alice.request(Method::GET, "/v1/channels/messaging/room/messages")).await;
@@ -190,7 +190,7 @@ async fn channel_ban_by_a_moderator(app: TestApp) {
 
     // Ten minutes later she posts again.
     app.clock.advance(Duration::from_secs(601));
-    let (status, _) = send(say(&alice, "room").await).await;
+    let (status, _) = send(say(&alice, "room")).await;
     assert_eq!(status, 201);
 
     // Banned again, then lifted by the moderator: `user.unbanned`.
@@ -201,12 +201,12 @@ async fn channel_ban_by_a_moderator(app: TestApp) {
     )
     .await;
     assert_eq!(status, 201);
-    expect_problem(say(&alice, "room").await, 403, "user_banned").await;
+    expect_problem(say(&alice, "room"), 403, "user_banned").await;
     let (status, _) =
         send(moderator.request(Method::DELETE, "/v1/channels/messaging/room/bans/alice")).await;
     assert_eq!(status, 204);
     assert_eq!(bob_ws.expect("user.unbanned").await["user_id"], "alice");
-    let (status, _) = send(say(&alice, "room").await).await;
+    let (status, _) = send(say(&alice, "room")).await;
     assert_eq!(status, 201);
     // A moderator cannot ban themselves.
     expect_problem(
