@@ -125,12 +125,14 @@ fn is_ref_to(schema: Option<&RefOr<Schema>>, name: &str) -> bool {
 pub const USER_ID_PATTERN: &str = "^[A-Za-z0-9_.@-]+$";
 /// A channel id or a message id (`Cid::parse`, `MessageId::parse`).
 pub const ID_PATTERN: &str = "^[A-Za-z0-9_-]+$";
+/// A channel type's name (`ChannelType::parse`): built-in or the app's own.
+pub const CHANNEL_TYPE_PATTERN: &str = "^[a-z0-9_-]+$";
 /// A reaction type (`parse_reaction_type`): no spaces, control characters or `/`.
 pub const REACTION_PATTERN: &str = "^[^\\s/\\x00-\\x1f\\x7f-\\x9f]+$";
 
 /// The rules the server applies to a parameter, by where it is and what it is called: the
 /// same names mean the same things on every route (`limit`, `user_id`, a channel's `type`
-/// and `id`, `message_id`), so they are stated once here rather than on each route.
+/// or a channel type's name, and `id`, `message_id`), so they are stated once here rather than on each route.
 fn constrain_parameter(path: &str, param: &mut utoipa::openapi::path::Parameter) {
     use utoipa::openapi::path::ParameterIn;
     let Some(RefOr::T(Schema::Object(schema))) = param.schema.as_mut() else {
@@ -153,13 +155,8 @@ fn constrain_parameter(path: &str, param: &mut utoipa::openapi::path::Parameter)
         }
         (ParameterIn::Path, "message_id") => text(ID_PATTERN, 64),
         (ParameterIn::Path, "id") if channel => text(ID_PATTERN, 64),
-        (ParameterIn::Path, "type") if channel => {
-            schema.enum_values = Some(
-                ["messaging", "team", "livestream"]
-                    .into_iter()
-                    .map(Into::into)
-                    .collect(),
-            );
+        (ParameterIn::Path, "type") if channel || path.starts_with("/v1/channel-types/") => {
+            text(CHANNEL_TYPE_PATTERN, 32);
         }
         (ParameterIn::Path, "type") if path.contains("/reactions/") => text(REACTION_PATTERN, 32),
         _ => {}

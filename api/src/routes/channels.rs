@@ -126,7 +126,7 @@ async fn delete_channel(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Add members, or set the role of existing ones. A user may join a `team` or `livestream` channel.
+/// Add members, or set the role of existing ones. A user may join where the type grants `join_channel` (`team`, `livestream`).
 #[utoipa::path(tag = "channels", security(("secret_key" = []), ("publishable_key" = [], "user_token" = [])),
     params(("type" = String, Path), ("id" = String, Path)),
     responses((status = 200, body = Channel), (status = "4XX", body = Problem)))]

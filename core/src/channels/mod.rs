@@ -112,7 +112,7 @@ pub struct Channel {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewChannel {
-    // `messaging`, `team` or `livestream` (the schema says so; a doc comment here would
+    // A channel type of the app (the schema says so; a doc comment here would
     // wrap it in an `allOf` that no value satisfies).
     #[serde(rename = "type")]
     #[schema(value_type = crate::kernel::ids::ChannelType, inline)]
@@ -676,7 +676,8 @@ pub async fn delete(ctx: &Parley, caller: &Caller, cid: &Cid) -> Result<()> {
 }
 
 /// Adds members (or changes the role of existing ones). Owners and moderators may add anyone;
-/// on `team` and `livestream` channels a user may add themselves.
+/// a user may add themselves where the channel's type grants `join_channel` (`team` and
+/// `livestream` by default).
 pub async fn add_members(
     ctx: &Parley,
     caller: &Caller,
