@@ -200,13 +200,18 @@ fn warn_unshared_settings(config: &Config) {
 }
 
 impl Running {
-    /// Stops accepting, lets in-flight requests finish, stops the worker, and waits.
+    /// Stops accepting, lets the worker finish its running jobs, lets in-flight requests
+    /// finish, and waits. The worker goes first: the database pool's connections belong to
+    /// the runtimes of the HTTP workers that opened them, and a job that used one after those
+    /// runtimes ended would fail with "database cannot be reached" instead of recording its
+    /// result.
     pub async fn stop(mut self) {
-        self.handle.stop(true).await;
+        self.handle.pause().await;
         if let Some(w) = self.worker.take() {
             let grace = std::time::Duration::from_millis(self.ctx.config.worker.webhook_timeout_ms);
             w.shutdown(grace).await;
         }
+        self.handle.stop(true).await;
         let _ = self.server.await;
     }
 

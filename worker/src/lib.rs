@@ -235,7 +235,7 @@ async fn process(ctx: &Parley, services: &Services, worker: &str, job: Claimed) 
         }),
     };
     let how = outcome.unwrap_or_else(|e| {
-        tracing::warn!(job = job.id, kind = %job.kind, error = %e.detail, "job failed");
+        tracing::warn!(job = job.id, kind = %job.kind, error = %e.detail, cause = ?e.source, "job failed");
         Finish::Retry {
             error: e.detail,
             after_ms: None,
