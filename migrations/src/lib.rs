@@ -10,6 +10,7 @@ mod m20261123_000004_media;
 mod m20261202_000005_stream_cursors;
 mod m20261202_000006_channel_types;
 mod m20261202_000007_bans;
+mod m20261202_000008_slow_mode;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000005_stream_cursors::Migration),
             Box::new(m20261202_000006_channel_types::Migration),
             Box::new(m20261202_000007_bans::Migration),
+            Box::new(m20261202_000008_slow_mode::Migration),
         ]
     }
 }

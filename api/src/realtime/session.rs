@@ -286,6 +286,9 @@ fn error_frame(req_id: Option<&Value>, e: &Error, cid: Option<&str>) -> ByteStri
     if let Some(action) = e.action {
         v["action"] = json!(action);
     }
+    if let Some(seconds) = e.retry_after {
+        v["retry_after"] = json!(seconds);
+    }
     frame(&v)
 }
 

@@ -93,6 +93,8 @@ pub struct Channel {
     #[schema(value_type = Object)]
     pub custom: serde_json::Value,
     pub frozen: bool,
+    /// Seconds a member waits between their messages (owners and moderators do not); 0: off.
+    pub slow_mode_s: i32,
     pub created_by: Option<String>,
     pub member_count: i32,
     /// The `seq` of the newest message.
@@ -142,6 +144,10 @@ pub struct ChannelPatch {
     pub custom: Option<serde_json::Value>,
     /// A frozen channel accepts no new messages or reactions, except from the tenant server and admins.
     pub frozen: Option<bool>,
+    /// Slow mode: seconds a member waits between their messages, 0 to turn it off (at most
+    /// 3,600). Those granted `skip_slow_mode` (owners, moderators) are not held back.
+    #[schema(minimum = 0, maximum = 3600)]
+    pub slow_mode_s: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -192,6 +198,9 @@ pub struct ChannelUnread {
     pub unread_count: i64,
     pub last_read_seq: i64,
 }
+
+/// The longest slow mode interval, an hour.
+const MAX_SLOW_MODE_S: u32 = 3_600;
 
 fn parse_name(name: Option<String>) -> Result<Option<String>> {
     match name {
@@ -307,6 +316,7 @@ pub async fn create(ctx: &Parley, caller: &Caller, input: NewChannel) -> Result<
         name: Set(name),
         custom: Set(custom),
         frozen: Set(false),
+        slow_mode_s: Set(0),
         created_by: Set(creator.as_ref().map(|c| c.as_str().to_owned())),
         distinct_key: Set(input.distinct.then(|| cid.id.clone())),
         member_count: Set(i32::try_from(members.len()).unwrap_or(i32::MAX)),
@@ -502,6 +512,7 @@ async fn views(
                 name: c.name,
                 custom: c.custom,
                 frozen: c.frozen,
+                slow_mode_s: c.slow_mode_s,
                 created_by: c.created_by,
                 member_count: c.member_count,
                 last_seq: c.last_seq,
@@ -633,6 +644,14 @@ pub async fn patch(
     }
     if let Some(frozen) = patch.frozen {
         am.frozen = Set(frozen);
+    }
+    if let Some(s) = patch.slow_mode_s {
+        if s > MAX_SLOW_MODE_S {
+            return Err(Error::invalid(format!(
+                "`slow_mode_s` must be 0 to {MAX_SLOW_MODE_S}"
+            )));
+        }
+        am.slow_mode_s = Set(i32::try_from(s).unwrap_or(0));
     }
     am.updated_at = Set(Utc::now());
     let mut work = UnitOfWork::begin(ctx, &permit).await?;

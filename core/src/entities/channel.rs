@@ -14,6 +14,8 @@ pub struct Model {
     #[sea_orm(column_type = "JsonBinary")]
     pub custom: Json,
     pub frozen: bool,
+    /// Seconds a member waits between messages; 0: off.
+    pub slow_mode_s: i32,
     pub created_by: Option<String>,
     pub distinct_key: Option<String>,
     pub member_count: i32,

@@ -3,9 +3,14 @@
 //! or rewrite (new text or custom data). A new rule (bans, slow mode, blocklists, shadow
 //! bans) is one more [`Guard`] variant and its check.
 
+use chrono::Utc;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
 use crate::authn::Caller;
 use crate::authz::ChannelAccess;
-use crate::{Error, Parley, Result};
+use crate::entities::message;
+use crate::model::channel_type::Permission;
+use crate::{Error, ErrorCode, Parley, Result};
 
 use super::send::Draft;
 
@@ -29,9 +34,11 @@ pub enum Guard {
     /// A user banned from the app or from the channel posts nothing there, whoever sends
     /// on their behalf.
     Banned,
+    /// In slow mode a member posts once per interval, unless granted `skip_slow_mode`.
+    SlowMode,
 }
 
-pub const GUARDS: [Guard; 2] = [Guard::Frozen, Guard::Banned];
+pub const GUARDS: [Guard; 3] = [Guard::Frozen, Guard::Banned, Guard::SlowMode];
 
 /// What a guard may look at.
 pub struct Seen<'a> {
@@ -61,6 +68,47 @@ impl Guard {
                     None => Verdict::Accept,
                 })
             }
+            Self::SlowMode => slow_mode(seen).await,
         }
     }
+}
+
+/// Refuses a message sent before the author's slow mode interval ran out since their last
+/// one, with the seconds left as `Retry-After`.
+async fn slow_mode(seen: &Seen<'_>) -> Result<Verdict> {
+    let channel = &seen.channel.channel;
+    let interval = i64::from(channel.slow_mode_s);
+    if interval <= 0 || seen.channel.grants(seen.caller, Permission::SkipSlowMode) {
+        return Ok(Verdict::Accept);
+    }
+    let last: Option<chrono::DateTime<Utc>> = message::Entity::find()
+        .select_only()
+        .column(message::Column::CreatedAt)
+        .filter(message::Column::TenantId.eq(seen.caller.tenant_id()))
+        .filter(message::Column::Cid.eq(channel.cid.as_str()))
+        .filter(message::Column::UserId.eq(seen.draft.author.as_str()))
+        .order_by_desc(message::Column::CreatedAt)
+        .limit(1)
+        .into_tuple()
+        .one(&seen.ctx.db)
+        .await?;
+    let Some(last) = last else {
+        return Ok(Verdict::Accept);
+    };
+    let waited_ms = (seen.ctx.now() - last).num_milliseconds();
+    let left_ms = interval * 1_000 - waited_ms;
+    if left_ms <= 0 {
+        return Ok(Verdict::Accept);
+    }
+    let left_s = u64::try_from(left_ms).unwrap_or(1).div_ceil(1_000);
+    Ok(Verdict::Reject(
+        Error::new(
+            ErrorCode::SlowMode,
+            format!(
+                "`{}` is in slow mode: one message every {interval} s; try again in {left_s} s",
+                channel.cid
+            ),
+        )
+        .with_retry_after(left_s),
+    ))
 }

@@ -43,6 +43,8 @@ pub struct ChannelInfo {
     #[schema(value_type = Object)]
     pub custom: serde_json::Value,
     pub frozen: bool,
+    /// Seconds a member waits between their messages; 0: off.
+    pub slow_mode_s: i32,
     pub created_by: Option<String>,
     pub member_count: i32,
     pub created_at: DateTime<Utc>,
@@ -58,6 +60,7 @@ impl From<&channel::Model> for ChannelInfo {
             name: c.name.clone(),
             custom: c.custom.clone(),
             frozen: c.frozen,
+            slow_mode_s: c.slow_mode_s,
             created_by: c.created_by.clone(),
             member_count: c.member_count,
             created_at: c.created_at,

@@ -69,6 +69,8 @@ pub enum Permission {
     BanChannelMember,
     /// Mention users who are not members of the channel.
     MentionNonMembers,
+    /// Post without waiting out the channel's slow mode.
+    SkipSlowMode,
 }
 
 /// What a channel type offers.
@@ -216,6 +218,7 @@ impl ChannelTypeSettings {
             RemoveMembers,
             UpdateChannel,
             BanChannelMember,
+            SkipSlowMode,
         ]);
         let mut owner = moderator.clone();
         owner.extend([DeleteChannel, AppointOwners]);
@@ -334,6 +337,7 @@ impl Permission {
             Self::Flag => "flag",
             Self::BanChannelMember => "ban_channel_member",
             Self::MentionNonMembers => "mention_non_members",
+            Self::SkipSlowMode => "skip_slow_mode",
         }
     }
 }

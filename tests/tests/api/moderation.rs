@@ -1,6 +1,6 @@
 //! Moderation: bans from the app and from a channel, with reasons, expiries that lift by
 //! themselves (the node's clock is moved, not slept on), events, and the closing of a banned
-//! user's connections.
+//! user's connections; slow mode.
 
 use std::time::Duration;
 
@@ -265,8 +265,78 @@ async fn ban_input_is_checked(app: TestApp) {
     .await;
 }
 
+/// Slow mode: one message per interval for members; moderators (the `skip_slow_mode` grant)
+/// and the tenant server are not held back; the refusal says when to retry, over REST and
+/// the WebSocket; the interval runs on the node's clock.
+async fn slow_mode_holds_members_back(app: TestApp) {
+    let t = setup(&app).await;
+    let (moderator, alice) = (t.user("mod").await, t.user("alice").await);
+    let patch = |who: &User, body: Value| {
+        who.request(Method::PATCH, "/v1/channels/messaging/room")
+            .json(&body)
+    };
+    let denied = expect_problem(patch(&alice, json!({"slow_mode_s": 30})), 403, "forbidden").await;
+    assert_eq!(denied["action"], "update_channel");
+    let p = expect_problem(
+        patch(&moderator, json!({"slow_mode_s": 3601})),
+        400,
+        "invalid_request",
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("slow_mode_s"), "{p}");
+    let (status, ch) = send(patch(&moderator, json!({"slow_mode_s": 30}))).await;
+    assert_eq!(status, 200, "{ch}");
+    assert_eq!(ch["slow_mode_s"], 30);
+
+    let (status, _) = send(say(&alice, "room")).await;
+    assert_eq!(status, 201);
+    let res = say(&alice, "room").send().await.unwrap();
+    assert_eq!(res.status(), 429);
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=30).contains(&retry), "Retry-After: {retry}");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "slow_mode", "{body}");
+    // Over the WebSocket too, with the wait in the frame.
+    let mut ws = alice.connect().await;
+    ws.send(
+        json!({"type": "message.send", "req_id": "s1", "cid": "messaging:room", "message": {"text": "again"}}),
+    )
+    .await;
+    let err = ws.expect("error").await;
+    assert_eq!(err["code"], "slow_mode", "{err}");
+    assert!(
+        err["retry_after"]
+            .as_u64()
+            .is_some_and(|s| (1..=30).contains(&s)),
+        "{err}"
+    );
+    // Another channel is not slowed; a moderator and the tenant server are not held back.
+    for _ in 0..2 {
+        assert_eq!(send(say(&alice, "other")).await.0, 201);
+        assert_eq!(send(say(&moderator, "room")).await.0, 201);
+    }
+    let (status, _) = send(
+        t.server(Method::POST, "/v1/channels/messaging/room/messages")
+            .json(&json!({"text": "from the server", "user_id": "bob"})),
+    )
+    .await;
+    assert_eq!(status, 201);
+
+    // Once the interval has passed, she posts again; with slow mode off, freely.
+    app.clock.advance(Duration::from_secs(31));
+    assert_eq!(send(say(&alice, "room")).await.0, 201);
+    let (status, _) = send(patch(&moderator, json!({"slow_mode_s": 0}))).await;
+    assert_eq!(status, 200);
+    assert_eq!(send(say(&alice, "room")).await.0, 201);
+}
+
 on_both_backends!(
     app_ban_refuses_closes_and_lifts,
+    slow_mode_holds_members_back,
     channel_ban_by_a_moderator,
     ban_input_is_checked,
 );
