@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 use parley_core::authn::{self as core_auth, Actor, Caller};
 use parley_core::{Error, ErrorCode, Parley};
@@ -104,8 +104,30 @@ pub async fn authenticate(req: &HttpRequest, allow_query: bool) -> Result<Caller
     let creds = Credentials::from_request(req, allow_query)?;
     let (ctx, limits) = state(req)?;
     let caller = creds.authenticate(&ctx).await?;
+    check_origin(req, &caller)?;
     limits.check(&caller)?;
     Ok(caller)
+}
+
+/// A browser page (a request with `Origin`) may use the app's keys only from an origin the
+/// app allows; an allowed one is marked for the CORS answer.
+fn check_origin(req: &HttpRequest, caller: &Caller) -> Result<(), Error> {
+    let Some(origin) = req.headers().get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let text = origin.to_str().unwrap_or_default();
+    if !caller.tenant.settings.allows_origin(text) {
+        return Err(Error::new(
+            ErrorCode::OriginNotAllowed,
+            format!(
+                "the origin `{text}` is not in the app's `settings.allowed_origins` \
+                 (set them with PATCH /v1/app)"
+            ),
+        ));
+    }
+    req.extensions_mut()
+        .insert(crate::cors::AllowedOrigin(origin.clone()));
+    Ok(())
 }
 
 /// The tenant server or a user.

@@ -121,6 +121,7 @@ pub async fn spawn(mut config: Config, opts: ServeOptions) -> anyhow::Result<Run
             .wrap(actix_web::middleware::from_fn(
                 crate::extract::refuse_nul_in_uri,
             ))
+            .wrap(actix_web::middleware::from_fn(crate::cors::cors))
     })
     .workers(opts.workers)
     // Writes are batched by the realtime writer; Nagle would only add delay (up to the

@@ -24,6 +24,7 @@ pub enum ErrorCode {
     Forbidden,
     NotAMember,
     TenantDisabled,
+    OriginNotAllowed,
     UserDeactivated,
     UserDeleted,
     UserBanned,
@@ -80,8 +81,8 @@ impl ErrorCode {
             }
             MissingCredentials | InvalidAdminToken | InvalidApiKey | InvalidToken
             | TokenExpired => 401,
-            ServerKeyRequired | Forbidden | NotAMember | TenantDisabled | UserDeactivated
-            | UserDeleted | UserBanned | ChannelFrozen | FeatureDisabled => 403,
+            ServerKeyRequired | Forbidden | NotAMember | TenantDisabled | OriginNotAllowed
+            | UserDeactivated | UserDeleted | UserBanned | ChannelFrozen | FeatureDisabled => 403,
             NotFound | TenantNotFound | KeyNotFound | UserNotFound | MemberNotFound
             | ChannelNotFound | ChannelTypeNotFound | MessageNotFound | ReactionNotFound
             | BanNotFound | WebhookNotFound | DeliveryNotFound | JobNotFound | DeviceNotFound => {
@@ -123,6 +124,7 @@ impl ErrorCode {
             Forbidden => "forbidden",
             NotAMember => "not_a_member",
             TenantDisabled => "tenant_disabled",
+            OriginNotAllowed => "origin_not_allowed",
             UserDeactivated => "user_deactivated",
             UserDeleted => "user_deleted",
             UserBanned => "user_banned",
@@ -187,6 +189,7 @@ impl ErrorCode {
             Forbidden => "You may not do this",
             NotAMember => "You are not a member of this channel",
             TenantDisabled => "The tenant is disabled",
+            OriginNotAllowed => "This origin may not use the app",
             UserDeactivated => "The user is deactivated",
             UserDeleted => "The user has been deleted",
             UserBanned => "The user is banned",
@@ -249,6 +252,7 @@ impl ErrorCode {
         ErrorCode::Forbidden,
         ErrorCode::NotAMember,
         ErrorCode::TenantDisabled,
+        ErrorCode::OriginNotAllowed,
         ErrorCode::UserDeactivated,
         ErrorCode::UserDeleted,
         ErrorCode::UserBanned,

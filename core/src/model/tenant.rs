@@ -20,6 +20,41 @@ pub struct TenantSettings {
     /// unset: any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_content_types: Option<Vec<String>>,
+    /// Web origins whose pages may call the API and open realtime connections with this
+    /// app's keys (`https://app.example.com`, with a port when not the default), or `["*"]`
+    /// for any. A request or handshake carrying an `Origin` not listed is refused with 403
+    /// `origin_not_allowed`; unset, no browser origin is allowed. Requests without `Origin`
+    /// (servers, mobile apps) are not affected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 100)]
+    pub allowed_origins: Option<Vec<String>>,
+}
+
+/// An `Origin` as browsers send it: `scheme://host[:port]`, lowercase, without the default
+/// port; `None` for anything else (`null`, paths, credentials).
+pub fn normalize_origin(origin: &str) -> Option<String> {
+    let url = url::Url::parse(origin).ok()?;
+    let bare = url.username().is_empty()
+        && url.password().is_none()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && !origin.ends_with('/');
+    let tuple = matches!(url.scheme(), "http" | "https") && url.host().is_some();
+    (bare && tuple).then(|| url.origin().ascii_serialization())
+}
+
+impl TenantSettings {
+    /// Whether a browser page at `origin` may use this app's keys.
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        let Some(allowed) = &self.allowed_origins else {
+            return false;
+        };
+        if allowed.iter().any(|a| a == "*") {
+            return true;
+        }
+        normalize_origin(origin).is_some_and(|o| allowed.contains(&o))
+    }
 }
 
 /// Settings of the before-send hook (`settings.before_send` of the app).

@@ -161,6 +161,41 @@ fn check_settings(ctx: &Parley, s: &TenantSettings) -> Result<()> {
         crate::integrations::hooks::check(ctx, hook)?;
     }
     crate::media::check_settings(s)?;
+    if let Some(origins) = &s.allowed_origins {
+        check_origins(origins)?;
+    }
+    Ok(())
+}
+
+/// Each allowed origin is `scheme://host[:port]` as browsers send it, or `*` alone.
+fn check_origins(origins: &[String]) -> Result<()> {
+    const MAX: usize = 100;
+    if origins.len() > MAX {
+        return Err(Error::invalid(format!(
+            "`settings.allowed_origins` may list at most {MAX} origins"
+        )));
+    }
+    if origins.iter().any(|o| o == "*") && origins.len() > 1 {
+        return Err(Error::invalid(
+            "`settings.allowed_origins`: `*` allows every origin and stands alone",
+        ));
+    }
+    for (i, o) in origins.iter().enumerate().filter(|(_, o)| *o != "*") {
+        match crate::model::tenant::normalize_origin(o) {
+            Some(n) if n == *o => {}
+            Some(n) => {
+                return Err(Error::invalid(format!(
+                    "`settings.allowed_origins[{i}]`: write `{o}` as `{n}`"
+                )));
+            }
+            None => {
+                return Err(Error::invalid(format!(
+                    "`settings.allowed_origins[{i}]`: `{o}` is not an origin \
+                     (`https://host` or `http://host:port`, no path)"
+                )));
+            }
+        }
+    }
     Ok(())
 }
 

@@ -13,6 +13,7 @@ mod messages;
 mod moderation;
 mod openapi;
 mod operator;
+mod origins;
 mod push;
 mod push_clients;
 mod realtime;
