@@ -7,6 +7,7 @@ pub mod authz;
 pub mod channels;
 pub mod entities;
 pub mod events;
+pub mod flags;
 pub mod integrations;
 pub mod kernel;
 pub mod media;

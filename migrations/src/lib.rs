@@ -11,6 +11,7 @@ mod m20261202_000005_stream_cursors;
 mod m20261202_000006_channel_types;
 mod m20261202_000007_bans;
 mod m20261202_000008_slow_mode;
+mod m20261202_000009_flags;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_channel_types::Migration),
             Box::new(m20261202_000007_bans::Migration),
             Box::new(m20261202_000008_slow_mode::Migration),
+            Box::new(m20261202_000009_flags::Migration),
         ]
     }
 }

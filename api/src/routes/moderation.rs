@@ -3,8 +3,10 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use parley_core::Parley;
+use parley_core::flags::{self, FlagFilter};
 use parley_core::kernel::page::Page;
 use parley_core::model::ban::{Ban, NewBan};
+use parley_core::model::flag::{Flag, FlagStatus, NewFlag, Resolve};
 use parley_core::moderation::{self, BanFilter};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -14,6 +16,7 @@ use crate::auth::AnyAuth;
 use crate::error::{ApiResult, Problem};
 use crate::extract::Json;
 use crate::routes::channels::cid;
+use crate::routes::created_or_ok;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(ban_user)
@@ -21,7 +24,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(list_bans)
         .service(ban_in_channel)
         .service(unban_in_channel)
-        .service(list_channel_bans);
+        .service(list_channel_bans)
+        .service(flag_message)
+        .service(flag_user)
+        .service(list_flags)
+        .service(resolve_flag);
 }
 
 /// Ban a user from the whole app (the tenant server or an admin). Their requests and new
@@ -161,5 +168,98 @@ async fn list_channel_bans(
     let q = query.into_inner();
     Ok(web::Json(
         moderation::list_in_channel(&ctx, &caller, &cid(&path)?, q.limit, q.cursor).await?,
+    ))
+}
+
+/// Report a message to the moderators (users need the `flag` grant of the channel's type).
+/// Reporting it again while the report is open returns that report (200).
+#[utoipa::path(tag = "moderation", security(("secret_key" = []), ("publishable_key" = [], "user_token" = [])),
+    params(("message_id" = String, Path)),
+    responses((status = 201, body = Flag), (status = 200, body = Flag), (status = "4XX", body = Problem)))]
+#[post("/v1/messages/{message_id}/flag")]
+async fn flag_message(
+    AnyAuth(caller): AnyAuth,
+    ctx: web::Data<Parley>,
+    path: web::Path<String>,
+    body: Json<NewFlag>,
+) -> ApiResult<HttpResponse> {
+    let (flag, created) = flags::flag_message(&ctx, &caller, &path, body.into_inner()).await?;
+    Ok(created_or_ok(created, &flag))
+}
+
+/// Report a user to the moderators. Reporting them again while the report is open returns
+/// that report (200).
+#[utoipa::path(tag = "moderation", security(("secret_key" = []), ("publishable_key" = [], "user_token" = [])),
+    params(("user_id" = String, Path)),
+    responses((status = 201, body = Flag), (status = 200, body = Flag), (status = "4XX", body = Problem)))]
+#[post("/v1/users/{user_id}/flag")]
+async fn flag_user(
+    AnyAuth(caller): AnyAuth,
+    ctx: web::Data<Parley>,
+    path: web::Path<String>,
+    body: Json<NewFlag>,
+) -> ApiResult<HttpResponse> {
+    let (flag, created) = flags::flag_user(&ctx, &caller, &path, body.into_inner()).await?;
+    Ok(created_or_ok(created, &flag))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct FlagQuery {
+    pub status: Option<FlagStatus>,
+    /// Only reports of this channel's messages (`type:id`).
+    pub cid: Option<String>,
+    /// Only reports of this user or their messages.
+    pub user_id: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+/// The review queue, oldest first (the tenant server and admins).
+#[utoipa::path(tag = "moderation", security(("secret_key" = []), ("publishable_key" = [], "user_token" = [])),
+    params(FlagQuery),
+    responses((status = 200, body = Page<Flag>), (status = "4XX", body = Problem)))]
+#[get("/v1/flags")]
+async fn list_flags(
+    AnyAuth(caller): AnyAuth,
+    ctx: web::Data<Parley>,
+    query: web::Query<FlagQuery>,
+) -> ApiResult<web::Json<Page<Flag>>> {
+    let q = query.into_inner();
+    let cid = match q.cid.as_deref() {
+        Some(c) => Some(parley_core::kernel::ids::Cid::parse_cid(c)?.to_string()),
+        None => None,
+    };
+    let user_id = match q.user_id.as_deref() {
+        Some(u) => Some(parley_core::kernel::ids::UserId::parse("user_id", u)?.into_string()),
+        None => None,
+    };
+    let filter = FlagFilter {
+        status: q.status,
+        cid,
+        user_id,
+        limit: q.limit,
+        cursor: q.cursor,
+    };
+    Ok(web::Json(flags::list(&ctx, &caller, filter).await?))
+}
+
+/// Resolve an open report: `dismiss`, `delete_message` (soft) or `ban_user` (app-wide, with
+/// optional `reason` and `timeout_s`). The action is done, then the report is marked
+/// resolved with it.
+#[utoipa::path(tag = "moderation", security(("secret_key" = []), ("publishable_key" = [], "user_token" = [])),
+    params(("flag_id" = String, Path)),
+    responses((status = 200, body = Flag), (status = "4XX", body = Problem)))]
+#[post("/v1/flags/{flag_id}/resolve")]
+async fn resolve_flag(
+    AnyAuth(caller): AnyAuth,
+    ctx: web::Data<Parley>,
+    path: web::Path<String>,
+    body: Json<Resolve>,
+) -> ApiResult<web::Json<Flag>> {
+    Ok(web::Json(
+        flags::resolve(&ctx, &caller, &path, body.into_inner()).await?,
     ))
 }

@@ -45,6 +45,12 @@ pub enum Action {
     AppointOwner,
     /// Ban a user from the channel, lift the ban, list its bans.
     BanInChannel,
+    /// Report a message of the channel.
+    Flag,
+    /// Report a user of the tenant.
+    FlagUser,
+    /// Review and resolve reports.
+    Moderate,
     /// Edit a message (one's own or, with the grant, anyone's).
     EditMessage,
     /// Delete a message (one's own or, with the grant, anyone's).
@@ -87,6 +93,7 @@ impl Action {
             Self::LeaveChannel => Permission::LeaveChannel,
             Self::AppointOwner => Permission::AppointOwners,
             Self::BanInChannel => Permission::BanChannelMember,
+            Self::Flag => Permission::Flag,
             Self::EditMessage if own_message => Permission::EditOwnMessage,
             Self::EditMessage => Permission::EditAnyMessage,
             Self::DeleteMessage if own_message => Permission::DeleteOwnMessage,
@@ -347,7 +354,7 @@ pub async fn channel_access(
 pub fn authorize(caller: &Caller, action: Action, target: Target<'_>) -> Result<Permit> {
     let granted = Permit { action };
     match (action, target) {
-        (Action::ManageUsers | Action::ManageApp, Target::App) => {
+        (Action::ManageUsers | Action::ManageApp | Action::Moderate, Target::App) => {
             if caller.is_privileged() {
                 Ok(granted)
             } else {
@@ -357,7 +364,7 @@ pub fn authorize(caller: &Caller, action: Action, target: Target<'_>) -> Result<
                 ))
             }
         }
-        (Action::Upload, Target::App) => Ok(granted),
+        (Action::Upload | Action::FlagUser, Target::App) => Ok(granted),
         (Action::CreateChannel, Target::Type(kind)) => {
             if caller.is_privileged()
                 || kind

@@ -6,6 +6,7 @@ pub mod channel;
 pub mod channel_event;
 pub mod channel_type;
 pub mod device;
+pub mod flag;
 pub mod member;
 pub mod message;
 pub mod outbox;

@@ -64,6 +64,15 @@ pub const TABLES: &[Owned] = &[
         &[("user_id", OfUser::Delete)],
         OfChannel::Nothing,
     ),
+    owned(
+        "flags",
+        &[
+            ("user_id", OfUser::Delete),
+            ("created_by", OfUser::Forget),
+            ("resolved_by", OfUser::Forget),
+        ],
+        OfChannel::Cid,
+    ),
     owned("members", &[("user_id", OfUser::Delete)], OfChannel::Cid),
     owned(
         "messages",

@@ -52,6 +52,10 @@ pub enum EventKind {
     UserBanned,
     #[serde(rename = "user.unbanned")]
     UserUnbanned,
+    #[serde(rename = "message.flagged")]
+    MessageFlagged,
+    #[serde(rename = "user.flagged")]
+    UserFlagged,
 }
 
 impl EventKind {
@@ -87,6 +91,8 @@ impl EventKind {
             Self::NotificationAddedToChannel => "notification.added_to_channel",
             Self::UserBanned => "user.banned",
             Self::UserUnbanned => "user.unbanned",
+            Self::MessageFlagged => "message.flagged",
+            Self::UserFlagged => "user.flagged",
         }
     }
 }
@@ -112,6 +118,8 @@ pub struct Payload {
     pub last_active_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ban: Option<crate::model::ban::Ban>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flag: Option<crate::model::flag::Flag>,
 }
 
 #[derive(Serialize)]

@@ -40,6 +40,7 @@ pub enum ErrorCode {
     MessageNotFound,
     ReactionNotFound,
     BanNotFound,
+    FlagNotFound,
     MessageIdConflict,
     ChannelTypeInUse,
     UnsupportedMediaType,
@@ -85,9 +86,8 @@ impl ErrorCode {
             | UserDeactivated | UserDeleted | UserBanned | ChannelFrozen | FeatureDisabled => 403,
             NotFound | TenantNotFound | KeyNotFound | UserNotFound | MemberNotFound
             | ChannelNotFound | ChannelTypeNotFound | MessageNotFound | ReactionNotFound
-            | BanNotFound | WebhookNotFound | DeliveryNotFound | JobNotFound | DeviceNotFound => {
-                404
-            }
+            | BanNotFound | FlagNotFound | WebhookNotFound | DeliveryNotFound | JobNotFound
+            | DeviceNotFound => 404,
             MethodNotAllowed => 405,
             MessageIdConflict | PushNotConfigured | ChannelTypeInUse => 409,
             MessageRejected => 422,
@@ -140,6 +140,7 @@ impl ErrorCode {
             MessageNotFound => "message_not_found",
             ReactionNotFound => "reaction_not_found",
             BanNotFound => "ban_not_found",
+            FlagNotFound => "flag_not_found",
             MessageIdConflict => "message_id_conflict",
             ChannelTypeInUse => "channel_type_in_use",
             UnsupportedMediaType => "unsupported_media_type",
@@ -205,6 +206,7 @@ impl ErrorCode {
             MessageNotFound => "Message not found",
             ReactionNotFound => "Reaction not found",
             BanNotFound => "Ban not found",
+            FlagNotFound => "Flag not found",
             MessageIdConflict => "A different message already has this id",
             ChannelTypeInUse => "Channels of this type exist",
             UnsupportedMediaType => "The content type is not supported",
@@ -268,6 +270,7 @@ impl ErrorCode {
         ErrorCode::MessageNotFound,
         ErrorCode::ReactionNotFound,
         ErrorCode::BanNotFound,
+        ErrorCode::FlagNotFound,
         ErrorCode::MessageIdConflict,
         ErrorCode::ChannelTypeInUse,
         ErrorCode::UnsupportedMediaType,

@@ -422,7 +422,7 @@ pub async fn history(
 }
 
 /// Loads a message and checks the caller may read its channel; unknown and unreadable look alike.
-async fn load(
+pub(crate) async fn load(
     ctx: &Parley,
     caller: &Caller,
     id: &str,

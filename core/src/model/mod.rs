@@ -6,5 +6,6 @@ pub mod attachments;
 pub mod ban;
 pub mod channel;
 pub mod channel_type;
+pub mod flag;
 pub mod message;
 pub mod tenant;

@@ -335,8 +335,196 @@ async fn slow_mode_holds_members_back(app: TestApp) {
 }
 
 on_both_backends!(
+    flags_are_reported_reviewed_and_resolved,
     app_ban_refuses_closes_and_lifts,
     slow_mode_holds_members_back,
     channel_ban_by_a_moderator,
     ban_input_is_checked,
 );
+
+/// Flags: members report messages and users; the tenant server sees the reports (members
+/// do not) and resolves each by dismissing it, deleting the message or banning the user.
+async fn flags_are_reported_reviewed_and_resolved(app: TestApp) {
+    let t = setup(&app).await;
+    t.create_user("outsider").await;
+    let (alice, bob, outsider) = (
+        t.user("alice").await,
+        t.user("bob").await,
+        t.user("outsider").await,
+    );
+    let mut server = t.connect_server().await;
+    let mut bob_ws = bob.connect().await;
+    let (_, rude) = send(say(&bob, "room")).await;
+    let rude_id = rude["id"].as_str().unwrap();
+    let (_, other) = send(say(&bob, "room")).await;
+    let other_id = other["id"].as_str().unwrap();
+
+    let flag = |who: &User, path: String, body: Value| who.request(Method::POST, &path).json(&body);
+    let (status, f) = send(flag(
+        &alice,
+        format!("/v1/messages/{rude_id}/flag"),
+        json!({"reason": "insulting"}),
+    ))
+    .await;
+    assert_eq!(status, 201, "{f}");
+    assert_eq!(
+        (&f["user_id"], &f["cid"], &f["created_by"], &f["status"]),
+        (
+            &json!("bob"),
+            &json!("messaging:room"),
+            &json!("alice"),
+            &json!("open")
+        )
+    );
+    let (status, again) = send(flag(
+        &alice,
+        format!("/v1/messages/{rude_id}/flag"),
+        json!({}),
+    ))
+    .await;
+    assert_eq!(status, 200, "the open report is returned");
+    assert_eq!(again["id"], f["id"]);
+    expect_problem(
+        flag(&outsider, format!("/v1/messages/{rude_id}/flag"), json!({})),
+        404,
+        "message_not_found",
+    )
+    .await;
+    let seen = server.expect("message.flagged").await;
+    assert_eq!(seen["flag"]["id"], f["id"], "{seen}");
+    bob_ws
+        .expect_none_where("a flag shown to the channel", |v| {
+            v["type"] == "message.flagged"
+        })
+        .await;
+
+    let (status, uf) = send(flag(
+        &alice,
+        "/v1/users/bob/flag".into(),
+        json!({"reason": "spam"}),
+    ))
+    .await;
+    assert_eq!(status, 201, "{uf}");
+    assert!(uf.get("message_id").is_none());
+    expect_problem(
+        flag(&alice, "/v1/users/alice/flag".into(), json!({})),
+        400,
+        "invalid_request",
+    )
+    .await;
+    expect_problem(
+        flag(&alice, "/v1/users/nobody/flag".into(), json!({})),
+        404,
+        "user_not_found",
+    )
+    .await;
+    let (status, mf2) = send(flag(
+        &moderator_of(&t).await,
+        format!("/v1/messages/{other_id}/flag"),
+        json!({}),
+    ))
+    .await;
+    assert_eq!(status, 201, "{mf2}");
+
+    // The queue: the server and admins only; oldest first; filtered.
+    expect_problem(
+        alice.request(Method::GET, "/v1/flags"),
+        403,
+        "server_key_required",
+    )
+    .await;
+    let (_, open) = send(t.server(Method::GET, "/v1/flags?status=open")).await;
+    let ids: Vec<&Value> = open["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["id"])
+        .collect();
+    assert_eq!(ids, [&f["id"], &uf["id"], &mf2["id"]]);
+    let (_, by_user) = send(t.server(
+        Method::GET,
+        "/v1/flags?user_id=bob&cid=messaging:room&limit=1",
+    ))
+    .await;
+    assert_eq!(by_user["items"][0]["id"], f["id"]);
+    let cursor = by_user["next_cursor"].as_str().unwrap();
+    let (_, next) = send(t.server(
+        Method::GET,
+        &format!("/v1/flags?user_id=bob&cid=messaging:room&limit=1&cursor={cursor}"),
+    ))
+    .await;
+    assert_eq!(next["items"][0]["id"], mf2["id"]);
+
+    let resolve = |id: &Value, body: Value| {
+        t.server(
+            Method::POST,
+            &format!("/v1/flags/{}/resolve", id.as_str().unwrap()),
+        )
+        .json(&body)
+    };
+    // Delete the message.
+    let (status, done) = send(resolve(&f["id"], json!({"action": "delete_message"}))).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(
+        (&done["status"], &done["resolution"]),
+        (&json!("resolved"), &json!("delete_message"))
+    );
+    let (_, gone) = send(t.server(Method::GET, &format!("/v1/messages/{rude_id}"))).await;
+    assert_eq!(gone["type"], "deleted");
+    expect_problem(
+        resolve(&f["id"], json!({"action": "dismiss"})),
+        400,
+        "invalid_request",
+    )
+    .await;
+    // A report of a user has no message to delete; extra fields belong to `ban_user`.
+    expect_problem(
+        resolve(&uf["id"], json!({"action": "delete_message"})),
+        400,
+        "invalid_request",
+    )
+    .await;
+    expect_problem(
+        resolve(&mf2["id"], json!({"action": "dismiss", "timeout_s": 5})),
+        400,
+        "invalid_request",
+    )
+    .await;
+    let (status, _) = send(resolve(&mf2["id"], json!({"action": "dismiss"}))).await;
+    assert_eq!(status, 200);
+    // Ban the user.
+    let (status, banned) = send(resolve(
+        &uf["id"],
+        json!({"action": "ban_user", "reason": "spam", "timeout_s": 60}),
+    ))
+    .await;
+    assert_eq!(status, 200, "{banned}");
+    expect_problem(say(&bob, "room"), 403, "user_banned").await;
+    expect_problem(
+        resolve(&json!("nope"), json!({"action": "dismiss"})),
+        404,
+        "flag_not_found",
+    )
+    .await;
+    let (_, open) = send(t.server(Method::GET, "/v1/flags?status=open")).await;
+    assert_eq!(open["items"], json!([]));
+
+    // Reporting is a grant of the channel's type.
+    let (status, _) = send(
+        t.server(Method::PUT, "/v1/channel-types/messaging")
+            .json(&json!({"grants": {"member": ["read_channel", "send_message"]}})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let denied = expect_problem(
+        flag(&alice, format!("/v1/messages/{other_id}/flag"), json!({})),
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_eq!(denied["action"], "flag");
+}
+
+async fn moderator_of(t: &Tenant) -> User {
+    t.user("mod").await
+}
