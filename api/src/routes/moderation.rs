@@ -84,6 +84,20 @@ pub enum BanScope {
     App,
 }
 
+/// The `cid` and `user_id` filters of a list, checked.
+fn filters(
+    cid: Option<&str>,
+    user_id: Option<&str>,
+) -> Result<(Option<String>, Option<String>), parley_core::Error> {
+    let cid = cid
+        .map(|c| parley_core::kernel::ids::Cid::parse_cid(c).map(|c| c.to_string()))
+        .transpose()?;
+    let user_id = user_id
+        .map(|u| parley_core::kernel::ids::UserId::parse("user_id", u).map(|u| u.into_string()))
+        .transpose()?;
+    Ok((cid, user_id))
+}
+
 /// The bans in force: app-wide ones first, then by channel and user.
 #[utoipa::path(tag = "moderation", security(("secret_key" = []), ("publishable_key" = [], "user_token" = [])),
     params(BanQuery),
@@ -95,14 +109,7 @@ async fn list_bans(
     query: web::Query<BanQuery>,
 ) -> ApiResult<web::Json<Page<Ban>>> {
     let q = query.into_inner();
-    let cid = match q.cid.as_deref() {
-        Some(c) => Some(parley_core::kernel::ids::Cid::parse_cid(c)?.to_string()),
-        None => None,
-    };
-    let user_id = match q.user_id.as_deref() {
-        Some(u) => Some(parley_core::kernel::ids::UserId::parse("user_id", u)?.into_string()),
-        None => None,
-    };
+    let (cid, user_id) = filters(q.cid.as_deref(), q.user_id.as_deref())?;
     let filter = BanFilter {
         user_id,
         cid,
@@ -228,14 +235,7 @@ async fn list_flags(
     query: web::Query<FlagQuery>,
 ) -> ApiResult<web::Json<Page<Flag>>> {
     let q = query.into_inner();
-    let cid = match q.cid.as_deref() {
-        Some(c) => Some(parley_core::kernel::ids::Cid::parse_cid(c)?.to_string()),
-        None => None,
-    };
-    let user_id = match q.user_id.as_deref() {
-        Some(u) => Some(parley_core::kernel::ids::UserId::parse("user_id", u)?.into_string()),
-        None => None,
-    };
+    let (cid, user_id) = filters(q.cid.as_deref(), q.user_id.as_deref())?;
     let filter = FlagFilter {
         status: q.status,
         cid,

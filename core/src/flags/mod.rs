@@ -20,18 +20,6 @@ use sea_orm::{
     QuerySelect,
 };
 
-const MAX_REASON_CHARS: usize = 500;
-
-fn reason(input: Option<String>) -> Result<Option<String>> {
-    match input.as_deref().map(str::trim) {
-        Some(r) if r.chars().count() > MAX_REASON_CHARS => Err(Error::invalid(format!(
-            "`reason` must be at most {MAX_REASON_CHARS} characters"
-        ))),
-        Some("") | None => Ok(None),
-        Some(r) => Ok(Some(r.to_owned())),
-    }
-}
-
 /// Who reports: the session's user, or the user the tenant server names (or itself).
 fn reporter(caller: &Caller, named: Option<&str>) -> Result<Option<UserId>> {
     match (caller.user_id(), named) {
@@ -55,18 +43,9 @@ pub async fn flag_message(
         Error::invalid("the message's author was deleted; there is nobody to report")
     })?;
     let row = flag::Model {
-        tenant_id: caller.tenant_id().to_owned(),
-        id: uuid::Uuid::now_v7().to_string(),
-        user_id: author,
         message_id: Some(m.id.clone()),
         cid: Some(m.cid.clone()),
-        created_by: by.map(UserId::into_string),
-        reason: reason(input.reason)?,
-        status: "open".to_owned(),
-        resolution: None,
-        resolved_by: None,
-        resolved_at: None,
-        created_at: Utc::now(),
+        ..open_flag(caller, author, by, &input)?
     };
     store(ctx, &permit, row, EventKind::MessageFlagged).await
 }
@@ -87,21 +66,31 @@ pub async fn flag_user(
         .one(&ctx.db)
         .await?
         .ok_or_else(|| Error::new(ErrorCode::UserNotFound, format!("no user `{user_id}`")))?;
-    let row = flag::Model {
+    let row = open_flag(caller, user_id.to_owned(), by, &input)?;
+    store(ctx, &permit, row, EventKind::UserFlagged).await
+}
+
+/// A new open report of `user_id` (a message's fields are added by the caller).
+fn open_flag(
+    caller: &Caller,
+    user_id: String,
+    by: Option<UserId>,
+    input: &NewFlag,
+) -> Result<flag::Model> {
+    Ok(flag::Model {
         tenant_id: caller.tenant_id().to_owned(),
         id: uuid::Uuid::now_v7().to_string(),
-        user_id: user_id.to_owned(),
+        user_id,
         message_id: None,
         cid: None,
         created_by: by.map(UserId::into_string),
-        reason: reason(input.reason)?,
+        reason: crate::moderation::parse_reason(input.reason.as_deref())?,
         status: "open".to_owned(),
         resolution: None,
         resolved_by: None,
         resolved_at: None,
         created_at: Utc::now(),
-    };
-    store(ctx, &permit, row, EventKind::UserFlagged).await
+    })
 }
 
 /// Stores a report unless the same reporter already has an open one on the same message or

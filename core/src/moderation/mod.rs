@@ -30,16 +30,20 @@ struct Terms {
     expires_at: Option<DateTime<Utc>>,
 }
 
+/// A moderation `reason` (a ban's, a report's): trimmed, at most 500 characters, blank
+/// meaning none.
+pub(crate) fn parse_reason(input: Option<&str>) -> Result<Option<String>> {
+    match input.map(str::trim) {
+        Some(r) if r.chars().count() > MAX_REASON_CHARS => Err(Error::invalid(format!(
+            "`reason` must be at most {MAX_REASON_CHARS} characters"
+        ))),
+        Some("") | None => Ok(None),
+        Some(r) => Ok(Some(r.to_owned())),
+    }
+}
+
 fn terms(input: &NewBan, now: DateTime<Utc>) -> Result<Terms> {
-    let reason = match input.reason.as_deref().map(str::trim) {
-        Some(r) if r.chars().count() > MAX_REASON_CHARS => {
-            return Err(Error::invalid(format!(
-                "`reason` must be at most {MAX_REASON_CHARS} characters"
-            )));
-        }
-        Some("") | None => None,
-        Some(r) => Some(r.to_owned()),
-    };
+    let reason = parse_reason(input.reason.as_deref())?;
     let expires_at = match (input.expires_at, input.timeout_s) {
         (Some(_), Some(_)) => {
             return Err(Error::invalid("give `expires_at` or `timeout_s`, not both"));
