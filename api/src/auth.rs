@@ -10,6 +10,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
+use parley_core::audit::RequestInfo;
 use parley_core::authn::{self as core_auth, Actor, Caller};
 use parley_core::{Error, ErrorCode, Parley};
 use secrecy::SecretString;
@@ -103,7 +104,8 @@ fn state(req: &HttpRequest) -> Result<(Parley, Arc<RateLimits>), Error> {
 pub async fn authenticate(req: &HttpRequest, allow_query: bool) -> Result<Caller, Error> {
     let creds = Credentials::from_request(req, allow_query)?;
     let (ctx, limits) = state(req)?;
-    let caller = creds.authenticate(&ctx).await?;
+    let mut caller = creds.authenticate(&ctx).await?;
+    caller.request = crate::request_id::info(req);
     check_origin(req, &caller)?;
     limits.check(&caller)?;
     Ok(caller)
@@ -189,8 +191,8 @@ impl FromRequest for UserAuth {
     }
 }
 
-/// The operator, on `/admin/v1/*`.
-pub struct OperatorAuth;
+/// The operator, on `/admin/v1/*`, with the request's id and address for the audit log.
+pub struct OperatorAuth(pub RequestInfo);
 
 impl FromRequest for OperatorAuth {
     type Error = ApiError;
@@ -208,7 +210,7 @@ impl FromRequest for OperatorAuth {
                 )
             })?;
             core_auth::verify_admin_token(&expected.0, &given)?;
-            Ok(OperatorAuth)
+            Ok(OperatorAuth(crate::request_id::info(req)))
         })();
         std::future::ready(result.map_err(ApiError))
     }

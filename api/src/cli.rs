@@ -157,8 +157,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let realtime = parley_core::realtime::Realtime::new(&config)?;
             let ctx = Parley::new(conn, config, realtime)?;
             ctx.secrets.verify(&ctx.db).await?;
+            // The operator, at the machine: no request id, no address.
+            let operator = parley_core::audit::Who::operator(&Default::default());
             let created = tenants::create(
                 &ctx,
+                &operator,
                 NewTenant {
                     name: name.clone(),
                     settings: None,

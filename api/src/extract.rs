@@ -1,5 +1,6 @@
 //! A JSON body extractor whose errors name the offending field (`silent: invalid type…`),
-//! answered as problem+json: 415 for a wrong content type, 413 over the size limit, 400 else.
+//! answered as problem+json: 415 for a wrong content type, 413 over the size limit, 400 else;
+//! and a query string extractor whose errors name the parameter.
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -257,4 +258,44 @@ pub async fn refuse_nul_in_uri(
         .into());
     }
     next.call(req).await
+}
+
+/// A query string. Named `Query` like actix's; a refusal names the parameter
+/// (``query parameter `action`: unknown variant …``).
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// Parses a query string, naming the parameter of the first problem.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, Error> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path.is_empty() || path == "." {
+            Error::invalid(format!("query string: {inner}"))
+        } else {
+            Error::invalid(format!("query parameter `{path}`: {inner}"))
+        }
+    })
+}
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(Query).map_err(ApiError))
+    }
 }

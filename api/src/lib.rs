@@ -9,6 +9,7 @@ pub mod extract;
 pub mod limits;
 pub mod openapi;
 pub mod realtime;
+pub mod request_id;
 pub mod routes;
 pub mod startup;
 

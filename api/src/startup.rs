@@ -122,6 +122,9 @@ pub async fn spawn(mut config: Config, opts: ServeOptions) -> anyhow::Result<Run
                 crate::extract::refuse_nul_in_uri,
             ))
             .wrap(actix_web::middleware::from_fn(crate::cors::cors))
+            .wrap(actix_web::middleware::from_fn(
+                crate::request_id::request_id,
+            ))
     })
     .workers(opts.workers)
     // Writes are batched by the realtime writer; Nagle would only add delay (up to the

@@ -2,6 +2,7 @@
 //! channels, messages). It knows nothing of HTTP: the api crate calls these functions from
 //! REST handlers, and the realtime transports call the same ones.
 
+pub mod audit;
 pub mod authn;
 pub mod authz;
 pub mod channels;

@@ -12,6 +12,7 @@ mod m20261202_000006_channel_types;
 mod m20261202_000007_bans;
 mod m20261202_000008_slow_mode;
 mod m20261202_000009_flags;
+mod m20261202_000010_audit_log;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_bans::Migration),
             Box::new(m20261202_000008_slow_mode::Migration),
             Box::new(m20261202_000009_flags::Migration),
+            Box::new(m20261202_000010_audit_log::Migration),
         ]
     }
 }

@@ -340,7 +340,8 @@ pub async fn count(
 
 /// Columns that name a user, wherever the schema has them: `user_id`, `target_id` (mutes),
 /// `created_by`, `pinned_by`. For each such `table.column`, how many rows of `tenant_id` name
-/// `user`. Read from the schema, so a column added later is counted without changing this.
+/// `user`. Read from the schema, so a column added later is counted without changing this;
+/// the tables whose rows outlive the user (`owned::RETAINED`: the audit log) are left out.
 pub async fn user_rows(
     db: &sea_orm::DatabaseConnection,
     tenant_id: &str,
@@ -375,6 +376,10 @@ pub async fn user_rows(
     for row in columns {
         let table: String = row.try_get("", "t").expect("table name");
         let column: String = row.try_get("", "c").expect("column name");
+        if parley_core::entities::owned::RETAINED.contains(&table.as_str()) {
+            // The audit log keeps its record of the user (and of their delete).
+            continue;
+        }
         let row = db
             .query_one_raw(Statement::from_sql_and_values(
                 backend,
@@ -473,7 +478,8 @@ pub async fn channel_rows(
 }
 
 /// How many rows each table with a `tenant_id` column holds for `tenant_id`. The tables are
-/// read from the schema, so a table added later is counted without changing this.
+/// read from the schema, so a table added later is counted without changing this; the
+/// tables whose rows outlive the tenant (`owned::RETAINED`: the audit log) are left out.
 pub async fn tenant_rows(
     db: &sea_orm::DatabaseConnection,
     tenant_id: &str,
@@ -497,6 +503,10 @@ pub async fn tenant_rows(
     let mut counts = std::collections::BTreeMap::new();
     for row in tables {
         let table: String = row.try_get("", "t").expect("table name");
+        if parley_core::entities::owned::RETAINED.contains(&table.as_str()) {
+            // The audit log keeps its record of the tenant (and of its delete).
+            continue;
+        }
         let param = match backend {
             DbBackend::Sqlite => "?",
             _ => "$1",

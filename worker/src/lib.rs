@@ -34,7 +34,7 @@ fn track(in_flight: &InFlight, job_id: i64, claimed: bool) {
 /// [`queue::unpark_stranded`]); the longest such a queue waits.
 const UNPARK_EVERY: Duration = Duration::from_secs(2);
 
-/// How often finished deliveries older than the retention are pruned.
+/// How often finished deliveries and audit entries older than their retention are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
 
 /// The clients a worker sends push notifications with.
@@ -149,6 +149,9 @@ async fn run(ctx: Parley, services: Arc<Services>, id: String, mut stopped: watc
             last_prune = tokio::time::Instant::now();
             if let Err(e) = queue::prune(&ctx).await {
                 tracing::warn!(error = %e.detail, "worker: cannot prune the delivery log");
+            }
+            if let Err(e) = parley_core::audit::prune(&ctx).await {
+                tracing::warn!(error = %e.detail, "worker: cannot prune the audit log");
             }
         }
         if claimed > 0 && claimed == free {

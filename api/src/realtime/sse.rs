@@ -20,6 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::session::{Delivery, Feed, Session, plain, revoked_frame};
 use crate::auth::authenticate;
 use crate::error::{ApiError, Problem};
+use crate::extract::Query;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -77,7 +78,7 @@ fn revoked_event(why: Why) -> Bytes {
 pub async fn events(
     req: HttpRequest,
     ctx: web::Data<Parley>,
-    q: web::Query<EventsQuery>,
+    q: Query<EventsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&req, true).await?;
     let q = q.into_inner();

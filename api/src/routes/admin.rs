@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use parley_core::Parley;
+use parley_core::audit::{self, ActorKind, AuditAction, AuditEntry, AuditFilter, TargetKind, Who};
 use parley_core::kernel::page::Page;
 use parley_core::outbox::{self, Attempt, Job, JobStatus};
 use parley_core::tenants::{
@@ -13,7 +14,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::OperatorAuth;
 use crate::error::{ApiResult, Problem};
-use crate::extract::Json;
+use crate::extract::{Json, Query};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_tenant)
@@ -26,7 +27,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(revoke_key)
         .service(list_jobs)
         .service(get_job)
-        .service(retry_job);
+        .service(retry_job)
+        .service(audit_log);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -47,7 +49,7 @@ pub struct JobQuery {
 async fn list_jobs(
     _: OperatorAuth,
     ctx: web::Data<Parley>,
-    q: web::Query<JobQuery>,
+    q: Query<JobQuery>,
 ) -> ApiResult<web::Json<Page<Job>>> {
     let q = q.into_inner();
     Ok(web::Json(
@@ -110,11 +112,11 @@ pub struct PageQuery {
     responses((status = 201, body = CreatedTenant), (status = "4XX", body = Problem)))]
 #[post("/admin/v1/tenants")]
 async fn create_tenant(
-    _: OperatorAuth,
+    OperatorAuth(request): OperatorAuth,
     ctx: web::Data<Parley>,
     body: Json<NewTenant>,
 ) -> ApiResult<HttpResponse> {
-    let created = tenants::create(&ctx, body.into_inner()).await?;
+    let created = tenants::create(&ctx, &Who::operator(&request), body.into_inner()).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -125,7 +127,7 @@ async fn create_tenant(
 async fn list_tenants(
     _: OperatorAuth,
     ctx: web::Data<Parley>,
-    q: web::Query<PageQuery>,
+    q: Query<PageQuery>,
 ) -> ApiResult<web::Json<Page<Tenant>>> {
     Ok(web::Json(
         tenants::list(&ctx, q.limit, q.cursor.as_deref()).await?,
@@ -149,13 +151,13 @@ async fn get_tenant(
     responses((status = 200, body = Tenant), (status = "4XX", body = Problem)))]
 #[patch("/admin/v1/tenants/{tenant_id}")]
 async fn update_tenant(
-    _: OperatorAuth,
+    OperatorAuth(request): OperatorAuth,
     ctx: web::Data<Parley>,
     path: web::Path<String>,
     body: Json<TenantPatch>,
 ) -> ApiResult<web::Json<Tenant>> {
     Ok(web::Json(
-        tenants::update(&ctx, &path, body.into_inner()).await?,
+        tenants::update(&ctx, &Who::operator(&request), &path, body.into_inner()).await?,
     ))
 }
 
@@ -164,11 +166,11 @@ async fn update_tenant(
     responses((status = 204), (status = "4XX", body = Problem)))]
 #[delete("/admin/v1/tenants/{tenant_id}")]
 async fn delete_tenant(
-    _: OperatorAuth,
+    OperatorAuth(request): OperatorAuth,
     ctx: web::Data<Parley>,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    tenants::delete(&ctx, &path).await?;
+    tenants::delete(&ctx, &Who::operator(&request), &path).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -177,12 +179,12 @@ async fn delete_tenant(
     responses((status = 201, body = CreatedKey), (status = "4XX", body = Problem)))]
 #[post("/admin/v1/tenants/{tenant_id}/keys")]
 async fn create_key(
-    _: OperatorAuth,
+    OperatorAuth(request): OperatorAuth,
     ctx: web::Data<Parley>,
     path: web::Path<String>,
     body: Json<NewKey>,
 ) -> ApiResult<HttpResponse> {
-    let key = tenants::create_key(&ctx, &path, body.into_inner()).await?;
+    let key = tenants::create_key(&ctx, &Who::operator(&request), &path, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(key))
 }
 
@@ -203,11 +205,65 @@ async fn list_keys(
     responses((status = 204), (status = "4XX", body = Problem)))]
 #[delete("/admin/v1/tenants/{tenant_id}/keys/{key_id}")]
 async fn revoke_key(
-    _: OperatorAuth,
+    OperatorAuth(request): OperatorAuth,
     ctx: web::Data<Parley>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (tenant_id, key_id) = path.into_inner();
-    tenants::revoke_key(&ctx, &tenant_id, &key_id).await?;
+    tenants::revoke_key(&ctx, &Who::operator(&request), &tenant_id, &key_id).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The operator's audit log query: the tenant's filters, and which tenant.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AdminAuditQuery {
+    /// Only this tenant's entries.
+    pub tenant_id: Option<String>,
+    /// Only this action.
+    pub action: Option<AuditAction>,
+    /// Only changes by this actor kind.
+    pub actor_kind: Option<ActorKind>,
+    /// Only changes by this user (or secret key id).
+    pub actor_id: Option<String>,
+    /// Only changes to targets of this kind.
+    pub target_kind: Option<TargetKind>,
+    /// Only changes to this target.
+    pub target_id: Option<String>,
+    /// Only entries at or after this time.
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only entries before this time.
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+/// Every tenant's audit log, newest first: who (the operator, a tenant's server by its key, a
+/// user) changed what, when, in which request and from which address. Entries outlive the
+/// tenants and users they name until the audit retention ends.
+#[utoipa::path(tag = "operator", security(("admin_token" = [])), params(AdminAuditQuery),
+    responses((status = 200, body = Page<AuditEntry>), (status = "4XX", body = Problem)))]
+#[get("/admin/v1/audit-log")]
+async fn audit_log(
+    _: OperatorAuth,
+    ctx: web::Data<Parley>,
+    q: Query<AdminAuditQuery>,
+) -> ApiResult<web::Json<Page<AuditEntry>>> {
+    let q = q.into_inner();
+    let filter = AuditFilter {
+        action: q.action,
+        actor_kind: q.actor_kind,
+        actor_id: q.actor_id,
+        target_kind: q.target_kind,
+        target_id: q.target_id,
+        since: q.since,
+        until: q.until,
+        limit: q.limit,
+        cursor: q.cursor,
+    };
+    Ok(web::Json(
+        audit::list_all(&ctx, q.tenant_id.as_deref(), filter).await?,
+    ))
 }

@@ -2,6 +2,7 @@
 
 use actix_web::{get, patch, post, web};
 use chrono::{DateTime, Utc};
+use parley_core::audit::Who;
 use parley_core::authn::mint_token;
 use parley_core::kernel::ids::UserId;
 use parley_core::tenants::{self, App, AppPatch};
@@ -38,7 +39,7 @@ async fn patch_app(
     body: Json<AppPatch>,
 ) -> ApiResult<web::Json<App>> {
     Ok(web::Json(
-        tenants::patch_app(&ctx, &caller.tenant, body.into_inner()).await?,
+        tenants::patch_app(&ctx, &Who::of(&caller), &caller.tenant, body.into_inner()).await?,
     ))
 }
 

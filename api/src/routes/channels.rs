@@ -16,7 +16,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::created_or_ok;
 use crate::auth::AnyAuth;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Json, OptionalJson};
+use crate::extract::{Json, OptionalJson, Query};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_channel)
@@ -67,7 +67,7 @@ pub struct ChannelListQuery {
 async fn list_channels(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
-    q: web::Query<ChannelListQuery>,
+    q: Query<ChannelListQuery>,
 ) -> ApiResult<web::Json<Page<Channel>>> {
     let q = q.into_inner();
     Ok(web::Json(

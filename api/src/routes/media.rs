@@ -17,6 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiResult, Problem};
+use crate::extract::Query;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(put_object).service(get_object);
@@ -63,7 +64,7 @@ async fn put_object(
     req: HttpRequest,
     ctx: web::Data<Parley>,
     path: web::Path<(String, String)>,
-    q: web::Query<Signed>,
+    q: Query<Signed>,
     mut body: web::Payload,
 ) -> ApiResult<HttpResponse> {
     let engine = local(&ctx)?;
@@ -130,7 +131,7 @@ async fn put_object(
 async fn get_object(
     ctx: web::Data<Parley>,
     path: web::Path<(String, String)>,
-    q: web::Query<Signed>,
+    q: Query<Signed>,
 ) -> ApiResult<HttpResponse> {
     let engine = local(&ctx)?;
     let (tenant, object) = path.into_inner();

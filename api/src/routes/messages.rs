@@ -13,7 +13,7 @@ use super::channels::cid;
 use super::created_or_ok;
 use crate::auth::AnyAuth;
 use crate::error::{ApiResult, Problem};
-use crate::extract::Json;
+use crate::extract::{Json, Query};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(send_message)
@@ -52,7 +52,7 @@ async fn history(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
     path: web::Path<(String, String)>,
-    q: web::Query<HistoryQuery>,
+    q: Query<HistoryQuery>,
 ) -> ApiResult<web::Json<Page<Message>>> {
     Ok(web::Json(
         messages::history(&ctx, &caller, &cid(&path)?, q.into_inner()).await?,
@@ -113,7 +113,7 @@ async fn delete_message(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
     path: web::Path<String>,
-    q: web::Query<DeleteQuery>,
+    q: Query<DeleteQuery>,
 ) -> ApiResult<web::Json<Message>> {
     Ok(web::Json(
         messages::delete(&ctx, &caller, &path, q.user_id.as_deref(), q.hard).await?,
@@ -136,7 +136,7 @@ async fn replies(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
     path: web::Path<String>,
-    q: web::Query<RepliesQuery>,
+    q: Query<RepliesQuery>,
 ) -> ApiResult<web::Json<Page<Message>>> {
     Ok(web::Json(
         messages::replies(&ctx, &caller, &path, q.limit, q.cursor.as_deref()).await?,
@@ -166,7 +166,7 @@ async fn remove_reaction(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
     path: web::Path<(String, String)>,
-    q: web::Query<ActAsQuery>,
+    q: Query<ActAsQuery>,
 ) -> ApiResult<web::Json<Message>> {
     let (id, kind) = path.into_inner();
     Ok(web::Json(
@@ -182,7 +182,7 @@ async fn pin(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
     path: web::Path<String>,
-    q: web::Query<ActAsQuery>,
+    q: Query<ActAsQuery>,
 ) -> ApiResult<web::Json<Message>> {
     Ok(web::Json(
         messages::set_pinned(&ctx, &caller, &path, true, q.user_id.as_deref()).await?,
@@ -197,7 +197,7 @@ async fn unpin(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
     path: web::Path<String>,
-    q: web::Query<ActAsQuery>,
+    q: Query<ActAsQuery>,
 ) -> ApiResult<web::Json<Message>> {
     Ok(web::Json(
         messages::set_pinned(&ctx, &caller, &path, false, q.user_id.as_deref()).await?,

@@ -7,6 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 pub mod admin;
 pub mod app;
+pub mod audit;
 pub mod channel_types;
 pub mod channels;
 pub mod media;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     ops::configure(cfg);
     admin::configure(cfg);
     app::configure(cfg);
+    audit::configure(cfg);
     users::configure(cfg);
     channels::configure(cfg);
     channel_types::configure(cfg);

@@ -14,7 +14,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::AnyAuth;
 use crate::error::{ApiResult, Problem};
-use crate::extract::Json;
+use crate::extract::{Json, Query};
 use crate::routes::channels::cid;
 use crate::routes::created_or_ok;
 
@@ -106,7 +106,7 @@ fn filters(
 async fn list_bans(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
-    query: web::Query<BanQuery>,
+    query: Query<BanQuery>,
 ) -> ApiResult<web::Json<Page<Ban>>> {
     let q = query.into_inner();
     let (cid, user_id) = filters(q.cid.as_deref(), q.user_id.as_deref())?;
@@ -170,7 +170,7 @@ async fn list_channel_bans(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
     path: web::Path<(String, String)>,
-    query: web::Query<ChannelBanQuery>,
+    query: Query<ChannelBanQuery>,
 ) -> ApiResult<web::Json<Page<Ban>>> {
     let q = query.into_inner();
     Ok(web::Json(
@@ -232,7 +232,7 @@ pub struct FlagQuery {
 async fn list_flags(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
-    query: web::Query<FlagQuery>,
+    query: Query<FlagQuery>,
 ) -> ApiResult<web::Json<Page<Flag>>> {
     let q = query.into_inner();
     let (cid, user_id) = filters(q.cid.as_deref(), q.user_id.as_deref())?;

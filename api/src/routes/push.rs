@@ -17,7 +17,7 @@ use super::created_or_ok;
 use super::messages::ActAsQuery;
 use crate::auth::{AnyAuth, ServerAuth, UserAuth};
 use crate::error::{ApiResult, Problem};
-use crate::extract::Json;
+use crate::extract::{Json, Query};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(register_device)
@@ -56,7 +56,7 @@ async fn register_device(
 async fn list_devices(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
-    q: web::Query<ActAsQuery>,
+    q: Query<ActAsQuery>,
 ) -> ApiResult<web::Json<Page<Device>>> {
     Ok(web::Json(
         push::list_devices(&ctx, &caller, q.user_id.as_deref()).await?,
@@ -71,7 +71,7 @@ async fn delete_device(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
     path: web::Path<String>,
-    q: web::Query<ActAsQuery>,
+    q: Query<ActAsQuery>,
 ) -> ApiResult<HttpResponse> {
     push::delete_device(&ctx, &caller, &path, q.user_id.as_deref()).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -238,7 +238,7 @@ async fn mute_channel(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
     path: web::Path<(String, String)>,
-    q: web::Query<ActAsQuery>,
+    q: Query<ActAsQuery>,
 ) -> ApiResult<web::Json<Member>> {
     let cid = super::channels::cid(&path)?;
     Ok(web::Json(
@@ -254,7 +254,7 @@ async fn unmute_channel(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
     path: web::Path<(String, String)>,
-    q: web::Query<ActAsQuery>,
+    q: Query<ActAsQuery>,
 ) -> ApiResult<web::Json<Member>> {
     let cid = super::channels::cid(&path)?;
     Ok(web::Json(

@@ -12,7 +12,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::created_or_ok;
 use crate::auth::{AnyAuth, UserAuth};
 use crate::error::{ApiResult, Problem};
-use crate::extract::Json;
+use crate::extract::{Json, Query};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(me)
@@ -68,7 +68,7 @@ pub struct UserListQuery {
 async fn list_users(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
-    q: web::Query<UserListQuery>,
+    q: Query<UserListQuery>,
 ) -> ApiResult<web::Json<Page<User>>> {
     Ok(web::Json(
         users::list(&ctx, &caller, q.q.as_deref(), q.limit, q.cursor.as_deref()).await?,
@@ -110,7 +110,7 @@ async fn delete_user(
     AnyAuth(caller): AnyAuth,
     ctx: web::Data<Parley>,
     path: web::Path<String>,
-    q: web::Query<DeleteUserQuery>,
+    q: Query<DeleteUserQuery>,
 ) -> ApiResult<HttpResponse> {
     users::delete(
         &ctx,

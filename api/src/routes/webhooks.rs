@@ -12,7 +12,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::ServerAuth;
 use crate::error::{ApiResult, Problem};
-use crate::extract::Json;
+use crate::extract::{Json, Query};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_webhook)
@@ -122,7 +122,7 @@ async fn list_deliveries(
     ServerAuth(caller): ServerAuth,
     ctx: web::Data<Parley>,
     path: web::Path<String>,
-    q: web::Query<DeliveryQuery>,
+    q: Query<DeliveryQuery>,
 ) -> ApiResult<web::Json<Page<Delivery>>> {
     let q = q.into_inner();
     Ok(web::Json(

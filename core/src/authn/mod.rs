@@ -141,6 +141,8 @@ pub struct Caller {
     /// The id of the API key the caller authenticated with: revoking it ends the caller's
     /// open connections.
     pub key_id: Option<String>,
+    /// The request (or the WebSocket/SSE handshake) the caller came in, for the audit log.
+    pub request: crate::audit::RequestInfo,
 }
 
 impl Caller {
@@ -472,6 +474,7 @@ pub async fn authenticate_user(ctx: &Parley, api_key: &str, token: &str) -> Resu
             role: UserRole::from_db(&user.role),
         }),
         key_id: Some(key_id),
+        request: crate::audit::RequestInfo::default(),
     })
 }
 
@@ -482,6 +485,7 @@ pub async fn authenticate_server(ctx: &Parley, secret_key: &str) -> Result<Calle
         tenant,
         actor: Actor::Server,
         key_id: Some(key_id),
+        request: crate::audit::RequestInfo::default(),
     })
 }
 
@@ -589,6 +593,7 @@ mod tests {
             tenant: tenant_with_secret("the-opened-signing-secret"),
             actor: Actor::Server,
             key_id: Some("k1".into()),
+            request: crate::audit::RequestInfo::default(),
         };
         let printed = format!("{caller:?} {caller:#?}");
         assert!(!printed.contains("the-opened-signing-secret"), "{printed}");

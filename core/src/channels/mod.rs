@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+use crate::audit::{AuditAction, Change, TargetKind};
 use crate::authn::Caller;
 use crate::authz::{
     Action, ChannelAccess, ChannelKind, Target, authorize, channel_access, channel_kind,
@@ -654,8 +655,21 @@ pub async fn patch(
         am.slow_mode_s = Set(i32::try_from(s).unwrap_or(0));
     }
     am.updated_at = Set(Utc::now());
+    let before = &access.channel;
     let mut work = UnitOfWork::begin(ctx, &permit).await?;
     let channel = am.update(&*work).await?;
+    if channel.frozen != before.frozen || channel.slow_mode_s != before.slow_mode_s {
+        let change = Change::new(
+            AuditAction::ChannelModerated,
+            TargetKind::Channel,
+            &channel.cid,
+        )
+        .with(serde_json::json!({
+            "frozen": channel.frozen,
+            "slow_mode_s": channel.slow_mode_s,
+        }));
+        work.audit(caller, change).await?;
+    }
     record_channel(
         &mut work,
         caller.tenant_id(),
@@ -682,6 +696,9 @@ pub async fn delete(ctx: &Parley, caller: &Caller, cid: &Cid) -> Result<()> {
     if !objects.is_empty() {
         work.jobs_queued();
     }
+    let change = Change::new(AuditAction::ChannelDeleted, TargetKind::Channel, &cid)
+        .with(serde_json::json!({ "messages": access.channel.last_seq, "files": objects.len() }));
+    work.audit(caller, change).await?;
     let payload = Payload {
         channel: Some(ChannelInfo::from(&access.channel)),
         ..Default::default()

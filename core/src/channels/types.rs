@@ -7,6 +7,7 @@ use sea_orm::{
     QueryOrder,
 };
 
+use crate::audit::{AuditAction, Change, TargetKind};
 use crate::authn::Caller;
 use crate::authz::{Action, Target, authorize, settings_of};
 use crate::entities::{channel, channel_type};
@@ -14,6 +15,7 @@ use crate::kernel::ids::ChannelType;
 use crate::model::channel_type::{
     BUILT_IN, ChannelTypeInput, ChannelTypeSettings, ChannelTypeView,
 };
+use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
 
 fn view(
@@ -77,7 +79,7 @@ pub async fn put(
     name: &str,
     input: ChannelTypeInput,
 ) -> Result<(ChannelTypeView, bool)> {
-    authorize(caller, Action::ManageApp, Target::App)?;
+    let permit = authorize(caller, Action::ManageApp, Target::App)?;
     let name = ChannelType::parse(name)?;
     let settings = ChannelTypeSettings::from_input(name.as_str(), input)?;
     let tenant = caller.tenant_id();
@@ -93,6 +95,7 @@ pub async fn put(
         created_at: existing.as_ref().map_or(now, |e| e.created_at),
         updated_at: now,
     };
+    let work = UnitOfWork::begin(ctx, &permit).await?;
     channel_type::Entity::insert(row.clone().into_active_model().reset_all())
         .on_conflict(
             sea_orm::sea_query::OnConflict::columns([
@@ -105,14 +108,22 @@ pub async fn put(
             ])
             .to_owned(),
         )
-        .exec_without_returning(&ctx.db)
+        .exec_without_returning(&*work)
         .await?;
+    let change = Change::new(
+        AuditAction::ChannelTypeUpdated,
+        TargetKind::ChannelType,
+        name.as_str(),
+    )
+    .with(serde_json::json!({ "created": created }));
+    work.audit(caller, change).await?;
+    work.commit().await?;
     Ok((view(name.as_str(), settings, Some(&row)), created))
 }
 
 /// Deletes a custom type no channel uses, or puts a built-in type back to its defaults.
 pub async fn delete(ctx: &Parley, caller: &Caller, name: &str) -> Result<()> {
-    authorize(caller, Action::ManageApp, Target::App)?;
+    let permit = authorize(caller, Action::ManageApp, Target::App)?;
     let tenant = caller.tenant_id();
     let name = ChannelType::parse(name).map_err(|_| not_found(name))?;
     let built_in = BUILT_IN.contains(&name.as_str());
@@ -129,11 +140,19 @@ pub async fn delete(ctx: &Parley, caller: &Caller, name: &str) -> Result<()> {
             ));
         }
     }
+    let work = UnitOfWork::begin(ctx, &permit).await?;
     let gone = channel_type::Entity::delete_by_id((tenant.to_owned(), name.to_string()))
-        .exec(&ctx.db)
+        .exec(&*work)
         .await?;
     if gone.rows_affected == 0 && !built_in {
         return Err(not_found(name.as_str()));
     }
-    Ok(())
+    let change = Change::new(
+        AuditAction::ChannelTypeDeleted,
+        TargetKind::ChannelType,
+        name.as_str(),
+    )
+    .with(serde_json::json!({ "built_in": built_in }));
+    work.audit(caller, change).await?;
+    work.commit().await
 }

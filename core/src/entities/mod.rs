@@ -1,6 +1,7 @@
 //! sea-orm entities, one per table. Every table is keyed by `tenant_id` first.
 
 pub mod api_key;
+pub mod audit_entry;
 pub mod ban;
 pub mod channel;
 pub mod channel_event;

@@ -112,6 +112,11 @@ pub const TABLES: &[Owned] = &[
     owned("webhooks", &[], OfChannel::Nothing),
 ];
 
+/// Tables with a `tenant_id` whose rows outlive the tenant and the users they name: the audit
+/// log is the record of those deletes, and its entries go only when the audit retention ends
+/// (`audit::prune`). No delete walks them.
+pub const RETAINED: &[&str] = &["audit_log"];
+
 /// Columns named like a user's (`*_by`) that name something else.
 pub const NOT_USERS: &[(&str, &str)] = &[("outbox", "locked_by")];
 

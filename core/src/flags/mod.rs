@@ -3,6 +3,7 @@
 //! user. Every flag is announced as `message.flagged` or `user.flagged` to webhooks and the
 //! tenant's server connections, never to the channel.
 
+use crate::audit::{AuditAction, Change, TargetKind};
 use crate::authn::Caller;
 use crate::authz::{Action, Target, authorize};
 use crate::entities::{flag, user};
@@ -19,6 +20,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
     QuerySelect,
 };
+use serde_json::json;
 
 /// Who reports: the session's user, or the user the tenant server names (or itself).
 fn reporter(caller: &Caller, named: Option<&str>) -> Result<Option<UserId>> {
@@ -47,7 +49,7 @@ pub async fn flag_message(
         cid: Some(m.cid.clone()),
         ..open_flag(caller, author, by, &input)?
     };
-    store(ctx, &permit, row, EventKind::MessageFlagged).await
+    store(ctx, caller, &permit, row, EventKind::MessageFlagged).await
 }
 
 /// Reports a user of the tenant.
@@ -67,7 +69,7 @@ pub async fn flag_user(
         .await?
         .ok_or_else(|| Error::new(ErrorCode::UserNotFound, format!("no user `{user_id}`")))?;
     let row = open_flag(caller, user_id.to_owned(), by, &input)?;
-    store(ctx, &permit, row, EventKind::UserFlagged).await
+    store(ctx, caller, &permit, row, EventKind::UserFlagged).await
 }
 
 /// A new open report of `user_id` (a message's fields are added by the caller).
@@ -97,6 +99,7 @@ fn open_flag(
 /// user, and announces it. Returns the flag and whether it is new.
 async fn store(
     ctx: &Parley,
+    caller: &Caller,
     permit: &crate::authz::Permit,
     row: flag::Model,
     kind: EventKind,
@@ -120,6 +123,12 @@ async fn store(
     flag::Entity::insert(row.clone().into_active_model().reset_all())
         .exec_without_returning(&*work)
         .await?;
+    let change = Change::new(AuditAction::FlagCreated, TargetKind::Flag, &row.id).with(json!({
+        "user_id": row.user_id,
+        "message_id": row.message_id,
+        "cid": row.cid,
+    }));
+    work.audit(caller, change).await?;
     let tenant = row.tenant_id.clone();
     let flag = Flag::from(row);
     announce(&mut work, &tenant, kind, &flag).await?;
@@ -249,6 +258,9 @@ pub async fn resolve(ctx: &Parley, caller: &Caller, id: &str, input: Resolve) ->
     if done.rows_affected == 0 {
         return Err(Error::invalid(format!("flag `{id}` is already resolved")));
     }
+    let change = Change::new(AuditAction::FlagResolved, TargetKind::Flag, id)
+        .with(json!({ "action": input.action.as_str(), "user_id": found.user_id }));
+    work.audit(caller, change).await?;
     let stored = flag::Entity::find_by_id((caller.tenant_id().to_owned(), id.to_owned()))
         .one(&*work)
         .await?

@@ -126,6 +126,8 @@ pub struct WorkerConfig {
     pub allow_private_urls: bool,
     /// How long finished deliveries stay in the delivery log.
     pub log_retention_s: u64,
+    /// How long audit log entries are kept.
+    pub audit_retention_s: u64,
     /// APNs base URL (default: Apple's, production or sandbox as the tenant's settings say).
     pub apns_url: Option<String>,
     /// FCM base URL (default: https://fcm.googleapis.com).
@@ -148,6 +150,7 @@ impl Default for WorkerConfig {
             webhook_disable_after_s: 5 * 24 * 3600,
             allow_private_urls: false,
             log_retention_s: 7 * 24 * 3600,
+            audit_retention_s: 365 * 24 * 3600,
             apns_url: None,
             fcm_url: None,
             push_ca_file: None,

@@ -12,6 +12,7 @@ use sea_orm::{
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::audit::{AuditAction, Change, TargetKind};
 use crate::authn::Caller;
 use crate::authz::{self, Action, ChannelAccess, Permit, Target, authorize};
 use crate::entities::{member, message, reaction, user};
@@ -561,6 +562,13 @@ pub async fn delete(
             if !objects.is_empty() {
                 work.jobs_queued();
             }
+        }
+        let by_author = who.is_some() && who.as_ref().map(UserId::as_str) == m.user_id.as_deref();
+        if hard || !by_author {
+            // A moderator's (or the server's) delete, or one that erases for good.
+            let change = Change::new(AuditAction::MessageDeleted, TargetKind::Message, &m.id)
+                .with(serde_json::json!({ "cid": m.cid, "author": m.user_id, "hard": hard }));
+            work.audit(caller, change).await?;
         }
         work.commit().await?;
     }

@@ -10,6 +10,7 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
+use crate::audit::{AuditAction, Change, TargetKind};
 use crate::authn::Caller;
 use crate::authz::{Action, Target, authorize, channel_access};
 use crate::entities::{ban, user};
@@ -143,6 +144,7 @@ pub async fn ban_user(ctx: &Parley, caller: &Caller, user_id: &str, input: NewBa
     require_user(ctx, tenant, user_id).await?;
     let mut work = UnitOfWork::begin(ctx, &permit).await?;
     let stored = Ban::from(store(&*work, tenant, user_id, ban::APP, terms, by, now).await?);
+    work.audit(caller, ban_change(user_id, &stored)).await?;
     let payload = Payload {
         user_id: Some(user_id.to_owned()),
         ban: Some(stored.clone()),
@@ -152,6 +154,15 @@ pub async fn ban_user(ctx: &Parley, caller: &Caller, user_id: &str, input: NewBa
     work.revoke_after(Revocation::user(tenant, user_id, Why::UserBanned));
     work.commit().await?;
     Ok(stored)
+}
+
+/// The audit entry of a ban: its scope, reason and expiry.
+fn ban_change<'a>(user_id: &'a str, ban: &Ban) -> Change<'a> {
+    Change::new(AuditAction::UserBanned, TargetKind::User, user_id).with(serde_json::json!({
+        "cid": ban.cid,
+        "reason": ban.reason,
+        "expires_at": ban.expires_at,
+    }))
 }
 
 /// An app-wide event about a user: to their connections, the tenant's server connections and
@@ -188,6 +199,10 @@ async fn lift(
     if gone.rows_affected == 0 {
         return Err(not_banned(user_id, cid));
     }
+    let scope = (cid != ban::APP).then_some(cid);
+    let change = Change::new(AuditAction::UserUnbanned, TargetKind::User, user_id)
+        .with(serde_json::json!({ "cid": scope }));
+    work.audit(caller, change).await?;
     let payload = Payload {
         user_id: Some(user_id.to_owned()),
         ..Default::default()
@@ -239,6 +254,8 @@ pub async fn ban_in_channel(
     require_user(ctx, tenant, target.as_str()).await?;
     let mut work = UnitOfWork::begin(ctx, &permit).await?;
     let stored = Ban::from(store(&*work, tenant, target.as_str(), &cid, terms, by, now).await?);
+    work.audit(caller, ban_change(target.as_str(), &stored))
+        .await?;
     let payload = Payload {
         user_id: Some(target.into_string()),
         ban: Some(stored.clone()),

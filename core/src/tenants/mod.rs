@@ -4,11 +4,13 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    QuerySelect, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 
+use crate::audit::{self, AuditAction, Change, TargetKind, Who};
 use crate::authn::{KeyKind, TenantCtx, generate_key};
 use crate::authz::Permit;
 use crate::entities::owned::{self, Owner};
@@ -224,7 +226,7 @@ async fn insert_key<C: ConnectionTrait>(
     })
 }
 
-pub async fn create(ctx: &Parley, input: NewTenant) -> Result<CreatedTenant> {
+pub async fn create(ctx: &Parley, who: &Who, input: NewTenant) -> Result<CreatedTenant> {
     let name = parse_name(&input.name)?;
     let settings = input.settings.unwrap_or_default();
     check_settings(ctx, &settings)?;
@@ -253,6 +255,9 @@ pub async fn create(ctx: &Parley, input: NewTenant) -> Result<CreatedTenant> {
     )
     .await?;
     let sk = insert_key(&*work, &model.id, KeyKind::Secret, Some("default".into())).await?;
+    let change = Change::new(AuditAction::TenantCreated, TargetKind::Tenant, &model.id)
+        .with(json!({ "settings": audit::changed_fields(&json!({}), &model.settings) }));
+    audit::record(&*work, ctx, &model.id, who, change).await?;
     work.commit().await?;
     Ok(CreatedTenant {
         signing_secret,
@@ -287,16 +292,21 @@ pub async fn get(ctx: &Parley, id: &str) -> Result<Tenant> {
     Ok(find(ctx, id).await?.into())
 }
 
-pub async fn update(ctx: &Parley, id: &str, patch: TenantPatch) -> Result<Tenant> {
+pub async fn update(ctx: &Parley, who: &Who, id: &str, patch: TenantPatch) -> Result<Tenant> {
     let model = find(ctx, id).await?;
     let had_hook_secret = model.hook_secret.is_some();
+    let old_settings = model.settings.clone();
+    let mut fields = Vec::new();
     let mut am: tenant::ActiveModel = model.into();
     if let Some(name) = patch.name {
         am.name = Set(parse_name(&name)?);
+        fields.push("name");
     }
     if let Some(disabled) = patch.disabled {
         am.disabled = Set(disabled);
+        fields.push("disabled");
     }
+    let mut settings_changed = Vec::new();
     if let Some(settings) = patch.settings {
         check_settings(ctx, &settings)?;
         if let Some(hook) = &settings.before_send {
@@ -307,10 +317,18 @@ pub async fn update(ctx: &Parley, id: &str, patch: TenantPatch) -> Result<Tenant
                 am.hook_secret = Set(Some(ctx.secrets.seal(&secret)?));
             }
         }
-        am.settings = Set(serde_json::to_value(&settings)?);
+        let new_settings = serde_json::to_value(&settings)?;
+        settings_changed = audit::changed_fields(&old_settings, &new_settings);
+        am.settings = Set(new_settings);
+        fields.push("settings");
     }
     am.updated_at = Set(Utc::now());
-    let updated = am.update(&ctx.db).await?;
+    let txn = ctx.db.begin().await?;
+    let updated = am.update(&txn).await?;
+    let change = Change::new(AuditAction::TenantUpdated, TargetKind::Tenant, id)
+        .with(json!({ "fields": fields, "settings": settings_changed }));
+    audit::record(&txn, ctx, id, who, change).await?;
+    txn.commit().await?;
     if patch.disabled == Some(true) {
         ctx.realtime
             .revoke(Revocation::tenant(id, Why::TenantDisabled));
@@ -319,9 +337,11 @@ pub async fn update(ctx: &Parley, id: &str, patch: TenantPatch) -> Result<Tenant
 }
 
 /// Deletes the tenant and everything it owns.
-pub async fn delete(ctx: &Parley, id: &str) -> Result<()> {
+pub async fn delete(ctx: &Parley, who: &Who, id: &str) -> Result<()> {
     find(ctx, id).await?;
     let mut work = UnitOfWork::begin(ctx, &Permit::operator()).await?;
+    let change = Change::new(AuditAction::TenantDeleted, TargetKind::Tenant, id);
+    audit::record(&*work, ctx, id, who, change).await?;
     let objects = crate::media::remove_uploads(&*work, id, crate::media::UploadsOf::Tenant).await?;
     owned::erase(&*work, id, Owner::Tenant).await?;
     tenant::Entity::delete_by_id(id.to_owned())
@@ -335,10 +355,21 @@ pub async fn delete(ctx: &Parley, id: &str) -> Result<()> {
     Ok(())
 }
 
-pub async fn create_key(ctx: &Parley, tenant_id: &str, input: NewKey) -> Result<CreatedKey> {
+pub async fn create_key(
+    ctx: &Parley,
+    who: &Who,
+    tenant_id: &str,
+    input: NewKey,
+) -> Result<CreatedKey> {
     find(ctx, tenant_id).await?;
     let name = input.name.map(|n| parse_name(&n)).transpose()?;
-    insert_key(&ctx.db, tenant_id, input.kind, name).await
+    let txn = ctx.db.begin().await?;
+    let created = insert_key(&txn, tenant_id, input.kind, name).await?;
+    let change = Change::new(AuditAction::KeyCreated, TargetKind::Key, &created.info.id)
+        .with(json!({ "kind": input.kind.as_str() }));
+    audit::record(&txn, ctx, tenant_id, who, change).await?;
+    txn.commit().await?;
+    Ok(created)
 }
 
 pub async fn list_keys(ctx: &Parley, tenant_id: &str) -> Result<Vec<ApiKey>> {
@@ -351,20 +382,21 @@ pub async fn list_keys(ctx: &Parley, tenant_id: &str) -> Result<Vec<ApiKey>> {
     Ok(rows.into_iter().map(ApiKey::from).collect())
 }
 
-/// Revokes a key at once; revoking twice is harmless.
-pub async fn revoke_key(ctx: &Parley, tenant_id: &str, key_id: &str) -> Result<()> {
+/// Revokes a key at once; revoking twice is harmless (and audited once).
+pub async fn revoke_key(ctx: &Parley, who: &Who, tenant_id: &str, key_id: &str) -> Result<()> {
+    let txn = ctx.db.begin().await?;
     let res = api_key::Entity::update_many()
         .col_expr(api_key::Column::RevokedAt, Expr::value(Utc::now()))
         .filter(api_key::Column::TenantId.eq(tenant_id))
         .filter(api_key::Column::Id.eq(key_id))
         .filter(api_key::Column::RevokedAt.is_null())
-        .exec(&ctx.db)
+        .exec(&txn)
         .await?;
     if res.rows_affected == 0 {
         let exists = api_key::Entity::find()
             .filter(api_key::Column::TenantId.eq(tenant_id))
             .filter(api_key::Column::Id.eq(key_id))
-            .one(&ctx.db)
+            .one(&txn)
             .await?;
         if exists.is_none() {
             return Err(Error::new(
@@ -372,7 +404,11 @@ pub async fn revoke_key(ctx: &Parley, tenant_id: &str, key_id: &str) -> Result<(
                 format!("no key `{key_id}` in this tenant"),
             ));
         }
+    } else {
+        let change = Change::new(AuditAction::KeyRevoked, TargetKind::Key, key_id);
+        audit::record(&txn, ctx, tenant_id, who, change).await?;
     }
+    txn.commit().await?;
     ctx.realtime.revoke(Revocation::key(tenant_id, key_id));
     Ok(())
 }
@@ -438,15 +474,24 @@ pub fn get_app(ctx: &Parley, tenant: &TenantCtx) -> App {
     app_view(ctx, tenant.model.clone(), None, None)
 }
 
-pub async fn patch_app(ctx: &Parley, tenant: &TenantCtx, patch: AppPatch) -> Result<App> {
+pub async fn patch_app(
+    ctx: &Parley,
+    who: &Who,
+    tenant: &TenantCtx,
+    patch: AppPatch,
+) -> Result<App> {
     let model = find(ctx, tenant.id.as_str()).await?;
     let old_secret = model.signing_secret.clone();
     let had_hook_secret = model.hook_secret.is_some();
+    let old_settings = model.settings.clone();
+    let mut fields = Vec::new();
     let mut am: tenant::ActiveModel = model.into();
     if let Some(name) = patch.name {
         am.name = Set(parse_name(&name)?);
+        fields.push("name");
     }
     let mut hook_secret = None;
+    let mut settings_changed = Vec::new();
     if let Some(settings) = patch.settings {
         check_settings(ctx, &settings)?;
         if let Some(hook) = &settings.before_send {
@@ -455,7 +500,10 @@ pub async fn patch_app(ctx: &Parley, tenant: &TenantCtx, patch: AppPatch) -> Res
                 hook_secret = Some(crate::integrations::outbound::new_signing_secret());
             }
         }
-        am.settings = Set(serde_json::to_value(&settings)?);
+        let new_settings = serde_json::to_value(&settings)?;
+        settings_changed = audit::changed_fields(&old_settings, &new_settings);
+        am.settings = Set(new_settings);
+        fields.push("settings");
     }
     let mut new_secret = None;
     if patch.rotate_signing_secret {
@@ -465,15 +513,26 @@ pub async fn patch_app(ctx: &Parley, tenant: &TenantCtx, patch: AppPatch) -> Res
         am.signing_secret_prev = Set(Some(old_secret));
         am.signing_secret_prev_until = Set(Some(Utc::now() + chrono::Duration::seconds(grace)));
         new_secret = Some(secret);
+        fields.push("rotate_signing_secret");
     }
     if patch.rotate_before_send_secret {
         hook_secret = Some(crate::integrations::outbound::new_signing_secret());
+        fields.push("rotate_before_send_secret");
     }
     if let Some(s) = &hook_secret {
         am.hook_secret = Set(Some(ctx.secrets.seal(s)?));
     }
     am.updated_at = Set(Utc::now());
-    let model = am.update(&ctx.db).await?;
+    let txn = ctx.db.begin().await?;
+    let model = am.update(&txn).await?;
+    let change = Change::new(
+        AuditAction::AppUpdated,
+        TargetKind::Tenant,
+        tenant.id.as_str(),
+    )
+    .with(json!({ "fields": fields, "settings": settings_changed }));
+    audit::record(&txn, ctx, tenant.id.as_str(), who, change).await?;
+    txn.commit().await?;
     Ok(app_view(ctx, model, new_secret, hook_secret))
 }
 

@@ -4,10 +4,13 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 
+use crate::audit::{AuditAction, Change, TargetKind, Who};
 use crate::authn::Caller;
 use crate::authz::{Action, Target, authorize};
 use crate::entities::owned::{self, Owner};
@@ -81,6 +84,15 @@ pub enum DeletedUserMessages {
     Keep,
     /// Delete them (tombstones keep their `seq`).
     Delete,
+}
+
+impl DeletedUserMessages {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Keep => "keep",
+            Self::Delete => "delete",
+        }
+    }
 }
 
 fn parse_display(field: &str, v: Option<String>, max: usize) -> Result<Option<String>> {
@@ -211,6 +223,7 @@ pub async fn patch(ctx: &Parley, caller: &Caller, id: &str, input: UserInput) ->
         authorize(caller, Action::ChangeUserRole, Target::User(id))?;
     }
     let found = find(&ctx.db, caller.tenant_id(), id).await?;
+    let found_role = found.role.clone();
     let mut am: user::ActiveModel = found.into();
     if input.name.is_some() {
         let name = parse_display("name", input.name, 200)?;
@@ -220,9 +233,11 @@ pub async fn patch(ctx: &Parley, caller: &Caller, id: &str, input: UserInput) ->
     if input.image.is_some() {
         am.image = Set(parse_display("image", input.image, 2048)?);
     }
-    if let Some(role) = input.role {
+    let role_change = input.role.filter(|r| r.as_str() != found_role).map(|role| {
         am.role = Set(role.as_str().to_owned());
-    }
+        Change::new(AuditAction::UserRoleChanged, TargetKind::User, id)
+            .with(json!({ "from": found_role, "to": role.as_str() }))
+    });
     if let Some(custom) = input.custom {
         am.custom = Set(parse_custom(
             "custom",
@@ -231,7 +246,13 @@ pub async fn patch(ctx: &Parley, caller: &Caller, id: &str, input: UserInput) ->
         )?);
     }
     am.updated_at = Set(Utc::now());
-    Ok(am.update(&ctx.db).await?.into())
+    let txn = ctx.db.begin().await?;
+    let updated = am.update(&txn).await?;
+    if let Some(change) = role_change {
+        crate::audit::record(&txn, ctx, caller.tenant_id(), &Who::of(caller), change).await?;
+    }
+    txn.commit().await?;
+    Ok(updated.into())
 }
 
 /// Lifts a deactivation.
@@ -276,11 +297,18 @@ pub async fn delete(
     let tenant = caller.tenant_id();
     let found = find(&ctx.db, tenant, id).await?;
     let now = Utc::now();
+    let change = Change::new(AuditAction::UserDeleted, TargetKind::User, id).with(json!({
+        "hard": mode == DeleteMode::Hard,
+        "messages": messages.as_str(),
+    }));
     if mode == DeleteMode::Soft {
         let mut am: user::ActiveModel = found.into();
         am.deactivated_at = Set(Some(now));
         am.updated_at = Set(now);
-        am.update(&ctx.db).await?;
+        let txn = ctx.db.begin().await?;
+        am.update(&txn).await?;
+        crate::audit::record(&txn, ctx, tenant, &Who::of(caller), change).await?;
+        txn.commit().await?;
         ctx.realtime
             .revoke(Revocation::user(tenant, id, Why::UserDeactivated));
         return Ok(());
@@ -328,6 +356,7 @@ pub async fn delete(
     user::Entity::delete_by_id((tenant.to_owned(), id.to_owned()))
         .exec(&*work)
         .await?;
+    work.audit(caller, change).await?;
     work.revoke_after(Revocation::user(tenant, id, Why::UserDeleted));
     if !objects.is_empty() {
         work.jobs_queued();

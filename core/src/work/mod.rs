@@ -3,13 +3,15 @@
 //! `seq`), lets the in-transaction listeners add their rows beside the write (the channel's
 //! event log, the outbox's jobs), commits, and only then publishes the events to connected
 //! clients and other nodes. Acknowledged therefore means stored, and an event is never seen
-//! live that a replay would not find. A new listener (a search index, usage metering, the
-//! audit log) is one more [`Listener`] variant.
+//! live that a replay would not find. A new listener (a search index, usage metering) is one
+//! more [`Listener`] variant; an audited change writes its entry with [`UnitOfWork::audit`].
 
 use std::ops::Deref;
 
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 
+use crate::audit::{Change, Who};
+use crate::authn::Caller;
 use crate::authz::Permit;
 use crate::events::{self, Event, EventKind, Payload};
 use crate::realtime::revoke::Revocation;
@@ -112,6 +114,18 @@ impl<'a> UnitOfWork<'a> {
     /// with the others after commit.
     pub fn publish_after(&mut self, event: Event) {
         self.events.push(event);
+    }
+
+    /// Writes the audit entry of this change by `caller`, in its transaction.
+    pub async fn audit(&self, caller: &Caller, change: Change<'_>) -> Result<()> {
+        crate::audit::record(
+            &self.txn,
+            self.ctx,
+            caller.tenant_id(),
+            &Who::of(caller),
+            change,
+        )
+        .await
     }
 
     /// Credentials withdrawn by this write: their connections are closed after commit.

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Black-box tests of the REST API on SQLite and PostgreSQL: every test below runs twice.
 
+mod audit;
 mod auth;
 mod channel_types;
 mod channels;

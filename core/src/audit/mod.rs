@@ -1,0 +1,423 @@
+//! The audit log: who (the operator, the tenant server by its key, a user) did what (key and
+//! settings changes, channel types, moderation, hard deletes, exports) to which target, when,
+//! in which request and from which address. An entry is written in the same transaction as
+//! the change it records, names what changed but never holds message text or secrets, and is
+//! kept for `worker.audit_retention_s`, also after the tenant or the users it names are gone.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::authn::{Actor, Caller};
+use crate::entities::audit_entry;
+use crate::kernel::page::{self, Page};
+use crate::{Error, Parley, Result};
+
+/// Where a request came from, as the transport saw it.
+#[derive(Debug, Clone, Default)]
+pub struct RequestInfo {
+    /// The request's `X-Request-Id` (the client's, or one the node made up).
+    pub request_id: Option<String>,
+    /// The peer address of the connection.
+    pub ip: Option<String>,
+}
+
+/// Who acts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    /// The operator token, on `/admin/v1`.
+    Operator,
+    /// The tenant's server, by a secret key (`id` is the key's id).
+    Server,
+    /// A user of the tenant (`id` is theirs).
+    User,
+}
+
+/// The author of an audited change, with the request it came in.
+#[derive(Debug, Clone)]
+pub struct Who {
+    kind: ActorKind,
+    id: Option<String>,
+    request: RequestInfo,
+}
+
+impl Who {
+    pub fn operator(request: &RequestInfo) -> Self {
+        Self {
+            kind: ActorKind::Operator,
+            id: None,
+            request: request.clone(),
+        }
+    }
+
+    pub fn of(caller: &Caller) -> Self {
+        let (kind, id) = match &caller.actor {
+            Actor::Server => (ActorKind::Server, caller.key_id.clone()),
+            Actor::User(u) => (ActorKind::User, Some(u.id.as_str().to_owned())),
+        };
+        Self {
+            kind,
+            id,
+            request: caller.request.clone(),
+        }
+    }
+}
+
+/// Every audited action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum AuditAction {
+    #[serde(rename = "tenant.created")]
+    TenantCreated,
+    /// The operator changed a tenant's name, settings or disabled state.
+    #[serde(rename = "tenant.updated")]
+    TenantUpdated,
+    #[serde(rename = "tenant.deleted")]
+    TenantDeleted,
+    #[serde(rename = "key.created")]
+    KeyCreated,
+    #[serde(rename = "key.revoked")]
+    KeyRevoked,
+    /// The tenant changed its own name or settings, or rotated a secret (`PATCH /v1/app`).
+    #[serde(rename = "app.updated")]
+    AppUpdated,
+    #[serde(rename = "channel_type.updated")]
+    ChannelTypeUpdated,
+    #[serde(rename = "channel_type.deleted")]
+    ChannelTypeDeleted,
+    /// A ban from the app, or from a channel (`details.cid`).
+    #[serde(rename = "user.banned")]
+    UserBanned,
+    #[serde(rename = "user.unbanned")]
+    UserUnbanned,
+    #[serde(rename = "user.role_changed")]
+    UserRoleChanged,
+    /// A user deactivated (`details.hard: false`) or erased with everything theirs.
+    #[serde(rename = "user.deleted")]
+    UserDeleted,
+    #[serde(rename = "user.exported")]
+    UserExported,
+    #[serde(rename = "flag.created")]
+    FlagCreated,
+    #[serde(rename = "flag.resolved")]
+    FlagResolved,
+    /// A channel frozen or thawed, or its slow mode changed.
+    #[serde(rename = "channel.moderated")]
+    ChannelModerated,
+    #[serde(rename = "channel.deleted")]
+    ChannelDeleted,
+    /// A message deleted by someone other than its author (a moderator, the tenant server).
+    #[serde(rename = "message.deleted")]
+    MessageDeleted,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TenantCreated => "tenant.created",
+            Self::TenantUpdated => "tenant.updated",
+            Self::TenantDeleted => "tenant.deleted",
+            Self::KeyCreated => "key.created",
+            Self::KeyRevoked => "key.revoked",
+            Self::AppUpdated => "app.updated",
+            Self::ChannelTypeUpdated => "channel_type.updated",
+            Self::ChannelTypeDeleted => "channel_type.deleted",
+            Self::UserBanned => "user.banned",
+            Self::UserUnbanned => "user.unbanned",
+            Self::UserRoleChanged => "user.role_changed",
+            Self::UserDeleted => "user.deleted",
+            Self::UserExported => "user.exported",
+            Self::FlagCreated => "flag.created",
+            Self::FlagResolved => "flag.resolved",
+            Self::ChannelModerated => "channel.moderated",
+            Self::ChannelDeleted => "channel.deleted",
+            Self::MessageDeleted => "message.deleted",
+        }
+    }
+
+    fn from_db(s: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+    }
+}
+
+/// What an audited action was done to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetKind {
+    Tenant,
+    Key,
+    ChannelType,
+    User,
+    Channel,
+    Message,
+    Flag,
+}
+
+impl TargetKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Tenant => "tenant",
+            Self::Key => "key",
+            Self::ChannelType => "channel_type",
+            Self::User => "user",
+            Self::Channel => "channel",
+            Self::Message => "message",
+            Self::Flag => "flag",
+        }
+    }
+
+    fn from_db(s: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+    }
+}
+
+/// One audited change, ready to write.
+#[derive(Debug)]
+pub struct Change<'a> {
+    pub action: AuditAction,
+    pub target: TargetKind,
+    pub target_id: &'a str,
+    /// What changed, by name; never message text or secrets.
+    pub details: serde_json::Value,
+}
+
+impl<'a> Change<'a> {
+    pub fn new(action: AuditAction, target: TargetKind, target_id: &'a str) -> Self {
+        Self {
+            action,
+            target,
+            target_id,
+            details: serde_json::json!({}),
+        }
+    }
+
+    pub fn with(mut self, details: serde_json::Value) -> Self {
+        self.details = details;
+        self
+    }
+}
+
+/// Writes one entry, on `db`: the change's own transaction, so the entry exists exactly when
+/// the change does.
+pub async fn record<C: ConnectionTrait>(
+    db: &C,
+    ctx: &Parley,
+    tenant: &str,
+    who: &Who,
+    change: Change<'_>,
+) -> Result<()> {
+    let row = audit_entry::Model {
+        tenant_id: tenant.to_owned(),
+        id: uuid::Uuid::now_v7().to_string(),
+        at: ctx.now(),
+        actor_kind: serde_plain(who.kind),
+        actor_id: who.id.clone(),
+        action: change.action.as_str().to_owned(),
+        target_kind: change.target.as_str().to_owned(),
+        target_id: change.target_id.to_owned(),
+        request_id: who.request.request_id.clone(),
+        ip: who.request.ip.clone(),
+        details: change.details,
+    };
+    audit_entry::Entity::insert(row.into_active_model())
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+fn serde_plain(kind: ActorKind) -> String {
+    match kind {
+        ActorKind::Operator => "operator",
+        ActorKind::Server => "server",
+        ActorKind::User => "user",
+    }
+    .to_owned()
+}
+
+/// The names of the top-level fields whose values differ between two JSON objects: what an
+/// entry says a settings change touched, without the values (they may hold URLs or secrets).
+pub fn changed_fields(before: &serde_json::Value, after: &serde_json::Value) -> Vec<String> {
+    let empty = serde_json::Map::new();
+    let before = before.as_object().unwrap_or(&empty);
+    let after = after.as_object().unwrap_or(&empty);
+    let mut names: Vec<String> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|k| before.get(*k) != after.get(*k))
+        .cloned()
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// An actor as an entry shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditActor {
+    pub kind: ActorKind,
+    /// The user's id, or the id of the secret key the tenant server used; absent for the
+    /// operator.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+/// A target as an entry shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditTarget {
+    pub kind: TargetKind,
+    pub id: String,
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditEntry {
+    /// A UUIDv7; newer entries have greater ids.
+    pub id: String,
+    pub tenant_id: String,
+    pub at: DateTime<Utc>,
+    pub actor: AuditActor,
+    pub action: AuditAction,
+    pub target: AuditTarget,
+    /// The `X-Request-Id` of the request that made the change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// The address the request came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    /// What changed, by name (for example the settings fields a patch set); never message
+    /// text or secrets.
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+}
+
+impl AuditEntry {
+    fn from_row(row: audit_entry::Model) -> Option<Self> {
+        let kind = match row.actor_kind.as_str() {
+            "operator" => ActorKind::Operator,
+            "server" => ActorKind::Server,
+            _ => ActorKind::User,
+        };
+        Some(Self {
+            action: AuditAction::from_db(&row.action)?,
+            target: AuditTarget {
+                kind: TargetKind::from_db(&row.target_kind)?,
+                id: row.target_id,
+            },
+            id: row.id,
+            tenant_id: row.tenant_id,
+            at: row.at,
+            actor: AuditActor {
+                kind,
+                id: row.actor_id,
+            },
+            request_id: row.request_id,
+            ip: row.ip,
+            details: row.details,
+        })
+    }
+}
+
+/// Which entries to list, newest first.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AuditFilter {
+    /// Only this action.
+    pub action: Option<AuditAction>,
+    /// Only changes by this actor kind.
+    pub actor_kind: Option<ActorKind>,
+    /// Only changes by this user (or secret key id).
+    pub actor_id: Option<String>,
+    /// Only changes to targets of this kind.
+    pub target_kind: Option<TargetKind>,
+    /// Only changes to this target (a user id, a `type:id` channel, a key id …).
+    pub target_id: Option<String>,
+    /// Only entries at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Only entries before this time.
+    pub until: Option<DateTime<Utc>>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+/// The tenant's own audit log (the tenant server).
+pub async fn list(ctx: &Parley, caller: &Caller, filter: AuditFilter) -> Result<Page<AuditEntry>> {
+    if !matches!(caller.actor, Actor::Server) {
+        return Err(Error::denied(
+            "read_audit_log",
+            "the audit log is read with the secret key",
+        ));
+    }
+    entries(ctx, Some(caller.tenant_id()), filter).await
+}
+
+/// Every tenant's audit log, or one tenant's (the operator).
+pub async fn list_all(
+    ctx: &Parley,
+    tenant: Option<&str>,
+    filter: AuditFilter,
+) -> Result<Page<AuditEntry>> {
+    entries(ctx, tenant, filter).await
+}
+
+async fn entries(
+    ctx: &Parley,
+    tenant: Option<&str>,
+    filter: AuditFilter,
+) -> Result<Page<AuditEntry>> {
+    let limit = page::limit(filter.limit)?;
+    let mut q = audit_entry::Entity::find();
+    if let Some(t) = tenant {
+        q = q.filter(audit_entry::Column::TenantId.eq(t));
+    }
+    if let Some(a) = filter.action {
+        q = q.filter(audit_entry::Column::Action.eq(a.as_str()));
+    }
+    if let Some(k) = filter.actor_kind {
+        q = q.filter(audit_entry::Column::ActorKind.eq(serde_plain(k)));
+    }
+    if let Some(a) = &filter.actor_id {
+        q = q.filter(audit_entry::Column::ActorId.eq(a.as_str()));
+    }
+    if let Some(k) = filter.target_kind {
+        q = q.filter(audit_entry::Column::TargetKind.eq(k.as_str()));
+    }
+    if let Some(t) = &filter.target_id {
+        q = q.filter(audit_entry::Column::TargetId.eq(t.as_str()));
+    }
+    if let Some(s) = filter.since {
+        q = q.filter(audit_entry::Column::At.gte(s));
+    }
+    if let Some(u) = filter.until {
+        q = q.filter(audit_entry::Column::At.lt(u));
+    }
+    if let Some(c) = &filter.cursor {
+        q = q.filter(audit_entry::Column::Id.lt(page::decode_cursor(c)?));
+    }
+    let mut rows = q
+        .order_by_desc(audit_entry::Column::Id)
+        .limit(limit + 1)
+        .all(&ctx.db)
+        .await?;
+    let next_cursor = page::next_cursor(&mut rows, limit, |e| e.id.clone());
+    Ok(Page {
+        items: rows.into_iter().filter_map(AuditEntry::from_row).collect(),
+        next_cursor,
+    })
+}
+
+/// Drops the entries older than the audit retention; returns how many.
+pub async fn prune(ctx: &Parley) -> Result<u64> {
+    let secs = i64::try_from(ctx.config.worker.audit_retention_s).unwrap_or(i64::MAX / 4);
+    let cutoff = ctx.now() - chrono::Duration::seconds(secs);
+    let gone = audit_entry::Entity::delete_many()
+        .filter(audit_entry::Column::At.lt(cutoff))
+        .exec(&ctx.db)
+        .await?;
+    Ok(gone.rows_affected)
+}
