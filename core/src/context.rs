@@ -26,6 +26,8 @@ pub struct Parley {
     pub secrets: Arc<MasterKey>,
     /// Calls tenants' URLs (webhooks, the before-send hook).
     pub outbound: Outbound,
+    /// Compiled blocklists.
+    pub(crate) blocklists: Arc<crate::moderation::blocklists::Cache>,
 }
 
 impl Parley {
@@ -41,6 +43,7 @@ impl Parley {
             key_usage: Arc::default(),
             secrets,
             outbound,
+            blocklists: Arc::default(),
         })
     }
 
@@ -59,6 +62,7 @@ impl Parley {
             key_usage: Arc::clone(&self.key_usage),
             secrets: Arc::clone(&self.secrets),
             outbound: self.outbound.clone(),
+            blocklists: Arc::clone(&self.blocklists),
         }
     }
 }
@@ -70,6 +74,7 @@ pub(crate) struct Detached {
     key_usage: Arc<crate::authn::KeyUsage>,
     secrets: Arc<MasterKey>,
     outbound: Outbound,
+    blocklists: Arc<crate::moderation::blocklists::Cache>,
 }
 
 impl Detached {
@@ -82,6 +87,7 @@ impl Detached {
             key_usage: Arc::clone(&self.key_usage),
             secrets: Arc::clone(&self.secrets),
             outbound: self.outbound.clone(),
+            blocklists: Arc::clone(&self.blocklists),
         }
     }
 }

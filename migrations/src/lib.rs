@@ -13,6 +13,7 @@ mod m20261202_000007_bans;
 mod m20261202_000008_slow_mode;
 mod m20261202_000009_flags;
 mod m20261202_000010_audit_log;
+mod m20261202_000011_blocklists;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_slow_mode::Migration),
             Box::new(m20261202_000009_flags::Migration),
             Box::new(m20261202_000010_audit_log::Migration),
+            Box::new(m20261202_000011_blocklists::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub mod admin;
 pub mod app;
 pub mod audit;
+pub mod blocklists;
 pub mod channel_types;
 pub mod channels;
 pub mod media;
@@ -31,6 +32,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     channel_types::configure(cfg);
     messages::configure(cfg);
     moderation::configure(cfg);
+    blocklists::configure(cfg);
     webhooks::configure(cfg);
     push::configure(cfg);
     uploads::configure(cfg);

@@ -15,16 +15,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::authn::{Actor, Caller};
 use crate::entities::audit_entry;
 use crate::kernel::page::{self, Page};
+pub use crate::kernel::request::RequestInfo;
 use crate::{Error, Parley, Result};
-
-/// Where a request came from, as the transport saw it.
-#[derive(Debug, Clone, Default)]
-pub struct RequestInfo {
-    /// The request's `X-Request-Id` (the client's, or one the node made up).
-    pub request_id: Option<String>,
-    /// The peer address of the connection.
-    pub ip: Option<String>,
-}
 
 /// Who acts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -89,6 +81,10 @@ pub enum AuditAction {
     ChannelTypeUpdated,
     #[serde(rename = "channel_type.deleted")]
     ChannelTypeDeleted,
+    #[serde(rename = "blocklist.updated")]
+    BlocklistUpdated,
+    #[serde(rename = "blocklist.deleted")]
+    BlocklistDeleted,
     /// A ban from the app, or from a channel (`details.cid`).
     #[serde(rename = "user.banned")]
     UserBanned,
@@ -126,6 +122,8 @@ impl AuditAction {
             Self::AppUpdated => "app.updated",
             Self::ChannelTypeUpdated => "channel_type.updated",
             Self::ChannelTypeDeleted => "channel_type.deleted",
+            Self::BlocklistUpdated => "blocklist.updated",
+            Self::BlocklistDeleted => "blocklist.deleted",
             Self::UserBanned => "user.banned",
             Self::UserUnbanned => "user.unbanned",
             Self::UserRoleChanged => "user.role_changed",
@@ -151,6 +149,7 @@ pub enum TargetKind {
     Tenant,
     Key,
     ChannelType,
+    Blocklist,
     User,
     Channel,
     Message,
@@ -163,6 +162,7 @@ impl TargetKind {
             Self::Tenant => "tenant",
             Self::Key => "key",
             Self::ChannelType => "channel_type",
+            Self::Blocklist => "blocklist",
             Self::User => "user",
             Self::Channel => "channel",
             Self::Message => "message",

@@ -142,7 +142,7 @@ pub struct Caller {
     /// open connections.
     pub key_id: Option<String>,
     /// The request (or the WebSocket/SSE handshake) the caller came in, for the audit log.
-    pub request: crate::audit::RequestInfo,
+    pub request: crate::kernel::request::RequestInfo,
 }
 
 impl Caller {
@@ -474,7 +474,7 @@ pub async fn authenticate_user(ctx: &Parley, api_key: &str, token: &str) -> Resu
             role: UserRole::from_db(&user.role),
         }),
         key_id: Some(key_id),
-        request: crate::audit::RequestInfo::default(),
+        request: crate::kernel::request::RequestInfo::default(),
     })
 }
 
@@ -485,7 +485,7 @@ pub async fn authenticate_server(ctx: &Parley, secret_key: &str) -> Result<Calle
         tenant,
         actor: Actor::Server,
         key_id: Some(key_id),
-        request: crate::audit::RequestInfo::default(),
+        request: crate::kernel::request::RequestInfo::default(),
     })
 }
 
@@ -593,7 +593,7 @@ mod tests {
             tenant: tenant_with_secret("the-opened-signing-secret"),
             actor: Actor::Server,
             key_id: Some("k1".into()),
-            request: crate::audit::RequestInfo::default(),
+            request: crate::kernel::request::RequestInfo::default(),
         };
         let printed = format!("{caller:?} {caller:#?}");
         assert!(!printed.contains("the-opened-signing-secret"), "{printed}");

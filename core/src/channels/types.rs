@@ -28,6 +28,7 @@ fn view(
         built_in: BUILT_IN.contains(&name),
         features: settings.features,
         grants: settings.grants,
+        blocklists: settings.blocklists,
         updated_at: row.map(|r| r.updated_at),
     }
 }
@@ -83,6 +84,7 @@ pub async fn put(
     let name = ChannelType::parse(name)?;
     let settings = ChannelTypeSettings::from_input(name.as_str(), input)?;
     let tenant = caller.tenant_id();
+    crate::moderation::blocklists::require_all(ctx, tenant, &settings.blocklists).await?;
     let now = Utc::now();
     let existing = channel_type::Entity::find_by_id((tenant.to_owned(), name.to_string()))
         .one(&ctx.db)

@@ -3,6 +3,7 @@
 pub mod api_key;
 pub mod audit_entry;
 pub mod ban;
+pub mod blocklist;
 pub mod channel;
 pub mod channel_event;
 pub mod channel_type;

@@ -57,6 +57,7 @@ pub const TABLES: &[Owned] = &[
         &[("created_by", OfUser::Forget)],
         OfChannel::Cid,
     ),
+    owned("blocklists", &[], OfChannel::Nothing),
     owned("channel_events", &[], OfChannel::Cid),
     owned("channel_types", &[], OfChannel::Nothing),
     owned(

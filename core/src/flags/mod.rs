@@ -7,7 +7,7 @@ use crate::audit::{AuditAction, Change, TargetKind};
 use crate::authn::Caller;
 use crate::authz::{Action, Target, authorize};
 use crate::entities::{flag, user};
-use crate::events::{Event, EventKind, Payload};
+use crate::events::EventKind;
 use crate::kernel::ids::UserId;
 use crate::kernel::page::{self, Page};
 use crate::model::ban::NewBan;
@@ -131,33 +131,9 @@ async fn store(
     work.audit(caller, change).await?;
     let tenant = row.tenant_id.clone();
     let flag = Flag::from(row);
-    announce(&mut work, &tenant, kind, &flag).await?;
+    crate::moderation::announce_flag(&mut work, &tenant, kind, &flag).await?;
     work.commit().await?;
     Ok((flag, true))
-}
-
-/// To webhooks and the tenant's server connections (and the reporter's own connections).
-async fn announce(
-    work: &mut UnitOfWork<'_>,
-    tenant: &str,
-    kind: EventKind,
-    flag: &Flag,
-) -> Result<()> {
-    let payload = Payload {
-        user_id: Some(flag.user_id.clone()),
-        flag: Some(flag.clone()),
-        ..Default::default()
-    };
-    // Addressed to users (never to the channel), so only the reporter's and the tenant's
-    // server connections see it; the flag carries its channel.
-    let event = Event::to_users(
-        tenant,
-        kind,
-        None,
-        flag.created_by.iter().cloned().collect(),
-        &payload,
-    )?;
-    work.announce(event, &payload).await
 }
 
 /// Which flags to list.

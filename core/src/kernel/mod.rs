@@ -9,3 +9,4 @@ pub mod db;
 pub mod error;
 pub mod ids;
 pub mod page;
+pub mod request;

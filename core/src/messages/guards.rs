@@ -1,7 +1,7 @@
 //! The send pipeline's guards: rules a message must pass before it is stored, checked in
 //! order after the caller was authorized. Each answers accept, reject (with its error code)
-//! or rewrite (new text or custom data). A new rule (bans, slow mode, blocklists, shadow
-//! bans) is one more [`Guard`] variant and its check.
+//! or rewrite (new text or custom data), or store and report. A new rule is one more
+//! [`Guard`] variant and its check.
 
 use chrono::Utc;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -24,6 +24,12 @@ pub enum Verdict {
         text: Option<String>,
         custom: Option<serde_json::Value>,
     },
+    /// Store the message (with `text` instead, when given) and report it to the moderators
+    /// for each reason.
+    Report {
+        text: Option<String>,
+        reasons: Vec<String>,
+    },
 }
 
 /// Every rule of the send pipeline, in the order they run.
@@ -36,9 +42,16 @@ pub enum Guard {
     Banned,
     /// In slow mode a member posts once per interval, unless granted `skip_slow_mode`.
     SlowMode,
+    /// The channel type's blocklists block, mask or report the text.
+    Blocklists,
 }
 
-pub const GUARDS: [Guard; 3] = [Guard::Frozen, Guard::Banned, Guard::SlowMode];
+pub const GUARDS: [Guard; 4] = [
+    Guard::Frozen,
+    Guard::Banned,
+    Guard::SlowMode,
+    Guard::Blocklists,
+];
 
 /// What a guard may look at.
 pub struct Seen<'a> {
@@ -69,8 +82,39 @@ impl Guard {
                 })
             }
             Self::SlowMode => slow_mode(seen).await,
+            Self::Blocklists => {
+                let rules = &seen.channel.kind.settings.blocklists;
+                screen(seen.ctx, seen.caller.tenant_id(), rules, &seen.draft.text).await
+            }
         }
     }
+}
+
+/// The verdict of a channel type's blocklists on a text (a new message's, an edit's).
+pub async fn screen(
+    ctx: &Parley,
+    tenant: &str,
+    rules: &[crate::model::blocklist::BlocklistRule],
+    text: &str,
+) -> Result<Verdict> {
+    let found = crate::moderation::blocklists::screen(ctx, tenant, rules, text).await?;
+    if let Some(list) = found.blocked_by {
+        return Ok(Verdict::Reject(Error::new(
+            ErrorCode::MessageBlocked,
+            format!("the message contains words the app blocks (blocklist `{list}`)"),
+        )));
+    }
+    if found.flagged_by.is_empty() && found.masked.is_none() {
+        return Ok(Verdict::Accept);
+    }
+    Ok(Verdict::Report {
+        text: found.masked,
+        reasons: found
+            .flagged_by
+            .into_iter()
+            .map(|list| format!("blocklist `{list}`"))
+            .collect(),
+    })
 }
 
 /// Refuses a message sent before the author's slow mode interval ran out since their last

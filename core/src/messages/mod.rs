@@ -24,6 +24,7 @@ use crate::model::channel_type::{Feature, Permission};
 use crate::model::message::{Message, Reaction};
 use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
+use guards::Verdict;
 
 pub mod guards;
 mod send;
@@ -470,12 +471,26 @@ pub async fn edit(ctx: &Parley, caller: &Caller, id: &str, patch: MessagePatch) 
     }
     let tenant = caller.tenant_id();
     let mut am: message::ActiveModel = m.clone().into();
+    let mut reports = Vec::new();
     if let Some(text) = patch.text {
-        am.text = Set(MessageText::parse(
-            text,
-            caller.tenant.max_message_length(&ctx.config.limits),
-        )?
-        .into_string());
+        let max = caller.tenant.max_message_length(&ctx.config.limits);
+        let mut text = MessageText::parse(text, max)?.into_string();
+        // The type's blocklists screen an edit as they screen a new message.
+        let rules = &access.kind.settings.blocklists;
+        match guards::screen(ctx, tenant, rules, &text).await? {
+            Verdict::Reject(refusal) => return Err(refusal),
+            Verdict::Report {
+                text: masked,
+                reasons,
+            } => {
+                if let Some(masked) = masked {
+                    text = MessageText::parse(masked, max)?.into_string();
+                }
+                reports = reasons;
+            }
+            Verdict::Accept | Verdict::Rewrite { .. } => {}
+        }
+        am.text = Set(text);
     }
     if patch.attachments.is_some() {
         let (attachments, upload_ids) = media::resolve_attachments(
@@ -514,7 +529,15 @@ pub async fn edit(ctx: &Parley, caller: &Caller, id: &str, patch: MessagePatch) 
     let now = Utc::now();
     am.edited_at = Set(Some(now));
     am.updated_at = Set(now);
-    save_and_publish(ctx, caller, &permit, who.as_ref(), am).await
+    let saved = save_and_publish(ctx, caller, &permit, who.as_ref(), am).await?;
+    if !reports.is_empty() {
+        let mut work = UnitOfWork::begin(ctx, &permit).await?;
+        for reason in reports {
+            crate::moderation::raise_flag(&mut work, tenant, &saved, reason, now).await?;
+        }
+        work.commit().await?;
+    }
+    Ok(saved)
 }
 
 /// Deletes a message: it stays in history as a tombstone with its `seq`. `hard` also erases

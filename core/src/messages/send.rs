@@ -62,6 +62,8 @@ pub struct Draft {
     quoted: Option<Message>,
     mentions: Vec<String>,
     upload_ids: Vec<String>,
+    /// Reports the guards raise once the message is stored (a blocklist's `flag`).
+    reports: Vec<String>,
 }
 
 impl Draft {
@@ -102,6 +104,7 @@ impl Draft {
             quoted: None,
             mentions: Vec::new(),
             upload_ids: Vec::new(),
+            reports: Vec::new(),
         })
     }
 
@@ -214,6 +217,10 @@ async fn guard(
             Verdict::Accept => {}
             Verdict::Reject(refusal) => return Err(refusal),
             Verdict::Rewrite { text, custom } => draft.rewrite(ctx, caller, text, custom)?,
+            Verdict::Report { text, reasons } => {
+                draft.rewrite(ctx, caller, text, None)?;
+                draft.reports.extend(reasons);
+            }
         }
     }
     Ok(())
@@ -342,6 +349,11 @@ async fn store(
         &payload,
     )
     .await?;
+    if let Some(stored) = &payload.message {
+        for reason in draft.reports {
+            crate::moderation::raise_flag(&mut work, tenant, stored, reason, now).await?;
+        }
+    }
     work.commit().await?;
     let view = payload
         .message

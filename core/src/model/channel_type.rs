@@ -9,6 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::kernel::error::{Error, Result};
+use crate::model::blocklist::BlocklistRule;
+
+/// Blocklists one channel type screens with, at most.
+pub const MAX_BLOCKLISTS: usize = 10;
 
 /// The built-in types, which exist in every tenant.
 pub const BUILT_IN: [&str; 3] = ["messaging", "team", "livestream"];
@@ -156,6 +160,9 @@ pub type Grants = BTreeMap<Role, BTreeSet<Permission>>;
 pub struct ChannelTypeSettings {
     pub features: Features,
     pub grants: Grants,
+    /// The blocklists messages are screened with, in order.
+    #[serde(default)]
+    pub blocklists: Vec<BlocklistRule>,
 }
 
 /// A channel type, as `/v1/channel-types` shows it.
@@ -173,6 +180,9 @@ pub struct ChannelTypeView {
     /// denied.
     #[schema(value_type = BTreeMap<Role, Vec<Permission>>)]
     pub grants: Grants,
+    /// The tenant's blocklists that screen this type's messages (new and edited), each with
+    /// its action; when several match, `block` wins, then `mask`, and `flag` reports.
+    pub blocklists: Vec<BlocklistRule>,
     /// When the tenant last changed it; unset for a built-in type still at its defaults.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<DateTime<Utc>>,
@@ -190,6 +200,11 @@ pub struct ChannelTypeInput {
     #[serde(default)]
     #[schema(value_type = BTreeMap<Role, Vec<Permission>>)]
     pub grants: Grants,
+    /// Blocklists (by name, created with `PUT /v1/blocklists/{name}`) and their action; at
+    /// most 10, each once. Left out: none.
+    #[serde(default)]
+    #[schema(max_items = 10)]
+    pub blocklists: Vec<BlocklistRule>,
 }
 
 impl ChannelTypeSettings {
@@ -251,6 +266,7 @@ impl ChannelTypeSettings {
                 url_enrichment: true,
             },
             grants,
+            blocklists: Vec::new(),
         }
     }
 
@@ -288,6 +304,20 @@ impl ChannelTypeSettings {
             }
             out.grants.insert(role, permissions);
         }
+        if input.blocklists.len() > MAX_BLOCKLISTS {
+            return Err(Error::invalid(format!(
+                "`blocklists`: at most {MAX_BLOCKLISTS} per channel type"
+            )));
+        }
+        for (i, rule) in input.blocklists.iter().enumerate() {
+            if input.blocklists[..i].iter().any(|r| r.name == rule.name) {
+                return Err(Error::invalid(format!(
+                    "`blocklists[{i}].name`: `{}` is listed twice",
+                    rule.name
+                )));
+            }
+        }
+        out.blocklists = input.blocklists;
         Ok(out)
     }
 

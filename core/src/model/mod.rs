@@ -4,6 +4,7 @@
 
 pub mod attachments;
 pub mod ban;
+pub mod blocklist;
 pub mod channel;
 pub mod channel_type;
 pub mod flag;

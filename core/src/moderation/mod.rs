@@ -3,6 +3,8 @@
 //! and connection of the user (authn) and closes their open connections. Bans lift by
 //! themselves at `expires_at`, read from the node's clock.
 
+pub mod blocklists;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -13,11 +15,12 @@ use sea_orm::{
 use crate::audit::{AuditAction, Change, TargetKind};
 use crate::authn::Caller;
 use crate::authz::{Action, Target, authorize, channel_access};
-use crate::entities::{ban, user};
+use crate::entities::{ban, flag, user};
 use crate::events::{Event, EventKind, Payload};
 use crate::kernel::ids::{Cid, UserId};
 use crate::kernel::page::{self, Page};
 use crate::model::ban::{Ban, NewBan};
+use crate::model::flag::Flag;
 use crate::realtime::revoke::{Revocation, Why};
 use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
@@ -385,4 +388,61 @@ pub(crate) async fn posting_ban(
 /// The refusal a banned user gets: 403 `user_banned` with the scope, reason and expiry.
 pub fn refusal(ban: &Ban) -> Error {
     Error::new(ErrorCode::UserBanned, ban.refusal_detail())
+}
+
+/// Announces a report to webhooks and the tenant's server connections (and the reporter's own
+/// connections).
+pub(crate) async fn announce_flag(
+    work: &mut UnitOfWork<'_>,
+    tenant: &str,
+    kind: EventKind,
+    flag: &Flag,
+) -> Result<()> {
+    let payload = Payload {
+        user_id: Some(flag.user_id.clone()),
+        flag: Some(flag.clone()),
+        ..Default::default()
+    };
+    // Addressed to users (never to the channel), so only the reporter's and the tenant's
+    // server connections see it; the flag carries its channel.
+    let event = Event::to_users(
+        tenant,
+        kind,
+        None,
+        flag.created_by.iter().cloned().collect(),
+        &payload,
+    )?;
+    work.announce(event, &payload).await
+}
+
+/// A report Parley itself raises about a message being stored in `work` (a blocklist with the
+/// `flag` action matched): no reporter, the reason naming the rule.
+pub(crate) async fn raise_flag(
+    work: &mut UnitOfWork<'_>,
+    tenant: &str,
+    message: &crate::model::message::Message,
+    reason: String,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(author) = message.user_id.clone() else {
+        return Ok(());
+    };
+    let row = flag::Model {
+        tenant_id: tenant.to_owned(),
+        id: uuid::Uuid::now_v7().to_string(),
+        user_id: author,
+        message_id: Some(message.id.clone()),
+        cid: Some(message.cid.clone()),
+        created_by: None,
+        reason: Some(reason),
+        status: "open".to_owned(),
+        resolution: None,
+        resolved_by: None,
+        resolved_at: None,
+        created_at: now,
+    };
+    flag::Entity::insert(row.clone().into_active_model())
+        .exec_without_returning(&**work)
+        .await?;
+    announce_flag(work, tenant, EventKind::MessageFlagged, &Flag::from(row)).await
 }

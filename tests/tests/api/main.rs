@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod blocklists;
 mod channel_types;
 mod channels;
 mod cluster;
