@@ -501,6 +501,32 @@ async fn large_exports_stream_every_row(app: TestApp) {
     assert_eq!(got, reacted.into_iter().collect());
 }
 
+/// A failure after the first byte can no longer change the status: the body is cut short,
+/// never a document that looks complete.
+async fn a_failure_part_way_cuts_the_body_short(app: TestApp) {
+    use sea_orm::ConnectionTrait;
+    let t = app.tenant("Acme").await;
+    t.create_user("alice").await;
+    // The last part's table is gone: the checks and the first parts pass, the last one fails.
+    app.db()
+        .execute_unprepared("DROP TABLE user_mutes")
+        .await
+        .unwrap();
+    let res = t
+        .server(Method::GET, "/v1/users/alice/export")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    match res.bytes().await {
+        Ok(body) => panic!(
+            "the body ended normally: {}",
+            String::from_utf8_lossy(&body)
+        ),
+        Err(e) => assert!(e.is_body() || e.is_decode(), "{e:?}"),
+    }
+}
+
 /// After a hard delete nothing names her: every column that named her before (the fixture
 /// reaches all of them, so the check cannot pass by having nothing to check) names her no
 /// more, her file is gone from the store, and there is nothing left to export.
@@ -601,5 +627,6 @@ on_both_backends!(
     export_has_every_part_and_nothing_of_others,
     only_the_server_admins_and_the_user_may_export,
     large_exports_stream_every_row,
+    a_failure_part_way_cuts_the_body_short,
     hard_delete_leaves_nothing_the_export_showed,
 );
