@@ -475,172 +475,205 @@ impl Writer {
 
     /// One page of `part`, after `after`, in its key order.
     async fn page(&self, part: Part, after: Option<&After>) -> Result<Page> {
-        let db = &self.export.ctx.db;
-        let tenant = self.export.tenant.as_str();
-        let user = self.export.user.id.as_str();
         match part {
-            Part::Messages => {
-                let mut q = message::Entity::find()
-                    .filter(message::Column::TenantId.eq(tenant))
-                    .filter(message::Column::UserId.eq(user))
-                    .order_by_asc(message::Column::Id)
-                    .limit(PAGE_ROWS);
-                if let Some(id) = After::one(after) {
-                    q = q.filter(message::Column::Id.gt(id));
-                }
-                let rows = q.all(db).await?;
-                let last = rows.last().map(|m| After::One(m.id.clone()));
-                let mut views: Vec<Message> = rows.into_iter().map(Message::bare).collect();
-                media::present(db, &self.export.ctx.media, tenant, &mut views).await?;
-                Page::of(views.into_iter().map(ExportedMessage::from), last)
-            }
-            Part::Reactions => {
-                let mut q = reaction::Entity::find()
-                    .filter(reaction::Column::TenantId.eq(tenant))
-                    .filter(reaction::Column::UserId.eq(user))
-                    .order_by_asc(reaction::Column::MessageId)
-                    .order_by_asc(reaction::Column::Kind)
-                    .limit(PAGE_ROWS);
-                if let Some((message_id, kind)) = After::two(after) {
-                    q = q.filter(
-                        Condition::any()
-                            .add(reaction::Column::MessageId.gt(message_id))
-                            .add(
-                                Condition::all()
-                                    .add(reaction::Column::MessageId.eq(message_id))
-                                    .add(reaction::Column::Kind.gt(kind)),
-                            ),
-                    );
-                }
-                let rows = q.all(db).await?;
-                let last = rows
-                    .last()
-                    .map(|r| After::Two(r.message_id.clone(), r.kind.clone()));
-                let cids = self
-                    .cids_of(rows.iter().map(|r| r.message_id.clone()))
-                    .await?;
-                Page::of(
-                    rows.into_iter().map(|r| ExportedReaction {
-                        cid: cids.get(&r.message_id).cloned(),
-                        message_id: r.message_id,
-                        kind: r.kind,
-                        created_at: r.created_at,
-                    }),
-                    last,
-                )
-            }
-            Part::Memberships => {
-                let mut q = member::Entity::find()
-                    .filter(member::Column::TenantId.eq(tenant))
-                    .filter(member::Column::UserId.eq(user))
-                    .order_by_asc(member::Column::Cid)
-                    .limit(PAGE_ROWS);
-                if let Some(cid) = After::one(after) {
-                    q = q.filter(member::Column::Cid.gt(cid));
-                }
-                let rows = q.all(db).await?;
-                let last = rows.last().map(|m| After::One(m.cid.clone()));
-                Page::of(
-                    rows.into_iter().map(|m| ExportedMembership {
-                        role: MemberRole::from_db(&m.role),
-                        cid: m.cid,
-                        last_read_seq: m.last_read_seq,
-                        muted: m.muted,
-                        created_at: m.created_at,
-                        updated_at: m.updated_at,
-                    }),
-                    last,
-                )
-            }
-            Part::Devices => {
-                let mut q = device::Entity::find()
-                    .filter(device::Column::TenantId.eq(tenant))
-                    .filter(device::Column::UserId.eq(user))
-                    .order_by_asc(device::Column::Token)
-                    .limit(PAGE_ROWS);
-                if let Some(token) = After::one(after) {
-                    q = q.filter(device::Column::Token.gt(token));
-                }
-                let rows = q.all(db).await?;
-                let last = rows.last().map(|d| After::One(d.token.clone()));
-                Page::of(
-                    rows.into_iter().map(|d| ExportedDevice {
-                        provider: d.provider,
-                        token: d.token,
-                        created_at: d.created_at,
-                    }),
-                    last,
-                )
-            }
-            Part::Uploads => {
-                let mut q = upload::Entity::find()
-                    .filter(upload::Column::TenantId.eq(tenant))
-                    .filter(upload::Column::UserId.eq(user))
-                    .order_by_asc(upload::Column::Id)
-                    .limit(PAGE_ROWS);
-                if let Some(id) = After::one(after) {
-                    q = q.filter(upload::Column::Id.gt(id));
-                }
-                let rows = q.all(db).await?;
-                let last = rows.last().map(|u| After::One(u.id.clone()));
-                let mut views = Vec::with_capacity(rows.len());
-                for row in rows {
-                    views.push(media::upload_view(&self.export.ctx.media, row).await?);
-                }
-                Page::of(views, last)
-            }
-            Part::Flags => {
-                let mut q = flag::Entity::find()
-                    .filter(flag::Column::TenantId.eq(tenant))
-                    .filter(flag::Column::CreatedBy.eq(user))
-                    .order_by_asc(flag::Column::Id)
-                    .limit(PAGE_ROWS);
-                if let Some(id) = After::one(after) {
-                    q = q.filter(flag::Column::Id.gt(id));
-                }
-                let rows = q.all(db).await?;
-                let last = rows.last().map(|f| After::One(f.id.clone()));
-                Page::of(
-                    rows.into_iter().map(|f| ExportedFlag::from(Flag::from(f))),
-                    last,
-                )
-            }
-            Part::Bans => {
-                let mut q = ban::Entity::find()
-                    .filter(ban::Column::TenantId.eq(tenant))
-                    .filter(ban::Column::UserId.eq(user))
-                    .order_by_asc(ban::Column::Cid)
-                    .limit(PAGE_ROWS);
-                if let Some(cid) = After::one(after) {
-                    q = q.filter(ban::Column::Cid.gt(cid));
-                }
-                let rows = q.all(db).await?;
-                let last = rows.last().map(|b| After::One(b.cid.clone()));
-                Page::of(
-                    rows.into_iter().map(|b| ExportedBan::from(Ban::from(b))),
-                    last,
-                )
-            }
-            Part::Mutes => {
-                let mut q = user_mute::Entity::find()
-                    .filter(user_mute::Column::TenantId.eq(tenant))
-                    .filter(user_mute::Column::UserId.eq(user))
-                    .order_by_asc(user_mute::Column::TargetId)
-                    .limit(PAGE_ROWS);
-                if let Some(target) = After::one(after) {
-                    q = q.filter(user_mute::Column::TargetId.gt(target));
-                }
-                let rows = q.all(db).await?;
-                let last = rows.last().map(|m| After::One(m.target_id.clone()));
-                Page::of(
-                    rows.into_iter().map(|m| ExportedMute {
-                        target_id: m.target_id,
-                        created_at: m.created_at,
-                    }),
-                    last,
-                )
-            }
+            Part::Messages => self.messages(After::one(after)).await,
+            Part::Reactions => self.reactions(After::two(after)).await,
+            Part::Memberships => self.memberships(After::one(after)).await,
+            Part::Devices => self.devices(After::one(after)).await,
+            Part::Uploads => self.uploads(After::one(after)).await,
+            Part::Flags => self.flags(After::one(after)).await,
+            Part::Bans => self.bans(After::one(after)).await,
+            Part::Mutes => self.mutes(After::one(after)).await,
         }
+    }
+
+    fn db(&self) -> &sea_orm::DatabaseConnection {
+        &self.export.ctx.db
+    }
+
+    fn tenant(&self) -> &str {
+        &self.export.tenant
+    }
+
+    fn user(&self) -> &str {
+        &self.export.user.id
+    }
+
+    /// The user's messages by id, with fresh URLs for their attachments.
+    async fn messages(&self, after: Option<&str>) -> Result<Page> {
+        let mut q = message::Entity::find()
+            .filter(message::Column::TenantId.eq(self.tenant()))
+            .filter(message::Column::UserId.eq(self.user()))
+            .order_by_asc(message::Column::Id)
+            .limit(PAGE_ROWS);
+        if let Some(id) = after {
+            q = q.filter(message::Column::Id.gt(id));
+        }
+        let rows = q.all(self.db()).await?;
+        let last = rows.last().map(|m| After::One(m.id.clone()));
+        let mut views: Vec<Message> = rows.into_iter().map(Message::bare).collect();
+        media::present(self.db(), &self.export.ctx.media, self.tenant(), &mut views).await?;
+        Page::of(views.into_iter().map(ExportedMessage::from), last)
+    }
+
+    /// The user's reactions by message and type, with each message's channel.
+    async fn reactions(&self, after: Option<(&str, &str)>) -> Result<Page> {
+        let mut q = reaction::Entity::find()
+            .filter(reaction::Column::TenantId.eq(self.tenant()))
+            .filter(reaction::Column::UserId.eq(self.user()))
+            .order_by_asc(reaction::Column::MessageId)
+            .order_by_asc(reaction::Column::Kind)
+            .limit(PAGE_ROWS);
+        if let Some((message_id, kind)) = after {
+            q = q.filter(
+                Condition::any()
+                    .add(reaction::Column::MessageId.gt(message_id))
+                    .add(
+                        Condition::all()
+                            .add(reaction::Column::MessageId.eq(message_id))
+                            .add(reaction::Column::Kind.gt(kind)),
+                    ),
+            );
+        }
+        let rows = q.all(self.db()).await?;
+        let last = rows
+            .last()
+            .map(|r| After::Two(r.message_id.clone(), r.kind.clone()));
+        let cids = self
+            .cids_of(rows.iter().map(|r| r.message_id.clone()))
+            .await?;
+        Page::of(
+            rows.into_iter().map(|r| ExportedReaction {
+                cid: cids.get(&r.message_id).cloned(),
+                message_id: r.message_id,
+                kind: r.kind,
+                created_at: r.created_at,
+            }),
+            last,
+        )
+    }
+
+    /// The user's memberships by channel.
+    async fn memberships(&self, after: Option<&str>) -> Result<Page> {
+        let mut q = member::Entity::find()
+            .filter(member::Column::TenantId.eq(self.tenant()))
+            .filter(member::Column::UserId.eq(self.user()))
+            .order_by_asc(member::Column::Cid)
+            .limit(PAGE_ROWS);
+        if let Some(cid) = after {
+            q = q.filter(member::Column::Cid.gt(cid));
+        }
+        let rows = q.all(self.db()).await?;
+        let last = rows.last().map(|m| After::One(m.cid.clone()));
+        Page::of(
+            rows.into_iter().map(|m| ExportedMembership {
+                role: MemberRole::from_db(&m.role),
+                cid: m.cid,
+                last_read_seq: m.last_read_seq,
+                muted: m.muted,
+                created_at: m.created_at,
+                updated_at: m.updated_at,
+            }),
+            last,
+        )
+    }
+
+    /// The user's push devices by token.
+    async fn devices(&self, after: Option<&str>) -> Result<Page> {
+        let mut q = device::Entity::find()
+            .filter(device::Column::TenantId.eq(self.tenant()))
+            .filter(device::Column::UserId.eq(self.user()))
+            .order_by_asc(device::Column::Token)
+            .limit(PAGE_ROWS);
+        if let Some(token) = after {
+            q = q.filter(device::Column::Token.gt(token));
+        }
+        let rows = q.all(self.db()).await?;
+        let last = rows.last().map(|d| After::One(d.token.clone()));
+        Page::of(
+            rows.into_iter().map(|d| ExportedDevice {
+                provider: d.provider,
+                token: d.token,
+                created_at: d.created_at,
+            }),
+            last,
+        )
+    }
+
+    /// The user's uploads by id, with fresh download URLs.
+    async fn uploads(&self, after: Option<&str>) -> Result<Page> {
+        let mut q = upload::Entity::find()
+            .filter(upload::Column::TenantId.eq(self.tenant()))
+            .filter(upload::Column::UserId.eq(self.user()))
+            .order_by_asc(upload::Column::Id)
+            .limit(PAGE_ROWS);
+        if let Some(id) = after {
+            q = q.filter(upload::Column::Id.gt(id));
+        }
+        let rows = q.all(self.db()).await?;
+        let last = rows.last().map(|u| After::One(u.id.clone()));
+        let mut views = Vec::with_capacity(rows.len());
+        for row in rows {
+            views.push(media::upload_view(&self.export.ctx.media, row).await?);
+        }
+        Page::of(views, last)
+    }
+
+    /// The reports the user made, by id.
+    async fn flags(&self, after: Option<&str>) -> Result<Page> {
+        let mut q = flag::Entity::find()
+            .filter(flag::Column::TenantId.eq(self.tenant()))
+            .filter(flag::Column::CreatedBy.eq(self.user()))
+            .order_by_asc(flag::Column::Id)
+            .limit(PAGE_ROWS);
+        if let Some(id) = after {
+            q = q.filter(flag::Column::Id.gt(id));
+        }
+        let rows = q.all(self.db()).await?;
+        let last = rows.last().map(|f| After::One(f.id.clone()));
+        Page::of(
+            rows.into_iter().map(|f| ExportedFlag::from(Flag::from(f))),
+            last,
+        )
+    }
+
+    /// The user's bans by channel (the app-wide one, `cid` empty, first).
+    async fn bans(&self, after: Option<&str>) -> Result<Page> {
+        let mut q = ban::Entity::find()
+            .filter(ban::Column::TenantId.eq(self.tenant()))
+            .filter(ban::Column::UserId.eq(self.user()))
+            .order_by_asc(ban::Column::Cid)
+            .limit(PAGE_ROWS);
+        if let Some(cid) = after {
+            q = q.filter(ban::Column::Cid.gt(cid));
+        }
+        let rows = q.all(self.db()).await?;
+        let last = rows.last().map(|b| After::One(b.cid.clone()));
+        Page::of(
+            rows.into_iter().map(|b| ExportedBan::from(Ban::from(b))),
+            last,
+        )
+    }
+
+    /// The users the user muted, by id.
+    async fn mutes(&self, after: Option<&str>) -> Result<Page> {
+        let mut q = user_mute::Entity::find()
+            .filter(user_mute::Column::TenantId.eq(self.tenant()))
+            .filter(user_mute::Column::UserId.eq(self.user()))
+            .order_by_asc(user_mute::Column::TargetId)
+            .limit(PAGE_ROWS);
+        if let Some(target) = after {
+            q = q.filter(user_mute::Column::TargetId.gt(target));
+        }
+        let rows = q.all(self.db()).await?;
+        let last = rows.last().map(|m| After::One(m.target_id.clone()));
+        Page::of(
+            rows.into_iter().map(|m| ExportedMute {
+                target_id: m.target_id,
+                created_at: m.created_at,
+            }),
+            last,
+        )
     }
 
     /// The channel of each of these messages, in one query.
@@ -656,10 +689,10 @@ impl Writer {
             .select_only()
             .column(message::Column::Id)
             .column(message::Column::Cid)
-            .filter(message::Column::TenantId.eq(self.export.tenant.as_str()))
+            .filter(message::Column::TenantId.eq(self.tenant()))
             .filter(message::Column::Id.is_in(ids))
             .into_tuple()
-            .all(&self.export.ctx.db)
+            .all(self.db())
             .await?;
         Ok(rows.into_iter().collect())
     }
