@@ -418,6 +418,8 @@ impl Page {
 }
 
 impl Writer {
+    /// The next piece of the document (the profile, a page of a part, the closing); `None`
+    /// once all is written.
     async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>> {
         let mut out = Vec::new();
         match std::mem::replace(&mut self.step, Step::Done) {
