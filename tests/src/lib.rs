@@ -338,8 +338,9 @@ pub async fn count(
     row.try_get_by_index::<i64>(0).expect("a count")
 }
 
-/// Columns that name a user, wherever the schema has them: `user_id`, `target_id` (mutes),
-/// `created_by`, `pinned_by`. For each such `table.column`, how many rows of `tenant_id` name
+/// Columns that name a user, wherever the schema has them: `user_id`, `target_id` (mutes) and
+/// every `*_by` (`created_by`, `pinned_by`, `resolved_by`…) except those the delete registry
+/// says name something else. For each such `table.column`, how many rows of `tenant_id` name
 /// `user`. Read from the schema, so a column added later is counted without changing this;
 /// the tables whose rows outlive the user (`owned::RETAINED`: the audit log) are left out.
 pub async fn user_rows(
@@ -347,46 +348,34 @@ pub async fn user_rows(
     tenant_id: &str,
     user: &str,
 ) -> std::collections::BTreeMap<String, i64> {
-    use sea_orm::{DbBackend, Statement};
+    use parley_core::entities::owned::NOT_USERS;
     let backend = db.get_database_backend();
-    let columns_sql = match backend {
-        DbBackend::Sqlite => {
-            "SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-             WHERE m.type = 'table' AND p.name IN ('user_id', 'target_id', 'created_by', 'pinned_by') \
-             AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) q WHERE q.name = 'tenant_id') \
-             ORDER BY m.name, p.name"
-        }
-        _ => {
-            "SELECT c.table_name::text AS t, c.column_name::text AS c FROM information_schema.columns c \
-             WHERE c.column_name IN ('user_id', 'target_id', 'created_by', 'pinned_by') \
-             AND c.table_schema = current_schema() AND EXISTS (SELECT 1 FROM information_schema.columns k \
-             WHERE k.table_schema = c.table_schema AND k.table_name = c.table_name AND k.column_name = 'tenant_id') \
-             ORDER BY 1, 2"
-        }
-    };
-    let columns = db
-        .query_all_raw(Statement::from_string(backend, columns_sql))
-        .await
-        .expect("list user columns");
-    let (p1, p2) = match backend {
-        DbBackend::Sqlite => ("?", "?"),
-        _ => ("$1", "$2"),
+    let columns = schema_columns(db).await;
+    let tenant_tables: std::collections::BTreeSet<&str> = columns
+        .iter()
+        .filter(|(_, c)| c == "tenant_id")
+        .map(|(t, _)| t.as_str())
+        .collect();
+    let names_a_user = |t: &str, c: &str| {
+        (c == "user_id" || c == "target_id" || c.ends_with("_by")) && !NOT_USERS.contains(&(t, c))
     };
     let mut counts = std::collections::BTreeMap::new();
-    for row in columns {
-        let table: String = row.try_get("", "t").expect("table name");
-        let column: String = row.try_get("", "c").expect("column name");
+    for (table, column) in &columns {
+        if !tenant_tables.contains(table.as_str()) || !names_a_user(table, column) {
+            continue;
+        }
         if parley_core::entities::owned::RETAINED.contains(&table.as_str()) {
             // The audit log keeps its record of the user (and of their delete).
             continue;
         }
+        // Parley's own helper numbers the `?`s for PostgreSQL.
         let row = db
-            .query_one_raw(Statement::from_sql_and_values(
+            .query_one_raw(parley_core::kernel::db::statement(
                 backend,
-                format!(
-                    "SELECT COUNT(*) AS n FROM \"{table}\" WHERE tenant_id = {p1} AND \"{column}\" = {p2}"
+                &format!(
+                    "SELECT COUNT(*) AS n FROM \"{table}\" WHERE tenant_id = ? AND \"{column}\" = ?"
                 ),
-                [tenant_id.into(), user.into()],
+                vec![tenant_id.into(), user.into()],
             ))
             .await
             .expect("count rows")

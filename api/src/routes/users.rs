@@ -1,10 +1,12 @@
 //! Users, and the calling user's own view (`/v1/me`).
 
+use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
+use futures_util::TryStreamExt;
 use parley_core::Parley;
 use parley_core::channels::{self, Unread};
 use parley_core::kernel::page::Page;
-use parley_core::users::{self, DeleteMode, DeletedUserMessages, User, UserInput};
+use parley_core::users::{self, DeleteMode, DeletedUserMessages, User, UserExport, UserInput};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -22,7 +24,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_user)
         .service(patch_user)
         .service(delete_user)
-        .service(reactivate_user);
+        .service(reactivate_user)
+        .service(export_user);
 }
 
 /// Create or replace a user.
@@ -133,6 +136,37 @@ async fn reactivate_user(
     path: web::Path<String>,
 ) -> ApiResult<web::Json<User>> {
     Ok(web::Json(users::reactivate(&ctx, &caller, &path).await?))
+}
+
+/// Export everything stored about a user, as one JSON document (GDPR access and portability).
+///
+/// Profile, messages, reactions, memberships with read state, devices, uploads with signed
+/// URLs, reports made, bans and mutes. For the tenant server, admins and the user themselves.
+/// The body streams a page of rows at a time; a body cut short is not valid JSON.
+#[utoipa::path(tag = "users", security(("secret_key" = []), ("publishable_key" = [], "user_token" = [])),
+    responses(
+        (status = 200, body = UserExport, headers(("Content-Disposition" = String,
+            description = "`attachment; filename=\"user-{user_id}-export.json\"`"))),
+        (status = 401, body = Problem, description = "No credentials, or invalid ones."),
+        (status = 403, body = Problem,
+            description = "Another user's export: `forbidden` with `action: export_user`."),
+        (status = 404, body = Problem, description = "`user_not_found`."),
+        (status = "4XX", body = Problem)))]
+#[get("/v1/users/{user_id}/export")]
+async fn export_user(
+    AnyAuth(caller): AnyAuth,
+    ctx: web::Data<Parley>,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let export = users::export(&ctx, &caller, &path).await?;
+    let filename = format!("user-{}-export.json", export.user_id());
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .streaming(export.chunks().map_ok(web::Bytes::from)))
 }
 
 /// The calling user.

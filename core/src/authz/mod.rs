@@ -65,6 +65,8 @@ pub enum Action {
     UpdateUser,
     /// Change a user's app-level role.
     ChangeUserRole,
+    /// Read everything stored about a user, as one document (GDPR Art. 15 and 20).
+    ExportUser,
     /// Change the tenant's settings and channel types.
     ManageApp,
     /// The operator's work on tenants (the operator token was checked by the transport).
@@ -388,6 +390,16 @@ pub fn authorize(caller: &Caller, action: Action, target: Target<'_>) -> Result<
                 Ok(granted)
             } else {
                 Err(Error::forbidden("a user may only change their own profile"))
+            }
+        }
+        (Action::ExportUser, Target::User(id)) => {
+            if caller.is_privileged() || caller.user_id().is_some_and(|u| u.as_str() == id) {
+                Ok(granted)
+            } else {
+                Err(Error::denied(
+                    "export_user",
+                    "a user may only export their own data",
+                ))
             }
         }
         (Action::ChangeUserRole, Target::User(_)) => {

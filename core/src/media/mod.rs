@@ -26,7 +26,7 @@ use crate::{Error, Parley, Result};
 pub use store::MediaStore;
 pub use thumbnail::make_thumbnail;
 pub(crate) use uploads::{
-    UploadsOf, bind_to_message, present, remove_uploads, resolve_attachments,
+    UploadsOf, bind_to_message, present, remove_uploads, resolve_attachments, upload_view,
 };
 pub use uploads::{accepts_put, complete, create, get, storage_usage};
 

@@ -284,7 +284,12 @@ pub async fn get(ctx: &Parley, caller: &Caller, id: &str) -> Result<Upload> {
     if !may_see(caller, &row) {
         return Err(not_found(id));
     }
-    let attachment = attachment_view(&ctx.media, &row).await?;
+    upload_view(&ctx.media, row).await
+}
+
+/// An upload as its owner sees it, with a fresh download URL once complete.
+pub(crate) async fn upload_view(store: &MediaStore, row: upload::Model) -> Result<Upload> {
+    let attachment = attachment_view(store, &row).await?;
     Ok(Upload {
         get_url: attachment.url.clone(),
         attachment,

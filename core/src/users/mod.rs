@@ -1,4 +1,7 @@
-//! Users of a tenant: upsert, read, search by name prefix, patch, deactivate and delete.
+//! Users of a tenant: upsert, read, search by name prefix, patch, deactivate, delete, and
+//! export everything stored about one ([`export`]).
+
+pub mod export;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -21,6 +24,8 @@ use crate::kernel::page::{self, Page};
 use crate::realtime::revoke::{Revocation, Why};
 use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
+
+pub use export::{Export, UserExport, export};
 
 /// A user as every API answer shows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -136,6 +136,10 @@ async fn every_audited_action_leaves_one_entry(app: TestApp) {
     let own_id = own["id"].as_str().unwrap();
     ok(alice.request(Method::DELETE, &format!("/v1/messages/{own_id}"))).await;
 
+    // An export (its document holds her messages; the entry does not).
+    let export = ok(t.server(Method::GET, "/v1/users/alice/export")).await;
+    assert!(export.to_string().contains(SECRET_TEXT) || export["messages"].is_array());
+
     // Deletes: a user (soft, then hard), the channel.
     ok(t.server(Method::DELETE, "/v1/users/carol")).await;
     ok(t.server(Method::DELETE, "/v1/users/bob?mode=hard")).await;
@@ -162,6 +166,7 @@ async fn every_audited_action_leaves_one_entry(app: TestApp) {
         "message.deleted",
         "channel.moderated",
         "channel.moderated",
+        "user.exported",
         "user.deleted",
         "user.deleted",
         "channel.deleted",
@@ -192,6 +197,8 @@ async fn every_audited_action_leaves_one_entry(app: TestApp) {
     let deleted = entry(&entries, "message.deleted", &rude_id);
     assert_eq!(deleted["actor"], json!({"kind": "user", "id": "mod"}));
     assert_eq!(deleted["details"]["author"], "alice");
+    let exported = entry(&entries, "user.exported", "alice");
+    assert_eq!(exported["actor"]["kind"], "server");
     let role = entry(&entries, "user.role_changed", "carol");
     assert_eq!(role["details"], json!({"from": "user", "to": "admin"}));
     let banned: Vec<&Value> = entries

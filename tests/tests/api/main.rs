@@ -8,6 +8,7 @@ mod channel_types;
 mod channels;
 mod cluster;
 mod conventions;
+mod export;
 mod hardening;
 mod isolation;
 mod media;

@@ -139,7 +139,12 @@ async fn room(app: &TestApp) -> (Tenant, User, User) {
     (t.clone(), t.user("alice").await, t.user("bob").await)
 }
 
-async fn start_upload(who: &User, filename: &str, content_type: &str, size: usize) -> Value {
+pub(crate) async fn start_upload(
+    who: &User,
+    filename: &str,
+    content_type: &str,
+    size: usize,
+) -> Value {
     let (status, body) = send(
         who.request(Method::POST, "/v1/uploads")
             .json(&json!({"filename": filename, "content_type": content_type, "size": size})),
@@ -152,7 +157,11 @@ async fn start_upload(who: &User, filename: &str, content_type: &str, size: usiz
 
 /// PUTs bytes to an upload's URL as a browser would: the signed headers, nothing else (the
 /// length comes from the body).
-async fn put_as(created: &Value, content_type: &str, bytes: Vec<u8>) -> (StatusCode, String) {
+pub(crate) async fn put_as(
+    created: &Value,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> (StatusCode, String) {
     let mut req = reqwest::Client::new().put(created["put_url"].as_str().unwrap());
     for (k, v) in created["headers"].as_object().unwrap() {
         if k != "content-length" && k != "content-type" && k != "host" {
@@ -168,7 +177,7 @@ async fn put_as(created: &Value, content_type: &str, bytes: Vec<u8>) -> (StatusC
     (res.status(), res.text().await.unwrap_or_default())
 }
 
-async fn put(created: &Value, bytes: Vec<u8>) -> (StatusCode, String) {
+pub(crate) async fn put(created: &Value, bytes: Vec<u8>) -> (StatusCode, String) {
     let ct = created["headers"]["content-type"]
         .as_str()
         .unwrap()
@@ -184,7 +193,12 @@ fn complete_path(created: &Value) -> String {
 }
 
 /// Create, PUT, complete: returns the attachment.
-async fn upload(who: &User, filename: &str, content_type: &str, bytes: Vec<u8>) -> Value {
+pub(crate) async fn upload(
+    who: &User,
+    filename: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> Value {
     let created = start_upload(who, filename, content_type, bytes.len()).await;
     let (status, text) = put(&created, bytes).await;
     assert!(status.is_success(), "PUT answered {status}: {text}");
@@ -194,7 +208,7 @@ async fn upload(who: &User, filename: &str, content_type: &str, bytes: Vec<u8>) 
 }
 
 /// GETs a signed URL with a plain client.
-async fn fetch(url: &Value) -> (StatusCode, String, Vec<u8>) {
+pub(crate) async fn fetch(url: &Value) -> (StatusCode, String, Vec<u8>) {
     let res = reqwest::get(url.as_str().expect("a URL")).await.unwrap();
     let status = res.status();
     let ctype = res
