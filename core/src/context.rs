@@ -7,9 +7,9 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::Result;
-use crate::integrations::outbound::Outbound;
 use crate::kernel::config::Config;
 use crate::kernel::crypto::MasterKey;
+use crate::kernel::outbound::Outbound;
 use crate::media::MediaStore;
 use crate::realtime::Realtime;
 
