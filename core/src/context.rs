@@ -22,9 +22,11 @@ pub struct Parley {
     pub realtime: Arc<Realtime>,
     pub media: Arc<MediaStore>,
     pub(crate) key_usage: Arc<crate::authn::KeyUsage>,
+    /// The keys of the OIDC issuers tenants trust, as fetched by this node.
+    pub(crate) issuer_keys: Arc<crate::authn::IssuerKeys>,
     /// Seals secrets stored in the database.
     pub secrets: Arc<MasterKey>,
-    /// Calls tenants' URLs (webhooks, the before-send hook).
+    /// Calls tenants' URLs (webhooks, the before-send hook, OIDC issuers).
     pub outbound: Outbound,
 }
 
@@ -39,6 +41,7 @@ impl Parley {
             realtime,
             media,
             key_usage: Arc::default(),
+            issuer_keys: Arc::default(),
             secrets,
             outbound,
         })
@@ -57,6 +60,7 @@ impl Parley {
             config: Arc::clone(&self.config),
             media: Arc::clone(&self.media),
             key_usage: Arc::clone(&self.key_usage),
+            issuer_keys: Arc::clone(&self.issuer_keys),
             secrets: Arc::clone(&self.secrets),
             outbound: self.outbound.clone(),
         }
@@ -68,6 +72,7 @@ pub(crate) struct Detached {
     config: Arc<Config>,
     media: Arc<MediaStore>,
     key_usage: Arc<crate::authn::KeyUsage>,
+    issuer_keys: Arc<crate::authn::IssuerKeys>,
     secrets: Arc<MasterKey>,
     outbound: Outbound,
 }
@@ -80,6 +85,7 @@ impl Detached {
             realtime,
             media: Arc::clone(&self.media),
             key_usage: Arc::clone(&self.key_usage),
+            issuer_keys: Arc::clone(&self.issuer_keys),
             secrets: Arc::clone(&self.secrets),
             outbound: self.outbound.clone(),
         }

@@ -11,6 +11,7 @@ mod isolation;
 mod media;
 mod messages;
 mod moderation;
+mod oidc;
 mod openapi;
 mod operator;
 mod origins;
