@@ -102,6 +102,8 @@ impl SigningKey {
 
 struct State {
     issuer: String,
+    /// The issuer the discovery document names, when not the real one.
+    claimed_issuer: Option<String>,
     keys: Vec<Value>,
     cache_control: Option<String>,
     jwks_fetches: usize,
@@ -121,6 +123,7 @@ impl OidcStandIn {
     pub async fn start(keys: &[&SigningKey]) -> Self {
         let state = Arc::new(Mutex::new(State {
             issuer: String::new(),
+            claimed_issuer: None,
             keys: keys.iter().map(|k| k.jwk()).collect(),
             cache_control: None,
             jwks_fetches: 0,
@@ -149,6 +152,11 @@ impl OidcStandIn {
     /// Publishes raw JWKs (odd or unusable keys).
     pub fn publish_raw(&self, keys: Vec<Value>) {
         self.state.lock().expect("state").keys = keys;
+    }
+
+    /// Makes the discovery document name another issuer (as an impostor's would).
+    pub fn claim_issuer(&self, issuer: &str) {
+        self.state.lock().expect("state").claimed_issuer = Some(issuer.to_owned());
     }
 
     /// The `Cache-Control` of the key set from now on (none by default).
@@ -186,7 +194,7 @@ fn handle(state: &Mutex<State>, req: &Req) -> Resp {
     match path.strip_prefix(REALM) {
         Some("/.well-known/openid-configuration") => json(
             json!({
-                "issuer": state.issuer,
+                "issuer": state.claimed_issuer.as_ref().unwrap_or(&state.issuer),
                 "jwks_uri": format!("{}/protocol/openid-connect/certs", state.issuer),
                 "authorization_endpoint": format!("{}/protocol/openid-connect/auth", state.issuer),
                 "id_token_signing_alg_values_supported": ["RS256", "ES256", "EdDSA"],

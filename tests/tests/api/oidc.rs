@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use parley_tests::standins::RsaKey;
 use parley_tests::standins::oidc::{OidcStandIn, SigningKey};
@@ -432,6 +434,68 @@ async fn an_unreachable_issuer_keeps_its_keys_and_never_fails_with_500(app: Test
     assert_eq!(status, 200, "{body}");
 }
 
+async fn only_what_a_genuine_issuer_publishes_for_signing_is_used(app: TestApp) {
+    let ec = SigningKey::ec("k1");
+    let idp = OidcStandIn::start(&[&ec]).await;
+    let impostor = OidcStandIn::start(&[&ec]).await;
+    impostor.claim_issuer(idp.issuer());
+    let t = app.tenant("Acme").await;
+    trust(&t, json!([listed(&idp), listed(&impostor)])).await;
+
+    // A symmetric key, an encryption key and a key whose `alg` its type cannot verify are
+    // never used, even under the `kid` a token names.
+    let secret = b"a-shared-secret-the-issuer-leaked";
+    let mut enc = ec.jwk();
+    enc["use"] = json!("enc");
+    let mut wrong_alg = ec.jwk();
+    wrong_alg["alg"] = json!("RS256");
+    for published in [
+        json!({"kty": "oct", "kid": "k1", "alg": "HS256",
+               "k": URL_SAFE_NO_PAD.encode(secret)}),
+        enc,
+        wrong_alg,
+    ] {
+        idp.publish_raw(vec![published.clone()]);
+        app.clock.advance(MINUTE);
+        let p = expect_problem(
+            who_am_i(&t, &ec.sign(&claims(&app, &idp, "ada"))),
+            401,
+            "invalid_token",
+        )
+        .await;
+        assert!(
+            p["detail"].as_str().unwrap().contains("k1"),
+            "{published}: {p}"
+        );
+    }
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = Some("k1".into());
+    let hs = jsonwebtoken::encode(
+        &header,
+        &claims(&app, &idp, "ada"),
+        &EncodingKey::from_secret(secret),
+    )
+    .unwrap();
+    expect_problem(who_am_i(&t, &hs), 401, "invalid_token").await;
+    // Once the signing key is back, its tokens work.
+    idp.publish(&[&ec]);
+    app.clock.advance(MINUTE);
+    signed_in_as(&t, &ec.sign(&claims(&app, &idp, "ada"))).await;
+
+    // A discovery document naming another issuer is not that issuer's: its keys are not used.
+    let p = expect_problem(
+        who_am_i(&t, &ec.sign(&claims(&app, &impostor, "ada"))),
+        401,
+        "issuer_unavailable",
+    )
+    .await;
+    assert!(
+        p["detail"].as_str().unwrap().contains("names the issuer"),
+        "{p}"
+    );
+    assert_eq!(impostor.jwks_fetches(), 0);
+}
+
 async fn issuer_settings_are_checked(app: TestApp) {
     let t = app.tenant("Acme").await;
     let patch = |issuers: Value| {
@@ -555,5 +619,6 @@ on_both_backends!(
     keys_rotate_and_unknown_kids_refetch_once_a_minute,
     the_key_set_is_kept_as_long_as_its_headers_say,
     an_unreachable_issuer_keeps_its_keys_and_never_fails_with_500,
+    only_what_a_genuine_issuer_publishes_for_signing_is_used,
     issuer_settings_are_checked,
 );
