@@ -107,7 +107,7 @@ impl IssuerKeys {
         issuer: &str,
         kid: Option<&str>,
     ) -> Result<Vec<IssuerKey>> {
-        let entry = self.entry(issuer);
+        let entry = self.entry(issuer, ctx.now());
         let mut cached = entry.lock().await;
         let now = ctx.now();
         if cached.wants_fetch(now, kid) && cached.next_fetch_in(now) == 0 {
@@ -160,7 +160,7 @@ impl IssuerKeys {
         })
     }
 
-    fn entry(&self, issuer: &str) -> Arc<tokio::sync::Mutex<Cached>> {
+    fn entry(&self, issuer: &str, now: DateTime<Utc>) -> Arc<tokio::sync::Mutex<Cached>> {
         let mut issuers = self
             .issuers
             .lock()
@@ -170,7 +170,6 @@ impl IssuerKeys {
         }
         if issuers.len() >= MAX_ISSUERS {
             // Keep the issuers in use and those whose keys are still fresh.
-            let now = Utc::now();
             issuers.retain(|_, entry| {
                 entry
                     .try_lock()
