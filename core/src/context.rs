@@ -7,9 +7,9 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::Result;
-use crate::integrations::outbound::Outbound;
 use crate::kernel::config::Config;
 use crate::kernel::crypto::MasterKey;
+use crate::kernel::outbound::Outbound;
 use crate::media::MediaStore;
 use crate::realtime::Realtime;
 
@@ -22,9 +22,11 @@ pub struct Parley {
     pub realtime: Arc<Realtime>,
     pub media: Arc<MediaStore>,
     pub(crate) key_usage: Arc<crate::authn::KeyUsage>,
+    /// The keys of the OIDC issuers tenants trust, as fetched by this node.
+    pub(crate) issuer_keys: Arc<crate::authn::IssuerKeys>,
     /// Seals secrets stored in the database.
     pub secrets: Arc<MasterKey>,
-    /// Calls tenants' URLs (webhooks, the before-send hook).
+    /// Calls tenants' URLs (webhooks, the before-send hook, OIDC issuers).
     pub outbound: Outbound,
     /// Compiled blocklists.
     pub(crate) blocklists: Arc<crate::moderation::blocklists::Cache>,
@@ -41,6 +43,7 @@ impl Parley {
             realtime,
             media,
             key_usage: Arc::default(),
+            issuer_keys: Arc::default(),
             secrets,
             outbound,
             blocklists: Arc::default(),
@@ -60,6 +63,7 @@ impl Parley {
             config: Arc::clone(&self.config),
             media: Arc::clone(&self.media),
             key_usage: Arc::clone(&self.key_usage),
+            issuer_keys: Arc::clone(&self.issuer_keys),
             secrets: Arc::clone(&self.secrets),
             outbound: self.outbound.clone(),
             blocklists: Arc::clone(&self.blocklists),
@@ -72,6 +76,7 @@ pub(crate) struct Detached {
     config: Arc<Config>,
     media: Arc<MediaStore>,
     key_usage: Arc<crate::authn::KeyUsage>,
+    issuer_keys: Arc<crate::authn::IssuerKeys>,
     secrets: Arc<MasterKey>,
     outbound: Outbound,
     blocklists: Arc<crate::moderation::blocklists::Cache>,
@@ -85,6 +90,7 @@ impl Detached {
             realtime,
             media: Arc::clone(&self.media),
             key_usage: Arc::clone(&self.key_usage),
+            issuer_keys: Arc::clone(&self.issuer_keys),
             secrets: Arc::clone(&self.secrets),
             outbound: self.outbound.clone(),
             blocklists: Arc::clone(&self.blocklists),

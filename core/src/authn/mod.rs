@@ -1,5 +1,11 @@
 //! Who is calling: the operator token, tenant API keys (publishable `pk_…`, secret `sk_…`)
-//! and user tokens (HS256 JWTs signed with the tenant's signing secret).
+//! and user tokens: HS256 JWTs signed with the tenant's signing secret, or tokens from one of
+//! the tenant's own OIDC issuers, verified with the keys it publishes ([`oidc`]).
+
+mod jwks;
+pub mod oidc;
+
+pub use jwks::IssuerKeys;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -17,7 +23,7 @@ use subtle::ConstantTimeEq;
 use crate::entities::{api_key, tenant, user};
 use crate::kernel::crypto::{random_string, write_private};
 use crate::kernel::ids::{TenantId, UserId, UserRole};
-use crate::model::tenant::TenantSettings;
+use crate::model::tenant::{OidcIssuer, TenantSettings};
 use crate::{Error, ErrorCode, Parley, Result};
 
 const KEY_ID_LEN: usize = 12;
@@ -324,25 +330,58 @@ pub fn mint_token(
     Ok((token, exp))
 }
 
-/// The ways a user token is verified: the seam where a tenant's own identity provider (OIDC
-/// issuers with their published keys) plugs in beside the tokens it mints itself. Each way
-/// answers the user the token names, or `invalid_token`; `authenticate_user` asks the one the
-/// tenant's settings choose and knows nothing of signatures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenVerifier {
-    /// HS256 tokens signed with the tenant's signing secret (see [`mint_token`]).
-    TenantSecret,
+/// The user a verified token names, with the name it gives them, if any (set when the token
+/// creates the user).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedUser {
+    pub id: UserId,
+    pub name: Option<String>,
 }
 
-impl TokenVerifier {
-    /// The verifier for a tenant's user tokens.
-    pub fn for_tenant(_tenant: &TenantCtx) -> Self {
-        Self::TenantSecret
+/// The ways a user token is verified: with the tenant's signing secret (the tokens it mints
+/// itself), or with the published keys of one of its OIDC issuers. Each way answers the user
+/// the token names, or a 401; `authenticate_user` asks the one the token's `iss` chooses and
+/// knows nothing of signatures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenVerifier<'a> {
+    /// HS256 tokens signed with the tenant's signing secret (see [`mint_token`]).
+    TenantSecret,
+    /// Tokens whose `iss` is one of the tenant's OIDC issuers (`settings.oidc_issuers`).
+    Oidc(&'a OidcIssuer),
+}
+
+impl<'a> TokenVerifier<'a> {
+    /// The verifier for one token: the tenant's OIDC issuer its `iss` names, else the
+    /// tenant's secret. `iss` is read before any check only to choose; the chosen way checks
+    /// it again, so a token cannot pick a weaker way (an HS256 token naming an OIDC issuer
+    /// is verified with that issuer's keys, and fails).
+    pub fn for_token(tenant: &'a TenantCtx, token: &str) -> Self {
+        #[derive(Deserialize)]
+        struct Issuer {
+            iss: Option<String>,
+        }
+        if tenant.settings.oidc_issuers.is_empty() {
+            return Self::TenantSecret;
+        }
+        jsonwebtoken::dangerous::insecure_decode_claims::<Issuer>(token)
+            .ok()
+            .and_then(|claims| claims.iss)
+            .and_then(|iss| tenant.settings.oidc_issuer(&iss))
+            .map_or(Self::TenantSecret, Self::Oidc)
     }
 
-    pub async fn verify(self, tenant: &TenantCtx, token: &str) -> Result<UserId> {
+    pub async fn verify(
+        self,
+        ctx: &Parley,
+        tenant: &TenantCtx,
+        token: &str,
+    ) -> Result<VerifiedUser> {
         match self {
-            Self::TenantSecret => verify_token(tenant, token),
+            Self::TenantSecret => Ok(VerifiedUser {
+                id: verify_token(tenant, token)?,
+                name: None,
+            }),
+            Self::Oidc(issuer) => oidc::verify(ctx, issuer, token).await,
         }
     }
 }
@@ -354,7 +393,10 @@ pub fn verify_token(tenant: &TenantCtx, token: &str) -> Result<UserId> {
     let header =
         jsonwebtoken::decode_header(token).map_err(|_| bad("the user token is not a JWT"))?;
     if header.alg != Algorithm::HS256 {
-        return Err(bad("the user token must be signed with HS256"));
+        return Err(bad(
+            "the user token must be signed with HS256, unless its `iss` is one of the app's \
+             OIDC issuers (`settings.oidc_issuers`)",
+        ));
     }
     let mut validation = Validation::new(Algorithm::HS256);
     validation.leeway = 5;
@@ -387,7 +429,7 @@ pub fn verify_token(tenant: &TenantCtx, token: &str) -> Result<UserId> {
         }
         Err(e) => return Err(token_error(&e)),
     };
-    check_not_before(&claims, Utc::now().timestamp())?;
+    check_not_before(claims.nbf, claims.iat, Utc::now().timestamp())?;
     let user = claims
         .sub
         .or(claims.user_id)
@@ -397,7 +439,7 @@ pub fn verify_token(tenant: &TenantCtx, token: &str) -> Result<UserId> {
 
 /// A token is not valid before its `nbf`, nor when it claims to be issued in the future
 /// (`iat`), give or take [`CLOCK_SKEW_S`].
-fn check_not_before(claims: &Claims, now: i64) -> Result<()> {
+fn check_not_before(nbf: Option<i64>, iat: Option<i64>, now: i64) -> Result<()> {
     let early = |claim: &str, at: i64| {
         Error::new(
             ErrorCode::InvalidToken,
@@ -407,12 +449,12 @@ fn check_not_before(claims: &Claims, now: i64) -> Result<()> {
             ),
         )
     };
-    if let Some(nbf) = claims.nbf
+    if let Some(nbf) = nbf
         && nbf > now + CLOCK_SKEW_S
     {
         return Err(early("nbf", nbf));
     }
-    if let Some(iat) = claims.iat
+    if let Some(iat) = iat
         && iat > now + CLOCK_SKEW_S
     {
         return Err(early("iat", iat));
@@ -443,10 +485,11 @@ fn token_error(e: &jsonwebtoken::errors::Error) -> Error {
 /// time is created (tokens may be minted before the user exists).
 pub async fn authenticate_user(ctx: &Parley, api_key: &str, token: &str) -> Result<Caller> {
     let (tenant, key_id) = authenticate_key_id(ctx, api_key, KeyKind::Publishable).await?;
-    let user_id = TokenVerifier::for_tenant(&tenant)
-        .verify(&tenant, token)
+    let verified = TokenVerifier::for_token(&tenant, token)
+        .verify(ctx, &tenant, token)
         .await?;
-    let user = ensure_user(ctx, &tenant.id, &user_id).await?;
+    let user_id = verified.id;
+    let user = ensure_named_user(ctx, &tenant.id, &user_id, verified.name.as_deref()).await?;
     if user.deactivated_at.is_some() {
         return Err(Error::new(
             ErrorCode::UserDeactivated,
@@ -531,6 +574,17 @@ pub fn verify_admin_token(expected: &SecretString, given: &str) -> Result<()> {
 /// Creates the user if it does not exist yet and returns it: a user comes into being the
 /// first time a verified caller names them (a token, a member added, a message sent as them).
 pub async fn ensure_user(ctx: &Parley, tenant: &TenantId, id: &UserId) -> Result<user::Model> {
+    ensure_named_user(ctx, tenant, id, None).await
+}
+
+/// [`ensure_user`], giving a user it creates `name` (from the claims of an identity
+/// provider's token); an existing user keeps theirs.
+pub async fn ensure_named_user(
+    ctx: &Parley,
+    tenant: &TenantId,
+    id: &UserId,
+    name: Option<&str>,
+) -> Result<user::Model> {
     if let Some(found) =
         user::Entity::find_by_id((tenant.as_str().to_owned(), id.as_str().to_owned()))
             .one(&ctx.db)
@@ -542,8 +596,9 @@ pub async fn ensure_user(ctx: &Parley, tenant: &TenantId, id: &UserId) -> Result
     let am = user::ActiveModel {
         tenant_id: Set(tenant.as_str().to_owned()),
         id: Set(id.as_str().to_owned()),
-        name: Set(None),
-        search_name: Set(None),
+        name: Set(name.map(str::to_owned)),
+        // Searched the way `users` stores it: lowercased.
+        search_name: Set(name.map(str::to_lowercase)),
         image: Set(None),
         role: Set(UserRole::User.as_str().to_owned()),
         custom: Set(serde_json::json!({})),

@@ -20,6 +20,7 @@ pub enum ErrorCode {
     InvalidApiKey,
     InvalidToken,
     TokenExpired,
+    IssuerUnavailable,
     ServerKeyRequired,
     Forbidden,
     NotAMember,
@@ -84,7 +85,7 @@ impl ErrorCode {
                 400
             }
             MissingCredentials | InvalidAdminToken | InvalidApiKey | InvalidToken
-            | TokenExpired => 401,
+            | TokenExpired | IssuerUnavailable => 401,
             ServerKeyRequired | Forbidden | NotAMember | TenantDisabled | OriginNotAllowed
             | UserDeactivated | UserDeleted | UserBanned | ChannelFrozen | FeatureDisabled => 403,
             NotFound | TenantNotFound | KeyNotFound | UserNotFound | MemberNotFound
@@ -123,6 +124,7 @@ impl ErrorCode {
             InvalidApiKey => "invalid_api_key",
             InvalidToken => "invalid_token",
             TokenExpired => "token_expired",
+            IssuerUnavailable => "issuer_unavailable",
             ServerKeyRequired => "server_key_required",
             Forbidden => "forbidden",
             NotAMember => "not_a_member",
@@ -192,6 +194,7 @@ impl ErrorCode {
             InvalidApiKey => "The API key is not valid",
             InvalidToken => "The user token is not valid",
             TokenExpired => "The user token has expired",
+            IssuerUnavailable => "The keys of the token's issuer cannot be fetched",
             ServerKeyRequired => "This endpoint needs the secret key",
             Forbidden => "You may not do this",
             NotAMember => "You are not a member of this channel",
@@ -259,6 +262,7 @@ impl ErrorCode {
         ErrorCode::InvalidApiKey,
         ErrorCode::InvalidToken,
         ErrorCode::TokenExpired,
+        ErrorCode::IssuerUnavailable,
         ErrorCode::ServerKeyRequired,
         ErrorCode::Forbidden,
         ErrorCode::NotAMember,

@@ -1,6 +1,6 @@
 //! The kernel every capability stands on: errors and their codes, parsed ids, page cursors,
-//! database helpers, configuration and the sealing of secrets. It depends on nothing else in
-//! the crate.
+//! database helpers, configuration, the sealing of secrets and the client for tenants' URLs.
+//! It depends on nothing else in the crate.
 
 pub mod clock;
 pub mod config;
@@ -8,5 +8,6 @@ pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod ids;
+pub mod outbound;
 pub mod page;
 pub mod request;

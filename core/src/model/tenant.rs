@@ -28,6 +28,12 @@ pub struct TenantSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_items = 100)]
     pub allowed_origins: Option<Vec<String>>,
+    /// OpenID Connect issuers whose signed tokens (RS256, ES256, EdDSA…) users may connect
+    /// with, beside the HS256 tokens the app signs itself. A token whose `iss` is one of these
+    /// is verified with that issuer's published keys, never with the app's signing secret.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 5)]
+    pub oidc_issuers: Vec<OidcIssuer>,
 }
 
 /// An `Origin` as browsers send it: `scheme://host[:port]`, lowercase, without the default
@@ -55,6 +61,39 @@ impl TenantSettings {
         }
         normalize_origin(origin).is_some_and(|o| allowed.contains(&o))
     }
+
+    /// The trusted issuer whose `iss` is `iss`, if any.
+    pub fn oidc_issuer(&self, iss: &str) -> Option<&OidcIssuer> {
+        self.oidc_issuers.iter().find(|i| i.issuer == iss)
+    }
+}
+
+/// An identity provider the app trusts (`settings.oidc_issuers[]` of the app). Its keys are
+/// found through `{issuer}/.well-known/openid-configuration` when a token first needs them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OidcIssuer {
+    /// The issuer exactly as its tokens carry it in `iss` (`https://login.example.com`):
+    /// https, no query or fragment.
+    #[schema(min_length = 1, max_length = 500)]
+    pub issuer: String,
+    /// What the tokens must carry in `aud`: the client id the app has at the issuer.
+    #[schema(min_length = 1, max_length = 500)]
+    pub audience: String,
+    /// The claim whose value becomes the Parley user id (default `sub`); it must follow the
+    /// user id rules, or the token is refused.
+    #[serde(default = "default_user_id_claim")]
+    #[schema(min_length = 1, max_length = 200)]
+    pub user_id_claim: String,
+    /// A claim whose value becomes the name of a user created by their first token (`name`,
+    /// `preferred_username`…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 200)]
+    pub name_claim: Option<String>,
+}
+
+fn default_user_id_claim() -> String {
+    "sub".to_owned()
 }
 
 /// Settings of the before-send hook (`settings.before_send` of the app).

@@ -150,7 +150,7 @@ fn parse_name(name: &str) -> Result<String> {
     Ok(name.to_owned())
 }
 
-fn check_settings(ctx: &Parley, s: &TenantSettings) -> Result<()> {
+async fn check_settings(ctx: &Parley, s: &TenantSettings) -> Result<()> {
     if let Some(n) = s.max_message_length {
         let cap = ctx.config.limits.max_message_length_cap;
         if n == 0 || n > cap {
@@ -166,7 +166,7 @@ fn check_settings(ctx: &Parley, s: &TenantSettings) -> Result<()> {
     if let Some(origins) = &s.allowed_origins {
         check_origins(origins)?;
     }
-    Ok(())
+    crate::authn::oidc::check_issuers(ctx, &s.oidc_issuers).await
 }
 
 /// Each allowed origin is `scheme://host[:port]` as browsers send it, or `*` alone.
@@ -229,7 +229,7 @@ async fn insert_key<C: ConnectionTrait>(
 pub async fn create(ctx: &Parley, who: &Who, input: NewTenant) -> Result<CreatedTenant> {
     let name = parse_name(&input.name)?;
     let settings = input.settings.unwrap_or_default();
-    check_settings(ctx, &settings)?;
+    check_settings(ctx, &settings).await?;
     let now = Utc::now();
     let signing_secret = random_string(48);
     let work = UnitOfWork::begin(ctx, &Permit::operator()).await?;
@@ -308,7 +308,7 @@ pub async fn update(ctx: &Parley, who: &Who, id: &str, patch: TenantPatch) -> Re
     }
     let mut settings_changed = Vec::new();
     if let Some(settings) = patch.settings {
-        check_settings(ctx, &settings)?;
+        check_settings(ctx, &settings).await?;
         if let Some(hook) = &settings.before_send {
             ctx.outbound.check_url(&hook.url).await?;
             if !had_hook_secret {
@@ -493,7 +493,7 @@ pub async fn patch_app(
     let mut hook_secret = None;
     let mut settings_changed = Vec::new();
     if let Some(settings) = patch.settings {
-        check_settings(ctx, &settings)?;
+        check_settings(ctx, &settings).await?;
         if let Some(hook) = &settings.before_send {
             ctx.outbound.check_url(&hook.url).await?;
             if !had_hook_secret {

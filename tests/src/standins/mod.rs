@@ -1,14 +1,17 @@
-//! Local stand-ins for Apple's and Google's push services, started by a test on 127.0.0.1 port 0.
-//! Each checks requests as the real service does, answers in its words, and records what it
-//! accepted so tests can assert on what a device would have received.
+//! Local stand-ins for Apple's and Google's push services and for a tenant's OIDC issuer,
+//! started by a test on 127.0.0.1 port 0. Each checks requests as the real service does,
+//! answers in its words, and records what it accepted so tests can assert on what a device
+//! would have received.
 //!
 //! - [`apns::ApnsStandIn`]: HTTP/2 over TLS only, with a certificate from a CA made per stand-in.
 //! - [`fcm::FcmStandIn`]: plain HTTP/1.1 serving both the OAuth token endpoint and the v1 API
 //!   (plain, because `gcp_auth` trusts only the system's roots and so could not reach a TLS
 //!   stand-in).
+//! - [`oidc::OidcStandIn`]: plain HTTP/1.1 serving a discovery document and a key set.
 
 pub mod apns;
 pub mod fcm;
+pub mod oidc;
 
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;

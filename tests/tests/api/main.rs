@@ -14,6 +14,7 @@ mod isolation;
 mod media;
 mod messages;
 mod moderation;
+mod oidc;
 mod openapi;
 mod operator;
 mod origins;
