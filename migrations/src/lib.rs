@@ -14,6 +14,7 @@ mod m20261202_000008_slow_mode;
 mod m20261202_000009_flags;
 mod m20261202_000010_audit_log;
 mod m20261202_000011_blocklists;
+mod m20261202_000012_shadow_bans_and_blocks;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_flags::Migration),
             Box::new(m20261202_000010_audit_log::Migration),
             Box::new(m20261202_000011_blocklists::Migration),
+            Box::new(m20261202_000012_shadow_bans_and_blocks::Migration),
         ]
     }
 }

@@ -228,7 +228,8 @@ pub async fn run(ctx: &Parley, services: &Services, job: &Claimed) -> Result<Fin
     })
 }
 
-/// Members to push to: not the sender, channel not muted, sender not muted, not connected.
+/// Members to push to: not the sender, channel not muted, sender not muted or blocked, not
+/// connected.
 async fn recipients(
     ctx: &Parley,
     tenant: &str,
@@ -242,7 +243,7 @@ async fn recipients(
         .filter(member::Column::UserId.ne(sender))
         .all(&ctx.db)
         .await?;
-    let muting: HashSet<String> = user_mute::Entity::find()
+    let mut muting: HashSet<String> = user_mute::Entity::find()
         .filter(user_mute::Column::TenantId.eq(tenant))
         .filter(user_mute::Column::TargetId.eq(sender))
         .all(&ctx.db)
@@ -250,6 +251,8 @@ async fn recipients(
         .into_iter()
         .map(|m| m.user_id)
         .collect();
+    // Who blocked the sender gets nothing of theirs.
+    muting.extend(parley_core::entities::user_block::blockers_of(&ctx.db, tenant, sender).await?);
     let mut out = Vec::new();
     for m in members {
         if muting.contains(&m.user_id) {

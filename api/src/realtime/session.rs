@@ -318,6 +318,18 @@ impl Session {
             user.as_deref(),
             caller.key_id.as_deref(),
         )?;
+        if let Some(u) = &user {
+            // Registered first, so a block made meanwhile is either loaded here or heard.
+            let blocked =
+                parley_core::entities::user_block::blocked_by(&ctx.db, caller.tenant_id(), u).await;
+            match blocked {
+                Ok(b) => conn.set_blocked(b),
+                Err(e) => {
+                    rt.hub.unregister(&conn);
+                    return Err(e.into());
+                }
+            }
+        }
         let registration = Arc::new(Registration {
             ctx: ctx.clone(),
             conn: Arc::clone(&conn),

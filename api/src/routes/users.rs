@@ -6,6 +6,7 @@ use futures_util::TryStreamExt;
 use parley_core::Parley;
 use parley_core::channels::{self, Unread};
 use parley_core::kernel::page::Page;
+use parley_core::users::blocks::{self, Block};
 use parley_core::users::{self, DeleteMode, DeletedUserMessages, User, UserExport, UserInput};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -25,7 +26,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(patch_user)
         .service(delete_user)
         .service(reactivate_user)
-        .service(export_user);
+        .service(export_user)
+        .service(list_blocks)
+        .service(block_user)
+        .service(unblock_user);
 }
 
 /// Create or replace a user.
@@ -190,4 +194,49 @@ async fn my_unread(
     ctx: web::Data<Parley>,
 ) -> ApiResult<web::Json<Unread>> {
     Ok(web::Json(channels::unread(&ctx, &caller, None).await?))
+}
+
+/// The users the calling user blocked, newest first.
+#[utoipa::path(tag = "me", security(("publishable_key" = [], "user_token" = [])),
+    responses((status = 200, body = Vec<Block>), (status = "4XX", body = Problem)))]
+#[get("/v1/me/blocks")]
+async fn list_blocks(
+    UserAuth(caller): UserAuth,
+    ctx: web::Data<Parley>,
+) -> ApiResult<web::Json<Vec<Block>>> {
+    Ok(web::Json(blocks::list(&ctx, &caller).await?))
+}
+
+/// Block a user: their messages no longer reach the caller (live, in replays, history, unread
+/// counts and push), and they can neither open nor post into a distinct DM with the caller
+/// (403 naming the action). The caller's connections get `user.blocked`. Blocking again
+/// returns the block (200).
+#[utoipa::path(tag = "me", security(("publishable_key" = [], "user_token" = [])),
+    params(("user_id" = String, Path, description = "The user to block")),
+    responses((status = 201, body = Block, description = "A new block"),
+        (status = 200, body = Block, description = "Already blocked"),
+        (status = "4XX", body = Problem)))]
+#[post("/v1/me/blocks/{user_id}")]
+async fn block_user(
+    UserAuth(caller): UserAuth,
+    ctx: web::Data<Parley>,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let (block, created) = blocks::block(&ctx, &caller, &path).await?;
+    Ok(created_or_ok(created, &block))
+}
+
+/// Unblock a user (404 `block_not_found` when they are not blocked). The caller's
+/// connections get `user.unblocked`.
+#[utoipa::path(tag = "me", security(("publishable_key" = [], "user_token" = [])),
+    params(("user_id" = String, Path, description = "The user to unblock")),
+    responses((status = 204), (status = "4XX", body = Problem)))]
+#[delete("/v1/me/blocks/{user_id}")]
+async fn unblock_user(
+    UserAuth(caller): UserAuth,
+    ctx: web::Data<Parley>,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    blocks::unblock(&ctx, &caller, &path).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

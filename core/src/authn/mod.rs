@@ -504,7 +504,8 @@ pub async fn authenticate_user(ctx: &Parley, api_key: &str, token: &str) -> Resu
         ctx.now(),
     )
     .await?;
-    if let Some(ban) = app_ban {
+    // A shadow ban lets the user in: they must not notice it.
+    if let Some(ban) = app_ban.filter(|b| !b.shadow) {
         return Err(Error::new(
             ErrorCode::UserBanned,
             crate::model::ban::Ban::from(ban).refusal_detail(),

@@ -276,12 +276,17 @@ pub async fn create(ctx: &Parley, caller: &Caller, input: NewChannel) -> Result<
             let hex: String = digest.iter().take(20).map(|b| format!("{b:02x}")).collect();
             Cid {
                 kind: kind.clone(),
-                id: format!("dm_{hex}"),
+                id: format!("{}{hex}", crate::model::channel::DISTINCT_PREFIX),
             }
         }
         (false, Some(id)) => Cid::parse(kind.as_str(), id)?,
         (false, None) => Cid::generated(kind.clone()),
     };
+    if input.distinct
+        && let Some(me) = &creator
+    {
+        refuse_if_blocked(ctx, caller.tenant_id(), me.as_str(), &members).await?;
+    }
     let custom = parse_custom(
         "custom",
         input.custom.unwrap_or_else(|| serde_json::json!({})),
@@ -473,18 +478,23 @@ async fn views(
     }
 
     // The last top-level message still standing in each channel: one index probe per channel.
+    let reader = crate::messages::reader::Reader::of(ctx, caller).await?;
+    let (hidden, mut last_values) = reader.sql("l");
     let last_sql = format!(
         "SELECT msg.* FROM messages msg WHERE msg.tenant_id = ? AND (msg.cid, msg.seq) IN (\
            SELECT c.cid, (SELECT l.seq FROM messages l WHERE l.tenant_id = c.tenant_id AND l.cid = c.cid \
-                          AND l.parent_id IS NULL AND l.deleted_at IS NULL ORDER BY l.seq DESC LIMIT 1) \
+                          AND l.parent_id IS NULL AND l.deleted_at IS NULL{hidden} ORDER BY l.seq DESC LIMIT 1) \
            FROM channels c WHERE c.tenant_id = ? AND c.cid IN ({}))",
         placeholders(cids.len())
     );
+    let mut values = vec![tenant.into()];
+    values.append(&mut last_values);
+    values.push(tenant.into());
     let last_rows = message::Entity::find()
         .from_raw_sql(crate::kernel::db::statement(
             backend,
             &last_sql,
-            with_cids(vec![tenant.into(), tenant.into()]),
+            with_cids(values),
         ))
         .all(&ctx.db)
         .await?;
@@ -958,10 +968,18 @@ async fn unread_counts_in(
         "SELECT m.cid, COUNT(msg.id) FROM members m \
          JOIN messages msg ON msg.tenant_id = m.tenant_id AND msg.cid = m.cid AND msg.seq > m.last_read_seq \
          WHERE m.tenant_id = ? AND m.user_id = ? AND msg.deleted_at IS NULL AND msg.silent = ? \
-         AND msg.parent_id IS NULL AND (msg.user_id IS NULL OR msg.user_id <> ?)",
+         AND msg.parent_id IS NULL AND (msg.user_id IS NULL OR msg.user_id <> ?) \
+         AND msg.shadowed = ? AND NOT EXISTS (SELECT 1 FROM user_blocks b WHERE \
+         b.tenant_id = m.tenant_id AND b.user_id = m.user_id AND b.target_id = msg.user_id)",
     );
-    let mut values: Vec<sea_orm::Value> =
-        vec![tenant.into(), user.into(), false.into(), user.into()];
+    // Others' shadowed messages and those of users the reader blocked do not count.
+    let mut values: Vec<sea_orm::Value> = vec![
+        tenant.into(),
+        user.into(),
+        false.into(),
+        user.into(),
+        false.into(),
+    ];
     if let Some(cids) = cids {
         sql.push_str(&format!(" AND m.cid IN ({})", placeholders(cids.len())));
         values.extend(cids.iter().map(|c| sea_orm::Value::from(c.as_str())));
@@ -1005,4 +1023,21 @@ pub async fn unread(ctx: &Parley, caller: &Caller, user_id: Option<&str>) -> Res
         total_unread_count: channels.iter().map(|c| c.unread_count).sum(),
         channels,
     })
+}
+
+/// A user cannot open (create or get again) a distinct channel with someone who blocked them.
+async fn refuse_if_blocked(
+    ctx: &Parley,
+    tenant: &str,
+    me: &str,
+    members: &BTreeSet<String>,
+) -> Result<()> {
+    let blockers = crate::entities::user_block::blockers_of(&ctx.db, tenant, me).await?;
+    if blockers.iter().any(|b| members.contains(b)) {
+        return Err(Error::denied(
+            "create_channel",
+            "you cannot open a conversation with this user",
+        ));
+    }
+    Ok(())
 }

@@ -14,6 +14,8 @@ pub struct Model {
     pub created_by: Option<String>,
     /// Unset: until lifted.
     pub expires_at: Option<DateTimeUtc>,
+    /// A shadow ban: the user may go on posting, but their messages are shown to them alone.
+    pub shadow: bool,
     pub created_at: DateTimeUtc,
 }
 

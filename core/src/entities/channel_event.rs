@@ -15,6 +15,10 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub payload: String,
     pub created_at: DateTimeUtc,
+    /// Only this user (and the tenant's server connections) may see it: a shadowed message's.
+    pub visible_to: Option<String>,
+    /// The user whose content it carries (a message's author): users who blocked them skip it.
+    pub sent_by: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

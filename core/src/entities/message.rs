@@ -23,6 +23,8 @@ pub struct Model {
     #[sea_orm(column_type = "JsonBinary")]
     pub custom: Json,
     pub silent: bool,
+    /// Sent by a shadow-banned user: shown to its author alone.
+    pub shadowed: bool,
     pub reply_count: i32,
     pub pinned_at: Option<DateTimeUtc>,
     pub pinned_by: Option<String>,

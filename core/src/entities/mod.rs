@@ -20,5 +20,6 @@ pub mod stream_cursor;
 pub mod tenant;
 pub mod upload;
 pub mod user;
+pub mod user_block;
 pub mod user_mute;
 pub mod webhook;

@@ -58,7 +58,11 @@ pub const TABLES: &[Owned] = &[
         OfChannel::Cid,
     ),
     owned("blocklists", &[], OfChannel::Nothing),
-    owned("channel_events", &[], OfChannel::Cid),
+    owned(
+        "channel_events",
+        &[("sent_by", OfUser::Delete)],
+        OfChannel::Cid,
+    ),
     owned("channel_types", &[], OfChannel::Nothing),
     owned(
         "devices",
@@ -102,6 +106,11 @@ pub const TABLES: &[Owned] = &[
         "uploads",
         &[("user_id", OfUser::Delete)],
         OfChannel::Message,
+    ),
+    owned(
+        "user_blocks",
+        &[("user_id", OfUser::Delete), ("target_id", OfUser::Delete)],
+        OfChannel::Nothing,
     ),
     owned(
         "user_mutes",

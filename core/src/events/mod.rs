@@ -56,6 +56,11 @@ pub enum EventKind {
     MessageFlagged,
     #[serde(rename = "user.flagged")]
     UserFlagged,
+    /// To the blocker's own connections: they stop receiving the user's messages.
+    #[serde(rename = "user.blocked")]
+    UserBlocked,
+    #[serde(rename = "user.unblocked")]
+    UserUnblocked,
 }
 
 impl EventKind {
@@ -93,12 +98,14 @@ impl EventKind {
             Self::UserUnbanned => "user.unbanned",
             Self::MessageFlagged => "message.flagged",
             Self::UserFlagged => "user.flagged",
+            Self::UserBlocked => "user.blocked",
+            Self::UserUnblocked => "user.unblocked",
         }
     }
 }
 
 /// The body of an event: whichever of these the event type carries.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Clone, Serialize)]
 pub struct Payload {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<Message>,
@@ -148,6 +155,14 @@ pub struct Event {
     pub users: Vec<Arc<str>>,
     /// The member an event is about (member.added/removed): the hub changes their subscriptions.
     pub subject: Option<Arc<str>>,
+    /// Only this user (and the tenant's server connections) sees this channel event: a
+    /// shadowed message's.
+    #[serde(default)]
+    pub visible_to: Option<Arc<str>>,
+    /// The user whose content the event carries (a message's author): connections of users
+    /// who blocked them skip it.
+    #[serde(default)]
+    pub sent_by: Option<Arc<str>>,
     /// The JSON sent to clients.
     #[serde(with = "bytestring_serde")]
     pub json: ByteString,
@@ -199,6 +214,9 @@ impl Event {
         payload: &Payload,
     ) -> Result<Self> {
         let created_at = Utc::now();
+        // A message's events carry its author, and a shadowed message's reach its author alone.
+        let author = payload.message.as_ref().and_then(|m| m.user_id.as_deref());
+        let shadowed = payload.message.as_ref().is_some_and(|m| m.shadowed);
         Ok(Self {
             tenant: tenant.into(),
             kind,
@@ -206,7 +224,18 @@ impl Event {
             seq,
             users: users.into_iter().map(Into::into).collect(),
             subject: None,
-            json: encode(kind, cid, seq, created_at, payload)?,
+            visible_to: author.filter(|_| shadowed).map(Into::into),
+            sent_by: author.map(Into::into),
+            json: if shadowed {
+                // Its author receives it too, and must not learn it is shadowed.
+                let mut unmarked = payload.clone();
+                if let Some(m) = unmarked.message.as_mut() {
+                    m.shadowed = false;
+                }
+                encode(kind, cid, seq, created_at, &unmarked)?
+            } else {
+                encode(kind, cid, seq, created_at, payload)?
+            },
             queued: false,
             created_at,
         })
@@ -227,6 +256,16 @@ impl Event {
     /// subscriptions.
     pub fn about(&mut self, user: &str) {
         self.subject = Some(user.into());
+    }
+
+    /// Whether a listener sees the event: the tenant server (`user` is `None`) sees all; a
+    /// user does not see another's shadowed message, nor content of users they blocked.
+    pub fn visible(&self, user: Option<&str>, blocked: impl Fn(&str) -> bool) -> bool {
+        let Some(user) = user else {
+            return true;
+        };
+        self.visible_to.as_deref().is_none_or(|only| only == user)
+            && self.sent_by.as_deref().is_none_or(|from| !blocked(from))
     }
 
     /// An event that is delivered live only (typing, channel.deleted): no sequence number.
@@ -275,6 +314,8 @@ pub(crate) async fn log<C: ConnectionTrait>(db: &C, event: &Event) -> Result<()>
         kind: Set(event.kind.as_str().to_owned()),
         payload: Set(event.json.to_string()),
         created_at: Set(event.created_at),
+        visible_to: Set(event.visible_to.as_deref().map(str::to_owned)),
+        sent_by: Set(event.sent_by.as_deref().map(str::to_owned)),
     })
     .exec_without_returning(db)
     .await?;

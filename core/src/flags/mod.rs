@@ -194,10 +194,10 @@ pub async fn resolve(ctx: &Parley, caller: &Caller, id: &str, input: Resolve) ->
     if found.status != "open" {
         return Err(Error::invalid(format!("flag `{id}` is already resolved")));
     }
-    if input.action != Resolution::BanUser && (input.reason.is_some() || input.timeout_s.is_some())
-    {
+    let bans = matches!(input.action, Resolution::BanUser | Resolution::ShadowBan);
+    if !bans && (input.reason.is_some() || input.timeout_s.is_some()) {
         return Err(Error::invalid(
-            "`reason` and `timeout_s` go with the `ban_user` action only",
+            "`reason` and `timeout_s` go with the `ban_user` and `shadow_ban` actions only",
         ));
     }
     match input.action {
@@ -208,10 +208,11 @@ pub async fn resolve(ctx: &Parley, caller: &Caller, id: &str, input: Resolve) ->
             })?;
             crate::messages::delete(ctx, caller, message, None, false).await?;
         }
-        Resolution::BanUser => {
+        Resolution::BanUser | Resolution::ShadowBan => {
             let ban = NewBan {
                 reason: input.reason,
                 timeout_s: input.timeout_s,
+                shadow: input.action == Resolution::ShadowBan,
                 ..NewBan::default()
             };
             crate::moderation::ban_user(ctx, caller, &found.user_id, ban).await?;

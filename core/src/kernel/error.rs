@@ -43,6 +43,7 @@ pub enum ErrorCode {
     BanNotFound,
     FlagNotFound,
     BlocklistNotFound,
+    BlockNotFound,
     MessageIdConflict,
     ChannelTypeInUse,
     BlocklistInUse,
@@ -90,7 +91,7 @@ impl ErrorCode {
             | UserDeactivated | UserDeleted | UserBanned | ChannelFrozen | FeatureDisabled => 403,
             NotFound | TenantNotFound | KeyNotFound | UserNotFound | MemberNotFound
             | ChannelNotFound | ChannelTypeNotFound | MessageNotFound | ReactionNotFound
-            | BanNotFound | FlagNotFound | BlocklistNotFound | WebhookNotFound
+            | BanNotFound | FlagNotFound | BlocklistNotFound | BlockNotFound | WebhookNotFound
             | DeliveryNotFound | JobNotFound | DeviceNotFound => 404,
             MethodNotAllowed => 405,
             MessageIdConflict | PushNotConfigured | ChannelTypeInUse | BlocklistInUse => 409,
@@ -147,6 +148,7 @@ impl ErrorCode {
             BanNotFound => "ban_not_found",
             FlagNotFound => "flag_not_found",
             BlocklistNotFound => "blocklist_not_found",
+            BlockNotFound => "block_not_found",
             BlocklistInUse => "blocklist_in_use",
             MessageIdConflict => "message_id_conflict",
             ChannelTypeInUse => "channel_type_in_use",
@@ -217,6 +219,7 @@ impl ErrorCode {
             BanNotFound => "Ban not found",
             FlagNotFound => "Flag not found",
             BlocklistNotFound => "Blocklist not found",
+            BlockNotFound => "Block not found",
             BlocklistInUse => "Channel types use this blocklist",
             MessageIdConflict => "A different message already has this id",
             ChannelTypeInUse => "Channels of this type exist",
@@ -285,6 +288,7 @@ impl ErrorCode {
         ErrorCode::BanNotFound,
         ErrorCode::FlagNotFound,
         ErrorCode::BlocklistNotFound,
+        ErrorCode::BlockNotFound,
         ErrorCode::MessageIdConflict,
         ErrorCode::ChannelTypeInUse,
         ErrorCode::BlocklistInUse,

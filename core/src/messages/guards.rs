@@ -24,6 +24,8 @@ pub enum Verdict {
         text: Option<String>,
         custom: Option<serde_json::Value>,
     },
+    /// Store the message as shadowed: shown to its author alone (a shadow ban).
+    Shadow,
     /// Store the message (with `text` instead, when given) and report it to the moderators
     /// for each reason.
     Report {
@@ -38,17 +40,20 @@ pub enum Guard {
     /// A frozen channel takes no new messages (the tenant server and admins excepted).
     Frozen,
     /// A user banned from the app or from the channel posts nothing there, whoever sends
-    /// on their behalf.
+    /// on their behalf; a shadow-banned user's message is stored shadowed.
     Banned,
+    /// Nobody posts into a distinct DM with a member who blocked them.
+    BlockedInDm,
     /// In slow mode a member posts once per interval, unless granted `skip_slow_mode`.
     SlowMode,
     /// The channel type's blocklists block, mask or report the text.
     Blocklists,
 }
 
-pub const GUARDS: [Guard; 4] = [
+pub const GUARDS: [Guard; 5] = [
     Guard::Frozen,
     Guard::Banned,
+    Guard::BlockedInDm,
     Guard::SlowMode,
     Guard::Blocklists,
 ];
@@ -77,7 +82,25 @@ impl Guard {
                 )
                 .await?;
                 Ok(match ban {
+                    Some(ban) if ban.shadow => Verdict::Shadow,
                     Some(ban) => Verdict::Reject(crate::moderation::refusal(&ban)),
+                    None => Verdict::Accept,
+                })
+            }
+            Self::BlockedInDm => {
+                let channel = &seen.channel.channel;
+                let blocker = dm_blocker(
+                    seen.ctx,
+                    seen.caller.tenant_id(),
+                    channel,
+                    seen.draft.author.as_str(),
+                )
+                .await?;
+                Ok(match blocker {
+                    Some(_) => Verdict::Reject(Error::denied(
+                        "send_message",
+                        "you cannot send messages to this user",
+                    )),
                     None => Verdict::Accept,
                 })
             }
@@ -155,4 +178,31 @@ async fn slow_mode(seen: &Seen<'_>) -> Result<Verdict> {
         )
         .with_retry_after(left_s),
     ))
+}
+
+/// In a distinct DM (a channel made with `distinct`), the member who blocked `author`, if one
+/// did.
+pub async fn dm_blocker(
+    ctx: &Parley,
+    tenant: &str,
+    channel: &crate::entities::channel::Model,
+    author: &str,
+) -> Result<Option<String>> {
+    if !crate::model::channel::is_distinct(&channel.id) {
+        return Ok(None);
+    }
+    let blockers = crate::entities::user_block::blockers_of(&ctx.db, tenant, author).await?;
+    if blockers.is_empty() {
+        return Ok(None);
+    }
+    let member: Option<String> = crate::entities::member::Entity::find()
+        .select_only()
+        .column(crate::entities::member::Column::UserId)
+        .filter(crate::entities::member::Column::TenantId.eq(tenant))
+        .filter(crate::entities::member::Column::Cid.eq(channel.cid.as_str()))
+        .filter(crate::entities::member::Column::UserId.is_in(blockers))
+        .into_tuple()
+        .one(&ctx.db)
+        .await?;
+    Ok(member)
 }

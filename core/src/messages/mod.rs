@@ -27,6 +27,7 @@ use crate::{Error, ErrorCode, Parley, Result};
 use guards::Verdict;
 
 pub mod guards;
+pub mod reader;
 mod send;
 
 pub use send::{Draft, send};
@@ -228,6 +229,8 @@ pub(crate) async fn enrich<C: ConnectionTrait>(
         .into_iter()
         .map(|m| {
             let mut view = Message::bare(m);
+            // Only the tenant server learns a message is shadowed; its author must not.
+            view.shadowed &= viewer.is_none();
             view.reaction_counts = by_message.remove(&view.id).unwrap_or_default();
             view.own_reactions = own.remove(&view.id).unwrap_or_default();
             view.quoted_message = view
@@ -384,10 +387,12 @@ pub async fn history(
         }
     }
     let tenant = caller.tenant_id();
+    let reader = reader::Reader::of(ctx, caller).await?;
     let mut query = message::Entity::find()
         .filter(message::Column::TenantId.eq(tenant))
         .filter(message::Column::Cid.eq(&cid_s))
-        .filter(message::Column::ParentId.is_null());
+        .filter(message::Column::ParentId.is_null())
+        .filter(reader.condition());
     if let Some(b) = before {
         query = query.filter(message::Column::Seq.lt(b));
     }
@@ -432,7 +437,7 @@ pub(crate) async fn load(
 ) -> Result<(message::Model, ChannelAccess)> {
     let m = find(&ctx.db, caller.tenant_id(), id).await?;
     let access = authz::channel_access(ctx, caller, &m.cid, as_user).await?;
-    if !access.can_read(caller) {
+    if !access.can_read(caller) || !reader::Reader::of(ctx, caller).await?.sees(&m) {
         return Err(Error::new(
             ErrorCode::MessageNotFound,
             format!("no message `{id}`"),
@@ -488,7 +493,7 @@ pub async fn edit(ctx: &Parley, caller: &Caller, id: &str, patch: MessagePatch) 
                 }
                 reports = reasons;
             }
-            Verdict::Accept | Verdict::Rewrite { .. } => {}
+            Verdict::Accept | Verdict::Rewrite { .. } | Verdict::Shadow => {}
         }
         am.text = Set(text);
     }
@@ -610,9 +615,11 @@ pub async fn replies(
     let (parent, _) = load(ctx, caller, parent_id, None).await?;
     let limit = page::limit(limit)?;
     let tenant = caller.tenant_id();
+    let reader = reader::Reader::of(ctx, caller).await?;
     let mut query = message::Entity::find()
         .filter(message::Column::TenantId.eq(tenant))
         .filter(message::Column::ParentId.eq(&parent.id))
+        .filter(reader.condition())
         .order_by_asc(message::Column::Seq);
     if let Some(c) = cursor {
         let after: i64 = page::decode_number_cursor(c)?;

@@ -64,6 +64,8 @@ pub struct Draft {
     upload_ids: Vec<String>,
     /// Reports the guards raise once the message is stored (a blocklist's `flag`).
     reports: Vec<String>,
+    /// The author is shadow-banned: the message is shown to them alone.
+    shadowed: bool,
 }
 
 impl Draft {
@@ -105,6 +107,7 @@ impl Draft {
             mentions: Vec::new(),
             upload_ids: Vec::new(),
             reports: Vec::new(),
+            shadowed: false,
         })
     }
 
@@ -217,6 +220,7 @@ async fn guard(
             Verdict::Accept => {}
             Verdict::Reject(refusal) => return Err(refusal),
             Verdict::Rewrite { text, custom } => draft.rewrite(ctx, caller, text, custom)?,
+            Verdict::Shadow => draft.shadowed = true,
             Verdict::Report { text, reasons } => {
                 draft.rewrite(ctx, caller, text, None)?;
                 draft.reports.extend(reasons);
@@ -303,6 +307,7 @@ async fn store(
         mentions: Set(serde_json::to_value(&draft.mentions)?),
         custom: Set(draft.custom),
         silent: Set(draft.silent),
+        shadowed: Set(draft.shadowed),
         reply_count: Set(0),
         pinned_at: Set(None),
         pinned_by: Set(None),
@@ -323,7 +328,8 @@ async fn store(
         Err(e) => return Err(e.into()),
     };
     media::bind_to_message(&*work, tenant, draft.id.as_str(), &draft.upload_ids).await?;
-    if let Some(p) = &draft.parent {
+    // A shadowed reply does not show in its thread's count.
+    if let Some(p) = draft.parent.as_ref().filter(|_| !draft.shadowed) {
         message::Entity::update_many()
             .col_expr(
                 message::Column::ReplyCount,
@@ -355,9 +361,11 @@ async fn store(
         }
     }
     work.commit().await?;
-    let view = payload
+    let mut view = payload
         .message
         .ok_or_else(|| Error::internal("event payload lost its message"))?;
+    // Only the tenant server learns a message is shadowed; its author must not.
+    view.shadowed &= caller.user_id().is_none();
     Ok((view, true))
 }
 

@@ -21,6 +21,10 @@ pub struct Ban {
     /// When the ban lifts by itself; absent: when it is lifted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<DateTime<Utc>>,
+    /// A shadow ban: the user is not told and may go on posting, but their messages are shown
+    /// to them alone.
+    #[serde(default)]
+    pub shadow: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -32,6 +36,7 @@ impl From<ban::Model> for Ban {
             reason: b.reason,
             created_by: b.created_by,
             expires_at: b.expires_at,
+            shadow: b.shadow,
             created_at: b.created_at,
         }
     }
@@ -53,6 +58,10 @@ pub struct NewBan {
     /// Seconds until the ban lifts by itself (1 to 31,536,000: a year).
     #[schema(minimum = 1, maximum = 31_536_000)]
     pub timeout_s: Option<u64>,
+    /// A shadow ban: the user is not told, and may go on posting and connecting, but their
+    /// messages are stored as `shadowed` and shown to them alone.
+    #[serde(default)]
+    pub shadow: bool,
     /// For the tenant server: the moderator banning, recorded as `created_by`.
     #[schema(pattern = "^[A-Za-z0-9_.@-]+$", min_length = 1, max_length = 128)]
     pub banned_by: Option<String>,

@@ -68,3 +68,11 @@ impl From<&channel::Model> for ChannelInfo {
         }
     }
 }
+
+/// The id prefix of a distinct channel (one per set of members, `distinct: true`).
+pub const DISTINCT_PREFIX: &str = "dm_";
+
+/// Whether a channel id is a distinct channel's.
+pub fn is_distinct(id: &str) -> bool {
+    id.starts_with(DISTINCT_PREFIX)
+}

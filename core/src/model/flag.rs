@@ -51,6 +51,9 @@ pub enum Resolution {
     DeleteMessage,
     /// Ban the reported user from the app (with the resolve's `reason` and `timeout_s`).
     BanUser,
+    /// Shadow-ban the reported user from the app: they are not told, and their messages are
+    /// shown to them alone (with the resolve's `reason` and `timeout_s`).
+    ShadowBan,
 }
 
 impl Resolution {
@@ -59,6 +62,7 @@ impl Resolution {
             Self::Dismiss => "dismiss",
             Self::DeleteMessage => "delete_message",
             Self::BanUser => "ban_user",
+            Self::ShadowBan => "shadow_ban",
         }
     }
 
@@ -67,6 +71,7 @@ impl Resolution {
             "dismiss" => Some(Self::Dismiss),
             "delete_message" => Some(Self::DeleteMessage),
             "ban_user" => Some(Self::BanUser),
+            "shadow_ban" => Some(Self::ShadowBan),
             _ => None,
         }
     }

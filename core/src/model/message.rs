@@ -32,6 +32,10 @@ pub struct Message {
     #[schema(value_type = Object)]
     pub custom: serde_json::Value,
     pub silent: bool,
+    /// Sent by a shadow-banned user: shown to its author alone (and to the tenant server,
+    /// admins and webhooks, with this mark). Absent otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shadowed: bool,
     pub reply_count: i32,
     /// Reaction type to number of users who reacted so.
     pub reaction_counts: BTreeMap<String, i64>,
@@ -63,6 +67,7 @@ impl Message {
             mentions,
             custom: m.custom,
             silent: m.silent,
+            shadowed: m.shadowed,
             reply_count: m.reply_count,
             reaction_counts: BTreeMap::new(),
             own_reactions: Vec::new(),

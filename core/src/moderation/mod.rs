@@ -1,7 +1,8 @@
 //! Moderation: bans from the whole app or from one channel. A ban in force refuses the
 //! user's messages (a guard of the send pipeline); an app-wide ban also refuses every request
-//! and connection of the user (authn) and closes their open connections. Bans lift by
-//! themselves at `expires_at`, read from the node's clock.
+//! and connection of the user (authn) and closes their open connections. A shadow ban refuses
+//! nothing and tells the user nothing: their messages are stored as `shadowed` and shown to
+//! them alone. Bans lift by themselves at `expires_at`, read from the node's clock.
 
 pub mod blocklists;
 
@@ -32,6 +33,7 @@ const MAX_TIMEOUT_S: u64 = 31_536_000;
 struct Terms {
     reason: Option<String>,
     expires_at: Option<DateTime<Utc>>,
+    shadow: bool,
 }
 
 /// A moderation `reason` (a ban's, a report's): trimmed, at most 500 characters, blank
@@ -64,7 +66,11 @@ fn terms(input: &NewBan, now: DateTime<Utc>) -> Result<Terms> {
         (None, Some(s)) => Some(now + chrono::Duration::seconds(i64::try_from(s).unwrap_or(0))),
         (None, None) => None,
     };
-    Ok(Terms { reason, expires_at })
+    Ok(Terms {
+        reason,
+        expires_at,
+        shadow: input.shadow,
+    })
 }
 
 /// Who is banning: the session's user, or the moderator the tenant server names.
@@ -113,6 +119,7 @@ async fn store<C: sea_orm::ConnectionTrait>(
         reason: terms.reason,
         created_by: by,
         expires_at: terms.expires_at,
+        shadow: terms.shadow,
         created_at: now,
     };
     ban::Entity::insert(row.clone().into_active_model().reset_all())
@@ -122,6 +129,7 @@ async fn store<C: sea_orm::ConnectionTrait>(
                     ban::Column::Reason,
                     ban::Column::CreatedBy,
                     ban::Column::ExpiresAt,
+                    ban::Column::Shadow,
                     ban::Column::CreatedAt,
                 ])
                 .to_owned(),
@@ -153,10 +161,27 @@ pub async fn ban_user(ctx: &Parley, caller: &Caller, user_id: &str, input: NewBa
         ban: Some(stored.clone()),
         ..Default::default()
     };
-    tell_user(&mut work, tenant, EventKind::UserBanned, user_id, &payload).await?;
-    work.revoke_after(Revocation::user(tenant, user_id, Why::UserBanned));
+    if stored.shadow {
+        // The user is not told: only the tenant's server connections and webhooks hear of it.
+        tell_server(&mut work, tenant, EventKind::UserBanned, None, &payload).await?;
+    } else {
+        tell_user(&mut work, tenant, EventKind::UserBanned, user_id, &payload).await?;
+        work.revoke_after(Revocation::user(tenant, user_id, Why::UserBanned));
+    }
     work.commit().await?;
     Ok(stored)
+}
+
+/// An event for the tenant's server connections and webhooks only (a shadow ban's).
+async fn tell_server(
+    work: &mut UnitOfWork<'_>,
+    tenant: &str,
+    kind: EventKind,
+    cid: Option<&str>,
+    payload: &Payload,
+) -> Result<()> {
+    let event = Event::to_users(tenant, kind, cid, Vec::new(), payload)?;
+    work.announce(event, payload).await
 }
 
 /// The audit entry of a ban: its scope, reason and expiry.
@@ -196,12 +221,11 @@ async fn lift(
 ) -> Result<()> {
     let tenant = caller.tenant_id();
     let mut work = UnitOfWork::begin(ctx, permit).await?;
-    let gone = ban::Entity::delete_by_id((tenant.to_owned(), user_id.to_owned(), cid.to_owned()))
-        .exec(&*work)
-        .await?;
-    if gone.rows_affected == 0 {
+    let id = (tenant.to_owned(), user_id.to_owned(), cid.to_owned());
+    let Some(lifted) = ban::Entity::find_by_id(id.clone()).one(&*work).await? else {
         return Err(not_banned(user_id, cid));
-    }
+    };
+    ban::Entity::delete_by_id(id).exec(&*work).await?;
     let scope = (cid != ban::APP).then_some(cid);
     let change = Change::new(AuditAction::UserUnbanned, TargetKind::User, user_id)
         .with(serde_json::json!({ "cid": scope }));
@@ -210,7 +234,10 @@ async fn lift(
         user_id: Some(user_id.to_owned()),
         ..Default::default()
     };
-    if cid == ban::APP {
+    if lifted.shadow {
+        let scope = (cid != ban::APP).then_some(cid);
+        tell_server(&mut work, tenant, EventKind::UserUnbanned, scope, &payload).await?;
+    } else if cid == ban::APP {
         tell_user(
             &mut work,
             tenant,
@@ -264,8 +291,19 @@ pub async fn ban_in_channel(
         ban: Some(stored.clone()),
         ..Default::default()
     };
-    work.record(tenant, &cid, EventKind::UserBanned, &payload)
+    if stored.shadow {
+        tell_server(
+            &mut work,
+            tenant,
+            EventKind::UserBanned,
+            Some(&cid),
+            &payload,
+        )
         .await?;
+    } else {
+        work.record(tenant, &cid, EventKind::UserBanned, &payload)
+            .await?;
+    }
     work.commit().await?;
     Ok(stored)
 }
@@ -364,7 +402,8 @@ async fn in_force(ctx: &Parley, tenant: &str, filter: BanFilter) -> Result<Page<
     })
 }
 
-/// The ban that keeps `user` from posting in `cid` (app-wide or there), if one is in force.
+/// The ban on `user` posting in `cid` (app-wide or there) in force, if any: a ban that
+/// refuses before a shadow ban.
 pub(crate) async fn posting_ban(
     ctx: &Parley,
     tenant: &str,
@@ -381,7 +420,7 @@ pub(crate) async fn posting_ban(
     Ok(rows
         .into_iter()
         .filter(|b| b.is_active(now))
-        .min_by_key(|b| b.cid.clone())
+        .min_by_key(|b| (b.shadow, b.cid.clone()))
         .map(Ban::from))
 }
 

@@ -191,6 +191,25 @@ pub fn envelope(
     ))
 }
 
+/// The envelope of an event about a shadowed message: marked `"shadowed": true`, since the
+/// event itself (which the author also receives) does not say so.
+fn shadowed_envelope(
+    event_id: &str,
+    event_type: &str,
+    created_at: DateTime<Utc>,
+    tenant: &str,
+    data_json: &str,
+) -> Result<String> {
+    Ok(format!(
+        r#"{{"id":{},"type":{},"created_at":{},"tenant_id":{},"shadowed":true,"data":{}}}"#,
+        serde_json::to_string(event_id)?,
+        serde_json::to_string(event_type)?,
+        serde_json::to_string(&created_at)?,
+        serde_json::to_string(tenant)?,
+        data_json
+    ))
+}
+
 pub fn new_event_id() -> String {
     format!("evt_{}", uuid::Uuid::now_v7().simple())
 }
@@ -252,7 +271,12 @@ pub(crate) async fn on_event<C: ConnectionTrait>(
         let payload = match &body {
             Some(b) => b.clone(),
             None => {
-                let b = envelope(&event_id, event_type, created_at, tenant, json)?;
+                let wrap = if event.visible_to.is_some() {
+                    shadowed_envelope
+                } else {
+                    envelope
+                };
+                let b = wrap(&event_id, event_type, created_at, tenant, json)?;
                 body = Some(b.clone());
                 b
             }
@@ -272,9 +296,11 @@ pub(crate) async fn on_event<C: ConnectionTrait>(
         .await?;
         written = true;
     }
+    // A shadowed message is shown to its author alone: nobody is notified of it.
     if push
         && let Some(m) = &payload.message
         && !m.silent
+        && !m.shadowed
     {
         enqueue(
             db,

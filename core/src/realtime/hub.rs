@@ -28,12 +28,31 @@ pub struct Conn {
     revoked: OnceLock<Why>,
     /// Woken when the connection must close: too slow, revoked, or the node is shutting down.
     pub wake: Notify,
+    /// The users this connection's user blocked: their messages are not delivered to it.
+    /// Loaded when the connection opens, kept current by `user.blocked`/`user.unblocked`.
+    blocked: RwLock<HashSet<Arc<str>>>,
 }
 
 impl Conn {
     fn push(&self, ev: &Arc<Event>) {
         if self.revoked.get().is_some() {
             return;
+        }
+        if ev.visible_to.is_some() || ev.sent_by.is_some() {
+            let blocked = self.blocked.read().unwrap_or_else(|e| e.into_inner());
+            if !ev.visible(self.user.as_deref(), |from| blocked.contains(from)) {
+                return;
+            }
+        }
+        if let (Some(target), EventKind::UserBlocked | EventKind::UserUnblocked) =
+            (&ev.subject, ev.kind)
+        {
+            let mut blocked = self.blocked.write().unwrap_or_else(|e| e.into_inner());
+            if ev.kind == EventKind::UserBlocked {
+                blocked.insert(Arc::clone(target));
+            } else {
+                blocked.remove(target);
+            }
         }
         match self.tx.try_send(Arc::clone(ev)) {
             Ok(()) => {}
@@ -49,6 +68,12 @@ impl Conn {
     /// True once the connection fell behind and must be closed.
     pub fn is_slow(&self) -> bool {
         self.slow.load(Ordering::Relaxed)
+    }
+
+    /// Sets the users this connection's user blocked (when it opens).
+    pub fn set_blocked(&self, users: impl IntoIterator<Item = String>) {
+        let mut blocked = self.blocked.write().unwrap_or_else(|e| e.into_inner());
+        *blocked = users.into_iter().map(Into::into).collect();
     }
 
     /// Why the connection must close, once its credentials were withdrawn.
@@ -169,6 +194,7 @@ impl Hub {
             slow: AtomicBool::new(false),
             revoked: OnceLock::new(),
             wake: Notify::new(),
+            blocked: RwLock::default(),
         });
         let mut st = self.write();
         if st.conns.len() >= self.limits.max_connections {

@@ -59,10 +59,12 @@ pub async fn after_seq(ctx: &Parley, caller: &Caller, cid: &Cid, after: i64) -> 
             last,
         });
     }
-    let rows: Vec<(i64, String)> = channel_event::Entity::find()
+    let rows: Vec<(i64, String, Option<String>, Option<String>)> = channel_event::Entity::find()
         .select_only()
         .column(channel_event::Column::Seq)
         .column(channel_event::Column::Payload)
+        .column(channel_event::Column::VisibleTo)
+        .column(channel_event::Column::SentBy)
         .filter(channel_event::Column::TenantId.eq(caller.tenant_id()))
         .filter(channel_event::Column::Cid.eq(cid.to_string()))
         .filter(channel_event::Column::Seq.gt(after))
@@ -75,19 +77,34 @@ pub async fn after_seq(ctx: &Parley, caller: &Caller, cid: &Cid, after: i64) -> 
     let complete = rows
         .iter()
         .zip(after + 1..)
-        .all(|((seq, _), expected)| *seq == expected)
-        && rows.last().is_some_and(|(seq, _)| *seq >= last);
+        .all(|((seq, ..), expected)| *seq == expected)
+        && rows.last().is_some_and(|(seq, ..)| *seq >= last);
     if !complete {
         return Ok(Replay::Failed {
             reason: "expired",
             last,
         });
     }
-    let last = rows.last().map_or(last, |(s, _)| *s);
+    let last = rows.last().map_or(last, |(s, ..)| *s);
+    // Left out, as live delivery leaves them out: others' shadowed messages and the messages
+    // of users the caller blocked. Their seqs are skipped; the replay is still complete.
+    let user = caller.user_id().map(|u| u.as_str());
+    let blocked = match user {
+        Some(u) => crate::entities::user_block::blocked_by(&ctx.db, caller.tenant_id(), u).await?,
+        None => Vec::new(),
+    };
+    let shown = |visible_to: &Option<String>, sent_by: &Option<String>| {
+        user.is_none()
+            || (visible_to.as_deref().is_none_or(|only| Some(only) == user)
+                && sent_by
+                    .as_deref()
+                    .is_none_or(|from| !blocked.iter().any(|b| b == from)))
+    };
     Ok(Replay::Events {
         events: rows
             .into_iter()
-            .map(|(s, p)| (s, ByteString::from(p)))
+            .filter(|(_, _, visible_to, sent_by)| shown(visible_to, sent_by))
+            .map(|(s, p, ..)| (s, ByteString::from(p)))
             .collect(),
         last,
     })

@@ -18,7 +18,9 @@ use super::{User, find};
 use crate::audit::{AuditAction, Change, TargetKind, Who};
 use crate::authn::Caller;
 use crate::authz::{Action, Target, authorize};
-use crate::entities::{ban, device, flag, member, message, reaction, upload, user, user_mute};
+use crate::entities::{
+    ban, device, flag, member, message, reaction, upload, user, user_block, user_mute,
+};
 use crate::kernel::ids::MemberRole;
 use crate::media::{self, Upload};
 use crate::model::ban::Ban;
@@ -41,10 +43,11 @@ pub enum Part {
     Flags,
     Bans,
     Mutes,
+    Blocks,
 }
 
 impl Part {
-    pub const ALL: [Part; 8] = [
+    pub const ALL: [Part; 9] = [
         Part::Messages,
         Part::Reactions,
         Part::Memberships,
@@ -53,6 +56,7 @@ impl Part {
         Part::Flags,
         Part::Bans,
         Part::Mutes,
+        Part::Blocks,
     ];
 
     /// The part's key in the document.
@@ -66,6 +70,7 @@ impl Part {
             Self::Flags => "flags",
             Self::Bans => "bans",
             Self::Mutes => "mutes",
+            Self::Blocks => "blocks",
         }
     }
 
@@ -86,6 +91,7 @@ impl Part {
             Self::Flags => ("flags", "created_by"),
             Self::Bans => ("bans", "user_id"),
             Self::Mutes => ("user_mutes", "user_id"),
+            Self::Blocks => ("user_blocks", "user_id"),
         }
     }
 }
@@ -129,6 +135,17 @@ pub const WITHHELD: &[(&str, &str, &str)] = &[
         "target_id",
         "another user muting this one is that user's private setting",
     ),
+    (
+        "user_blocks",
+        "target_id",
+        "another user blocking this one is that user's private setting",
+    ),
+    (
+        "channel_events",
+        "sent_by",
+        "the event log repeats the user's messages (exported in `messages`) for `resume`, \
+         and is kept only for its retention",
+    ),
 ];
 
 /// The export document as `GET /v1/users/{user_id}/export` sends it. It is written part by
@@ -152,6 +169,8 @@ pub struct UserExport {
     pub bans: Vec<ExportedBan>,
     /// Users this user muted.
     pub mutes: Vec<ExportedMute>,
+    /// Users this user blocked.
+    pub blocks: Vec<ExportedMute>,
     pub exported_at: DateTime<Utc>,
 }
 
@@ -298,7 +317,7 @@ impl From<Ban> for ExportedBan {
     }
 }
 
-/// A user this user muted.
+/// A user this user muted or blocked.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExportedMute {
     pub target_id: String,
@@ -490,6 +509,7 @@ impl Writer {
             Part::Flags => self.flags(After::one(after)).await,
             Part::Bans => self.bans(After::one(after)).await,
             Part::Mutes => self.mutes(After::one(after)).await,
+            Part::Blocks => self.blocks(After::one(after)).await,
         }
     }
 
@@ -677,6 +697,26 @@ impl Writer {
             rows.into_iter().map(|m| ExportedMute {
                 target_id: m.target_id,
                 created_at: m.created_at,
+            }),
+            last,
+        )
+    }
+
+    async fn blocks(&self, after: Option<&str>) -> Result<Page> {
+        let mut q = user_block::Entity::find()
+            .filter(user_block::Column::TenantId.eq(self.tenant()))
+            .filter(user_block::Column::UserId.eq(self.user()))
+            .order_by_asc(user_block::Column::TargetId)
+            .limit(PAGE_ROWS);
+        if let Some(target) = after {
+            q = q.filter(user_block::Column::TargetId.gt(target));
+        }
+        let rows = q.all(self.db()).await?;
+        let last = rows.last().map(|b| After::One(b.target_id.clone()));
+        Page::of(
+            rows.into_iter().map(|b| ExportedMute {
+                target_id: b.target_id,
+                created_at: b.created_at,
             }),
             last,
         )

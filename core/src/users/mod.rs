@@ -1,6 +1,7 @@
 //! Users of a tenant: upsert, read, search by name prefix, patch, deactivate, delete, and
 //! export everything stored about one ([`export`]).
 
+pub mod blocks;
 pub mod export;
 
 use chrono::{DateTime, Utc};

@@ -158,6 +158,11 @@ async fn alice_everywhere(app: &TestApp, t: &Tenant) -> Alice {
     .await;
     ok(alice.request(Method::POST, "/v1/me/mutes/bob")).await;
     ok(bob.request(Method::POST, "/v1/me/mutes/alice")).await;
+    // Blocks both ways, with dave (who shares no channel with her).
+    t.create_user("dave").await;
+    ok(alice.request(Method::POST, "/v1/me/blocks/dave")).await;
+    let dave = t.user("dave").await;
+    ok(dave.request(Method::POST, "/v1/me/blocks/alice")).await;
 
     // Reports: hers of bob's message (which she then resolves as an admin), bob's of hers.
     let flag = ok(alice
@@ -323,6 +328,10 @@ async fn export_has_every_part_and_nothing_of_others(app: TestApp) {
     let mutes = items(&doc, "mutes");
     assert_eq!(mutes.len(), 1);
     assert_eq!(mutes[0]["target_id"], "bob");
+    // The block she made, not dave's of her.
+    let blocks = items(&doc, "blocks");
+    assert_eq!(blocks.len(), 1);
+    assert_eq!(blocks[0]["target_id"], "dave");
 
     // Nothing others wrote or decided about her.
     for secret in [

@@ -24,5 +24,6 @@ mod realtime;
 mod resume;
 mod revocation;
 mod schema_fuzz;
+mod shadow_and_blocks;
 mod users;
 mod webhooks;
