@@ -190,6 +190,7 @@ fn ban_change<'a>(user_id: &'a str, ban: &Ban) -> Change<'a> {
         "cid": ban.cid,
         "reason": ban.reason,
         "expires_at": ban.expires_at,
+        "shadow": ban.shadow,
     }))
 }
 

@@ -181,14 +181,7 @@ pub fn envelope(
     tenant: &str,
     data_json: &str,
 ) -> Result<String> {
-    Ok(format!(
-        r#"{{"id":{},"type":{},"created_at":{},"tenant_id":{},"data":{}}}"#,
-        serde_json::to_string(event_id)?,
-        serde_json::to_string(event_type)?,
-        serde_json::to_string(&created_at)?,
-        serde_json::to_string(tenant)?,
-        data_json
-    ))
+    wrap(event_id, event_type, created_at, tenant, "", data_json)
 }
 
 /// The envelope of an event about a shadowed message: marked `"shadowed": true`, since the
@@ -200,8 +193,20 @@ fn shadowed_envelope(
     tenant: &str,
     data_json: &str,
 ) -> Result<String> {
+    let mark = r#""shadowed":true,"#;
+    wrap(event_id, event_type, created_at, tenant, mark, data_json)
+}
+
+fn wrap(
+    event_id: &str,
+    event_type: &str,
+    created_at: DateTime<Utc>,
+    tenant: &str,
+    mark: &str,
+    data_json: &str,
+) -> Result<String> {
     Ok(format!(
-        r#"{{"id":{},"type":{},"created_at":{},"tenant_id":{},"shadowed":true,"data":{}}}"#,
+        r#"{{"id":{},"type":{},"created_at":{},"tenant_id":{},{mark}"data":{}}}"#,
         serde_json::to_string(event_id)?,
         serde_json::to_string(event_type)?,
         serde_json::to_string(&created_at)?,

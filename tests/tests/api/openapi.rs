@@ -59,6 +59,7 @@ fn every_operation_has_a_summary_schemas_and_an_error_shape() {
                 && !path.ends_with("/retry")
                 && !path.ends_with("/mute")
                 && !path.starts_with("/v1/me/mutes/")
+                && !path.starts_with("/v1/me/blocks/")
                 && !path.starts_with("/v1/webhooks/{webhook_id}/test")
                 && !path.ends_with("/complete")
             {
@@ -132,4 +133,25 @@ mod served {
         null_body_is_400_naming_the_body,
         whole_float_is_an_integer
     );
+}
+
+/// The AsyncAPI document's error codes (WebSocket `error` frames) are exactly the server's.
+#[test]
+fn asyncapi_lists_every_error_code() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi/asyncapi.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let start = text
+        .find("\n    ErrorCode:\n")
+        .expect("an ErrorCode schema");
+    let listed: Vec<&str> = text[start..]
+        .lines()
+        .skip_while(|l| l.trim() != "enum:")
+        .skip(1)
+        .map_while(|l| l.strip_prefix("        - "))
+        .collect();
+    let codes: Vec<&str> = parley_core::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    assert_eq!(listed, codes, "openapi/asyncapi.yaml ErrorCode enum");
 }
