@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::entities::channel_event;
 use crate::model::channel::{ChannelInfo, Member};
-use crate::model::message::{Message, Reaction};
+use crate::model::message::{Lean, Message, Reaction};
 use crate::{Error, Result};
 
 /// Every event type of the realtime protocol.
@@ -107,7 +107,11 @@ impl EventKind {
 /// The body of an event: whichever of these the event type carries.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Payload {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Serialized lean: fields at their default are left out (see [`Lean`]).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "lean_message"
+    )]
     pub message: Option<Message>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reaction: Option<Reaction>,
@@ -127,6 +131,13 @@ pub struct Payload {
     pub ban: Option<crate::model::ban::Ban>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flag: Option<crate::model::flag::Flag>,
+}
+
+fn lean_message<S: serde::Serializer>(m: &Option<Message>, s: S) -> Result<S::Ok, S::Error> {
+    match m {
+        Some(m) => Lean(m).serialize(s),
+        None => s.serialize_none(),
+    }
 }
 
 #[derive(Serialize)]
