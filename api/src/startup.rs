@@ -69,7 +69,8 @@ pub async fn spawn(mut config: Config, opts: ServeOptions) -> anyhow::Result<Run
     limits.spawn_housekeeping();
     let max_body = config.limits.max_body_bytes;
     let realtime = Realtime::new(&config)?;
-    let ctx = Parley::new(conn, config, realtime)?;
+    let reads = db::connect_reads(&config, &conn).await?;
+    let ctx = Parley::new(conn, config, realtime)?.with_reads(reads);
     ctx.secrets.verify(&ctx.db).await?;
     Realtime::start(&ctx);
     let services = parley_worker::Services::new(&ctx)?;

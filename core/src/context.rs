@@ -18,6 +18,9 @@ use crate::realtime::Realtime;
 #[derive(Clone)]
 pub struct Parley {
     pub db: DatabaseConnection,
+    /// Where reads that need no transaction go (see `kernel::db::connect_reads`); the same
+    /// pool as `db` unless set with [`Parley::with_reads`].
+    pub reads: DatabaseConnection,
     pub config: Arc<Config>,
     pub realtime: Arc<Realtime>,
     pub media: Arc<MediaStore>,
@@ -38,6 +41,7 @@ impl Parley {
         let outbound = Outbound::new(config.worker.allow_private_urls)?;
         let media = Arc::new(MediaStore::new(&config));
         Ok(Self {
+            reads: db.clone(),
             db,
             config: Arc::new(config),
             realtime,
@@ -50,6 +54,12 @@ impl Parley {
         })
     }
 
+    /// Reads go to `reads` (SQLite's read connections, a PostgreSQL replica).
+    pub fn with_reads(mut self, reads: DatabaseConnection) -> Self {
+        self.reads = reads;
+        self
+    }
+
     /// The time, as time-bound rules read it.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.config.clock.now()
@@ -60,6 +70,7 @@ impl Parley {
     pub(crate) fn detach(&self) -> Detached {
         Detached {
             db: self.db.clone(),
+            reads: self.reads.clone(),
             config: Arc::clone(&self.config),
             media: Arc::clone(&self.media),
             key_usage: Arc::clone(&self.key_usage),
@@ -73,6 +84,7 @@ impl Parley {
 
 pub(crate) struct Detached {
     db: DatabaseConnection,
+    reads: DatabaseConnection,
     config: Arc<Config>,
     media: Arc<MediaStore>,
     key_usage: Arc<crate::authn::KeyUsage>,
@@ -86,6 +98,7 @@ impl Detached {
     pub(crate) fn attach(&self, realtime: Arc<Realtime>) -> Parley {
         Parley {
             db: self.db.clone(),
+            reads: self.reads.clone(),
             config: Arc::clone(&self.config),
             realtime,
             media: Arc::clone(&self.media),

@@ -249,7 +249,7 @@ async fn authenticate_key_id(
     }
     let key_id = &rest[..KEY_ID_LEN];
     let key = api_key::Entity::find_by_id(key_id.to_owned())
-        .one(&ctx.db)
+        .one(&ctx.reads)
         .await?
         .ok_or_else(invalid)?;
     let matches: bool = sha256_hex(raw)
@@ -260,7 +260,7 @@ async fn authenticate_key_id(
         return Err(invalid());
     }
     let tenant = tenant::Entity::find_by_id(key.tenant_id.clone())
-        .one(&ctx.db)
+        .one(&ctx.reads)
         .await?
         .ok_or_else(invalid)?;
     if tenant.disabled {
@@ -497,7 +497,7 @@ pub async fn authenticate_user(ctx: &Parley, api_key: &str, token: &str) -> Resu
         ));
     }
     let app_ban = crate::entities::ban::in_force(
-        &ctx.db,
+        &ctx.reads,
         tenant.id.as_str(),
         user_id.as_str(),
         crate::entities::ban::APP,
@@ -588,7 +588,7 @@ pub async fn ensure_named_user(
 ) -> Result<user::Model> {
     if let Some(found) =
         user::Entity::find_by_id((tenant.as_str().to_owned(), id.as_str().to_owned()))
-            .one(&ctx.db)
+            .one(&ctx.reads)
             .await?
     {
         return Ok(found);

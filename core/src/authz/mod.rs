@@ -318,11 +318,11 @@ pub async fn channel_access(
     as_user: Option<&UserId>,
 ) -> Result<ChannelAccess> {
     let tenant = caller.tenant_id();
-    let channel = match channel::find(&ctx.db, tenant, cid).await {
+    let channel = match channel::find(&ctx.reads, tenant, cid).await {
         Err(e) if e.code == ErrorCode::ChannelNotFound => {
             // Say so when the type itself is unknown: a typo in the type is the likely cause.
             let kind = cid.split_once(':').map_or(cid, |(kind, _)| kind);
-            if channel_kind(&ctx.db, tenant, kind).await?.is_none() {
+            if channel_kind(&ctx.reads, tenant, kind).await?.is_none() {
                 return Err(Error::new(
                     ErrorCode::ChannelNotFound,
                     format!("no channel `{cid}`: the app has no channel type `{kind}`"),
@@ -333,10 +333,10 @@ pub async fn channel_access(
         found => found?,
     };
     let membership = match as_user.or(caller.user_id()) {
-        Some(u) => member::find(&ctx.db, tenant, cid, u.as_str()).await?,
+        Some(u) => member::find(&ctx.reads, tenant, cid, u.as_str()).await?,
         None => None,
     };
-    let kind = channel_kind(&ctx.db, tenant, &channel.kind)
+    let kind = channel_kind(&ctx.reads, tenant, &channel.kind)
         .await?
         .ok_or_else(|| {
             Error::internal(format!(

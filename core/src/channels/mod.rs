@@ -432,7 +432,7 @@ async fn views(
         return Ok(Vec::new());
     }
     let tenant = caller.tenant_id();
-    let backend = ctx.db.get_database_backend();
+    let backend = ctx.reads.get_database_backend();
     let cids: Vec<String> = rows.iter().map(|(c, _)| c.cid.clone()).collect();
     let with_cids = |mut values: Vec<sea_orm::Value>| {
         values.extend(cids.iter().map(|c| sea_orm::Value::from(c.as_str())));
@@ -451,7 +451,7 @@ async fn views(
     let mut members: HashMap<String, Vec<Member>> = HashMap::new();
     for m in member::Entity::find()
         .from_raw_sql(crate::kernel::db::statement(backend, &members_sql, values))
-        .all(&ctx.db)
+        .all(&ctx.reads)
         .await?
     {
         members
@@ -496,10 +496,10 @@ async fn views(
             &last_sql,
             with_cids(values),
         ))
-        .all(&ctx.db)
+        .all(&ctx.reads)
         .await?;
     let mut last: HashMap<String, Message> =
-        crate::messages::enrich(&ctx.db, &ctx.media, tenant, caller.user_id(), last_rows)
+        crate::messages::enrich(&ctx.reads, &ctx.media, tenant, caller.user_id(), last_rows)
             .await?
             .into_iter()
             .map(|m| (m.cid.clone(), m))
@@ -604,7 +604,7 @@ pub async fn list(
         ChannelSort::CreatedAt => q.order_by_desc(channel::Column::CreatedAt),
     }
     .order_by_desc(channel::Column::Cid);
-    let mut rows = q.offset(offset).limit(limit + 1).all(&ctx.db).await?;
+    let mut rows = q.offset(offset).limit(limit + 1).all(&ctx.reads).await?;
     let next_cursor = if rows.len() as u64 > limit {
         rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         Some(page::encode_cursor(&(offset + limit).to_string()))
@@ -616,7 +616,7 @@ pub async fn list(
             .filter(member::Column::TenantId.eq(tenant))
             .filter(member::Column::UserId.eq(user.as_str()))
             .filter(member::Column::Cid.is_in(rows.iter().map(|c| c.cid.clone())))
-            .all(&ctx.db)
+            .all(&ctx.reads)
             .await?
             .into_iter()
             .map(|m| (m.cid.clone(), m))
@@ -985,9 +985,9 @@ async fn unread_counts_in(
         values.extend(cids.iter().map(|c| sea_orm::Value::from(c.as_str())));
     }
     sql.push_str(" GROUP BY m.cid");
-    let backend = ctx.db.get_database_backend();
+    let backend = ctx.reads.get_database_backend();
     let rows = ctx
-        .db
+        .reads
         .query_all_raw(crate::kernel::db::statement(backend, &sql, values))
         .await?;
     let mut out = HashMap::with_capacity(rows.len());
@@ -1008,7 +1008,7 @@ pub async fn unread(ctx: &Parley, caller: &Caller, user_id: Option<&str>) -> Res
         .filter(member::Column::TenantId.eq(tenant))
         .filter(member::Column::UserId.eq(user.as_str()))
         .order_by_asc(member::Column::Cid)
-        .all(&ctx.db)
+        .all(&ctx.reads)
         .await?;
     let channels: Vec<ChannelUnread> = memberships
         .into_iter()

@@ -165,6 +165,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Resolved: SQLite in the data dir when nothing else was given.
     pub database_url: String,
+    /// PostgreSQL only: a read replica that history, channel lists, unread counts and
+    /// replays read from (unset: the primary). SQLite reads from its own read connections.
+    pub database_read_url: Option<String>,
     pub redis_url: Option<String>,
     /// Prefix of every Redis key and channel, so several Parley clusters can share one Redis.
     pub redis_prefix: String,
@@ -188,6 +191,7 @@ pub struct FileConfig {
     pub bind: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
+    pub database_read_url: Option<String>,
     pub redis_url: Option<String>,
     pub redis_prefix: Option<String>,
     pub admin_token: Option<String>,
@@ -254,6 +258,19 @@ impl Config {
         {
             return Err(Error::invalid(
                 "config key `database_url` (PARLEY_DATABASE_URL): must start with sqlite: or postgres://",
+            ));
+        }
+        let database_read_url = pick(
+            None,
+            "PARLEY_DATABASE_READ_URL",
+            from_file.database_read_url,
+        );
+        if let Some(url) = &database_read_url
+            && !(database_url.starts_with("postgres") && url.starts_with("postgres"))
+        {
+            return Err(Error::invalid(
+                "config key `database_read_url` (PARLEY_DATABASE_READ_URL): a postgres:// \
+                 replica of a PostgreSQL `database_url` (SQLite reads from its own file)",
             ));
         }
         let redis_url = pick(cli.redis_url, "PARLEY_REDIS_URL", from_file.redis_url);
@@ -323,6 +340,7 @@ impl Config {
             bind,
             data_dir,
             database_url,
+            database_read_url,
             redis_url,
             redis_prefix,
             admin_token,
@@ -344,6 +362,7 @@ impl Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir,
             database_url,
+            database_read_url: None,
             redis_url: None,
             redis_prefix: "parley".into(),
             admin_token: None,

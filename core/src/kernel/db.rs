@@ -40,6 +40,52 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection> {
         .map_err(|e| explain_connect_error(&config.database_url, e))
 }
 
+/// Read connections on SQLite, beside its single writer.
+const SQLITE_READERS: u32 = 4;
+
+/// Opens the pool that reads which need no transaction use (history, channel lists, unread
+/// counts, replays, authentication), so they do not queue behind writes. SQLite: read-only
+/// connections to the same file (WAL lets them read while the writer writes; each statement
+/// sees the last commit). PostgreSQL: the replica of `database_read_url`, or the primary's
+/// pool itself. Call after migrating: the file must exist.
+pub async fn connect_reads(
+    config: &Config,
+    primary: &DatabaseConnection,
+) -> Result<DatabaseConnection> {
+    if config.is_sqlite() {
+        if config.sqlite_path().is_none() {
+            // An in-memory database exists in its one connection only.
+            return Ok(primary.clone());
+        }
+        let mut opts = ConnectOptions::new(config.database_url.clone());
+        opts.sqlx_logging(false)
+            .acquire_timeout(Duration::from_secs(5))
+            .max_connections(SQLITE_READERS)
+            .min_connections(1)
+            .map_sqlx_sqlite_opts(|o| {
+                o.read_only(true)
+                    .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .busy_timeout(Duration::from_secs(10))
+            });
+        return Database::connect(opts)
+            .await
+            .map_err(|e| explain_connect_error(&config.database_url, e));
+    }
+    match &config.database_read_url {
+        Some(url) => {
+            let mut opts = ConnectOptions::new(url.clone());
+            opts.sqlx_logging(false)
+                .acquire_timeout(Duration::from_secs(5))
+                .max_connections(20)
+                .min_connections(1);
+            Database::connect(opts)
+                .await
+                .map_err(|e| explain_connect_error(url, e))
+        }
+        None => Ok(primary.clone()),
+    }
+}
+
 /// Opening the pool happens at start-up, where "try again shortly" helps nobody: a database
 /// that does not exist is a setup step not yet done (say how to do it), and an unreachable
 /// one is named with its cause.

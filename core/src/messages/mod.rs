@@ -333,7 +333,7 @@ async fn one_view(
     m: message::Model,
 ) -> Result<Message> {
     enrich(
-        &ctx.db,
+        &ctx.reads,
         &ctx.media,
         caller.tenant_id(),
         viewer.or(caller.user_id()),
@@ -406,7 +406,7 @@ pub async fn history(
         query.order_by_desc(message::Column::Seq)
     }
     .limit(limit + 1)
-    .all(&ctx.db)
+    .all(&ctx.reads)
     .await?;
     let more = rows.len() as u64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
@@ -423,7 +423,7 @@ pub async fn history(
             .map(|m| page::encode_cursor(&format!("b:{}", m.seq))),
     };
     Ok(Page {
-        items: enrich(&ctx.db, &ctx.media, tenant, caller.user_id(), rows).await?,
+        items: enrich(&ctx.reads, &ctx.media, tenant, caller.user_id(), rows).await?,
         next_cursor,
     })
 }
@@ -435,7 +435,7 @@ pub(crate) async fn load(
     id: &str,
     as_user: Option<&UserId>,
 ) -> Result<(message::Model, ChannelAccess)> {
-    let m = find(&ctx.db, caller.tenant_id(), id).await?;
+    let m = find(&ctx.reads, caller.tenant_id(), id).await?;
     let access = authz::channel_access(ctx, caller, &m.cid, as_user).await?;
     if !access.can_read(caller) || !reader::Reader::of(ctx, caller).await?.sees(&m) {
         return Err(Error::new(
@@ -625,10 +625,10 @@ pub async fn replies(
         let after: i64 = page::decode_number_cursor(c)?;
         query = query.filter(message::Column::Seq.gt(after));
     }
-    let mut rows = query.limit(limit + 1).all(&ctx.db).await?;
+    let mut rows = query.limit(limit + 1).all(&ctx.reads).await?;
     let next = crate::kernel::page::next_cursor(&mut rows, limit, |m| m.seq.to_string());
     Ok(Page {
-        items: enrich(&ctx.db, &ctx.media, tenant, caller.user_id(), rows).await?,
+        items: enrich(&ctx.reads, &ctx.media, tenant, caller.user_id(), rows).await?,
         next_cursor: next,
     })
 }

@@ -24,7 +24,7 @@ impl Reader {
         let user = caller.user_id().map(|u| u.as_str().to_owned());
         let blocked = match &user {
             Some(u) => {
-                crate::entities::user_block::blocked_by(&ctx.db, caller.tenant_id(), u).await?
+                crate::entities::user_block::blocked_by(&ctx.reads, caller.tenant_id(), u).await?
             }
             None => Vec::new(),
         };

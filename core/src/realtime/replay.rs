@@ -70,7 +70,7 @@ pub async fn after_seq(ctx: &Parley, caller: &Caller, cid: &Cid, after: i64) -> 
         .filter(channel_event::Column::Seq.gt(after))
         .order_by_asc(channel_event::Column::Seq)
         .into_tuple()
-        .all(&ctx.db)
+        .all(&ctx.reads)
         .await?;
     // Every event after the cursor must be there: the oldest may have been pruned, and a
     // hard delete of a user removes the events that named her.
@@ -90,7 +90,9 @@ pub async fn after_seq(ctx: &Parley, caller: &Caller, cid: &Cid, after: i64) -> 
     // of users the caller blocked. Their seqs are skipped; the replay is still complete.
     let user = caller.user_id().map(|u| u.as_str());
     let blocked = match user {
-        Some(u) => crate::entities::user_block::blocked_by(&ctx.db, caller.tenant_id(), u).await?,
+        Some(u) => {
+            crate::entities::user_block::blocked_by(&ctx.reads, caller.tenant_id(), u).await?
+        }
         None => Vec::new(),
     };
     let shown = |visible_to: &Option<String>, sent_by: &Option<String>| {

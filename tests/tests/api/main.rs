@@ -20,6 +20,7 @@ mod operator;
 mod origins;
 mod push;
 mod push_clients;
+mod reads;
 mod realtime;
 mod resume;
 mod revocation;
