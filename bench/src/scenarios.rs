@@ -183,8 +183,10 @@ async fn read_deliveries(
     drops.record(i, cause);
 }
 
-/// Opens `n` connections (bounded concurrency), each joining its room, with a reader task that
-/// records deliveries. Returns the write halves.
+/// Opens `n` connections (bounded concurrency), each joining its room, and returns their write
+/// halves in the order of `users`. Each connection's reader task starts as soon as it has joined,
+/// not after the others: a socket left unread answers none of the server's pings, and a storm that
+/// outlasts the server's idle timeout would see its first sockets closed as idle.
 async fn open_receivers(
     protos: &[Proto],
     users: Vec<(String, String)>,
@@ -195,43 +197,42 @@ async fn open_receivers(
 ) -> anyhow::Result<Vec<Arc<Mutex<Sink>>>> {
     let opened = Arc::new(AtomicUsize::new(0));
     let total = users.len();
-    let results: Vec<anyhow::Result<(usize, Socket)>> =
+    let results: Vec<anyhow::Result<(usize, Arc<Mutex<Sink>>)>> =
         stream::iter(users.into_iter().enumerate().map(|(i, (user, room))| {
             let proto = protos[i % protos.len()].clone();
             let opened = Arc::clone(&opened);
+            let recorder = Arc::clone(recorder);
+            let drops = Arc::clone(drops);
             async move {
                 let ws = proto
                     .join(source_ip(i, spread), &user, &room, subscribe)
                     .await
                     .with_context(|| format!("connection {i}"))?;
+                let (sink, rx) = ws.split();
+                let sink = Arc::new(Mutex::new(sink));
+                tokio::spawn(read_deliveries(
+                    i,
+                    rx,
+                    Arc::clone(&sink),
+                    proto,
+                    recorder,
+                    drops,
+                ));
                 let n = opened.fetch_add(1, Ordering::Relaxed) + 1;
                 if n.is_multiple_of(500) || n == total {
                     progress(&format!("connected {n}/{total}"));
                 }
-                Ok((i, ws))
+                Ok((i, sink))
             }
         }))
         .buffer_unordered(128)
         .collect()
         .await;
-    let mut sockets: Vec<(usize, Socket)> = results.into_iter().collect::<anyhow::Result<_>>()?;
-    sockets.sort_by_key(|(i, _)| *i);
-    let mut sinks = Vec::with_capacity(sockets.len());
-    for (i, ws) in sockets {
-        let (sink, rx) = ws.split();
-        let sink = Arc::new(Mutex::new(sink));
-        tokio::spawn(read_deliveries(
-            i,
-            rx,
-            Arc::clone(&sink),
-            protos[i % protos.len()].clone(),
-            Arc::clone(recorder),
-            Arc::clone(drops),
-        ));
-        sinks.push(sink);
-    }
+    let mut sinks: Vec<(usize, Arc<Mutex<Sink>>)> =
+        results.into_iter().collect::<anyhow::Result<_>>()?;
+    sinks.sort_by_key(|(i, _)| *i);
     eprintln!();
-    Ok(sinks)
+    Ok(sinks.into_iter().map(|(_, sink)| sink).collect())
 }
 
 /// Sends at `rate` messages per second for `duration`, picking the sender with `pick`.
