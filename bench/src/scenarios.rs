@@ -130,15 +130,30 @@ async fn start(
 
 type Sink = SplitSink<Socket, Message>;
 
-/// Waits until the servers are quiet (under 10% of a core for a second), so that work left over
-/// from opening connections (presence, subscriptions) does not count against the first step.
+/// Seconds of flat CPU use after which `settle` takes the load for a steady background.
+const STEADY_SECONDS: usize = 5;
+
+/// Waits until the servers are quiet, so that work left over from opening connections (presence,
+/// subscriptions) does not count against the first step: under 10% of a core for a second, or
+/// steady for `STEADY_SECONDS` seconds running, under half a core and within 5% of a core. Leftover
+/// work runs flat out and then falls; a low, flat load is a background that will not drain, such
+/// as the pings of a short `--heartbeat-interval-ms` to many sockets.
 async fn settle(servers: &Servers) {
     let deadline = Instant::now() + Duration::from_secs(120);
+    let mut recent = std::collections::VecDeque::with_capacity(STEADY_SECONDS);
     loop {
         let before = servers.stats().cpu_s;
         tokio::time::sleep(Duration::from_secs(1)).await;
         let busy = servers.stats().cpu_s - before;
-        if busy < 0.1 || Instant::now() > deadline {
+        if recent.len() == STEADY_SECONDS {
+            recent.pop_front();
+        }
+        recent.push_back(busy);
+        let (low, high) = recent
+            .iter()
+            .fold((f64::MAX, 0.0f64), |(lo, hi), &b| (lo.min(b), hi.max(b)));
+        let steady = recent.len() == STEADY_SECONDS && high < 0.5 && high - low < 0.05;
+        if busy < 0.1 || steady || Instant::now() > deadline {
             return;
         }
         progress(&format!(
