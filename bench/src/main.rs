@@ -64,6 +64,13 @@ pub struct Common {
     /// Redis for Parley (required by `cluster`).
     #[arg(long)]
     pub redis_url: Option<String>,
+    /// Parley's WebSocket ping interval in ms (default: the server's, 25,000).
+    #[arg(long)]
+    pub heartbeat_interval_ms: Option<u64>,
+    /// Parley closes a WebSocket that sent nothing, not even a pong, for this long, in ms
+    /// (default: the server's, 75,000). A short one shows sockets left unread.
+    #[arg(long)]
+    pub idle_timeout_ms: Option<u64>,
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -209,6 +216,8 @@ fn with_parley(mut c: Common) -> Common {
         redis_url: c.redis_url.clone(),
         redis_prefix: Some(format!("bench-{}", std::process::id())),
         env: Vec::new(),
+        heartbeat_interval_ms: c.heartbeat_interval_ms,
+        idle_timeout_ms: c.idle_timeout_ms,
     };
     c
 }

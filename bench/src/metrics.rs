@@ -1,8 +1,9 @@
 //! Latency and throughput recording. Every message body starts with `bench:{step}:{micros}:`,
 //! stamped by the sender with this process's clock and read back by receivers in the same
 //! process, so latency has no clock skew. Receivers only scan for the marker (no JSON parsing)
-//! to keep the generator's own CPU use low.
+//! to keep the generator's own CPU use low. Connections lost on the way are counted by cause.
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -105,5 +106,43 @@ impl Recorder {
             .iter()
             .filter_map(|s| s.lock().ok().map(|h| h.len()))
             .sum()
+    }
+}
+
+/// Connections lost while a scenario ran, counted by cause (the server's close frame or the
+/// client's error), so that a report says why and not only how many.
+#[derive(Default)]
+pub struct Drops {
+    count: AtomicU64,
+    causes: Mutex<BTreeMap<String, u64>>,
+}
+
+impl Drops {
+    /// Counts connection `conn` as lost; the first few are also printed as they happen.
+    pub fn record(&self, conn: usize, cause: String) {
+        if self.count.fetch_add(1, Ordering::Relaxed) < 3 {
+            eprintln!("\nconnection {conn} {cause}");
+        }
+        if let Ok(mut causes) = self.causes.lock() {
+            *causes.entry(cause).or_default() += 1;
+        }
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    /// "N connections dropped: how many of each cause", or None when none was.
+    pub fn summary(&self) -> Option<String> {
+        let causes = self.causes.lock().ok()?;
+        if causes.is_empty() {
+            return None;
+        }
+        let each: Vec<String> = causes.iter().map(|(c, n)| format!("{n} {c}")).collect();
+        Some(format!(
+            "{} connections dropped: {}",
+            self.count(),
+            each.join("; ")
+        ))
     }
 }

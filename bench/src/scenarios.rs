@@ -7,14 +7,14 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use futures_util::stream::{SplitSink, StreamExt};
+use futures_util::stream::{SplitSink, SplitStream, StreamExt};
 use futures_util::{SinkExt, stream};
 use serde::Serialize;
 use serde_json::json;
 use tokio::sync::{Mutex, Semaphore};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::metrics::{Latency, Recorder};
+use crate::metrics::{Drops, Latency, Recorder};
 use crate::proto::{Proto, Socket, source_ip};
 use crate::receiver::Receiver;
 use crate::server::{ParleyOptions, ProcStats, Server};
@@ -130,15 +130,30 @@ async fn start(
 
 type Sink = SplitSink<Socket, Message>;
 
-/// Waits until the servers are quiet (under 10% of a core for a second), so that work left over
-/// from opening connections (presence, subscriptions) does not count against the first step.
+/// Seconds of flat CPU use after which `settle` takes the load for a steady background.
+const STEADY_SECONDS: usize = 5;
+
+/// Waits until the servers are quiet, so that work left over from opening connections (presence,
+/// subscriptions) does not count against the first step: under 10% of a core for a second, or
+/// steady for `STEADY_SECONDS` seconds running, under half a core and within 5% of a core. Leftover
+/// work runs flat out and then falls; a low, flat load is a background that will not drain, such
+/// as the pings of a short `--heartbeat-interval-ms` to many sockets.
 async fn settle(servers: &Servers) {
     let deadline = Instant::now() + Duration::from_secs(120);
+    let mut recent = std::collections::VecDeque::with_capacity(STEADY_SECONDS);
     loop {
         let before = servers.stats().cpu_s;
         tokio::time::sleep(Duration::from_secs(1)).await;
         let busy = servers.stats().cpu_s - before;
-        if busy < 0.1 || Instant::now() > deadline {
+        if recent.len() == STEADY_SECONDS {
+            recent.pop_front();
+        }
+        recent.push_back(busy);
+        let (low, high) = recent
+            .iter()
+            .fold((f64::MAX, 0.0f64), |(lo, hi), &b| (lo.min(b), hi.max(b)));
+        let steady = recent.len() == STEADY_SECONDS && high < 0.5 && high - low < 0.05;
+        if busy < 0.1 || steady || Instant::now() > deadline {
             return;
         }
         progress(&format!(
@@ -148,78 +163,91 @@ async fn settle(servers: &Servers) {
     }
 }
 
-/// Opens `n` connections (bounded concurrency), each joining its room, with a reader task that
-/// records deliveries. Returns the write halves.
+/// Reads connection `i` until it ends: answers what needs an answer, records deliveries, and
+/// counts the connection as dropped with the reason it ended.
+async fn read_deliveries(
+    i: usize,
+    mut rx: SplitStream<Socket>,
+    writer: Arc<Mutex<Sink>>,
+    proto: Proto,
+    recorder: Arc<Recorder>,
+    drops: Arc<Drops>,
+) {
+    let cause = loop {
+        match rx.next().await {
+            Some(Ok(Message::Text(t))) => {
+                if let Some(reply) = proto.reply_to(&t) {
+                    let _ = writer.lock().await.send(Message::text(reply)).await;
+                } else if proto.is_delivery(&t) {
+                    recorder.record(i, &t);
+                }
+            }
+            Some(Ok(Message::Close(Some(frame)))) => {
+                break format!(
+                    "closed by the server ({}: {})",
+                    u16::from(frame.code),
+                    frame.reason
+                );
+            }
+            Some(Ok(Message::Close(None))) => break "closed by the server".to_owned(),
+            Some(Ok(_)) => {}
+            Some(Err(e)) => break format!("failed: {e}"),
+            None => break "ended without a close frame".to_owned(),
+        }
+    };
+    drops.record(i, cause);
+}
+
+/// Opens `n` connections (bounded concurrency), each joining its room, and returns their write
+/// halves in the order of `users`. Each connection's reader task starts as soon as it has joined,
+/// not after the others: a socket left unread answers none of the server's pings, and a storm that
+/// outlasts the server's idle timeout would see its first sockets closed as idle.
 async fn open_receivers(
     protos: &[Proto],
     users: Vec<(String, String)>,
     subscribe: bool,
     spread: usize,
     recorder: &Arc<Recorder>,
-    dropped: &Arc<AtomicU64>,
+    drops: &Arc<Drops>,
 ) -> anyhow::Result<Vec<Arc<Mutex<Sink>>>> {
     let opened = Arc::new(AtomicUsize::new(0));
     let total = users.len();
-    let results: Vec<anyhow::Result<(usize, Socket)>> =
+    let results: Vec<anyhow::Result<(usize, Arc<Mutex<Sink>>)>> =
         stream::iter(users.into_iter().enumerate().map(|(i, (user, room))| {
             let proto = protos[i % protos.len()].clone();
             let opened = Arc::clone(&opened);
+            let recorder = Arc::clone(recorder);
+            let drops = Arc::clone(drops);
             async move {
                 let ws = proto
                     .join(source_ip(i, spread), &user, &room, subscribe)
                     .await
                     .with_context(|| format!("connection {i}"))?;
+                let (sink, rx) = ws.split();
+                let sink = Arc::new(Mutex::new(sink));
+                tokio::spawn(read_deliveries(
+                    i,
+                    rx,
+                    Arc::clone(&sink),
+                    proto,
+                    recorder,
+                    drops,
+                ));
                 let n = opened.fetch_add(1, Ordering::Relaxed) + 1;
                 if n.is_multiple_of(500) || n == total {
                     progress(&format!("connected {n}/{total}"));
                 }
-                Ok((i, ws))
+                Ok((i, sink))
             }
         }))
         .buffer_unordered(128)
         .collect()
         .await;
-    let mut sockets: Vec<(usize, Socket)> = results.into_iter().collect::<anyhow::Result<_>>()?;
-    sockets.sort_by_key(|(i, _)| *i);
-    let mut sinks = Vec::with_capacity(sockets.len());
-    for (i, ws) in sockets {
-        let (sink, mut rx) = ws.split();
-        let sink = Arc::new(Mutex::new(sink));
-        let writer = Arc::clone(&sink);
-        let recorder = Arc::clone(recorder);
-        let dropped = Arc::clone(dropped);
-        let proto = protos[i % protos.len()].clone();
-        tokio::spawn(async move {
-            while let Some(msg) = rx.next().await {
-                match msg {
-                    Ok(Message::Text(t)) => {
-                        if let Some(reply) = proto.reply_to(&t) {
-                            let _ = writer.lock().await.send(Message::text(reply)).await;
-                        } else if proto.is_delivery(&t) {
-                            recorder.record(i, &t);
-                        }
-                    }
-                    Ok(Message::Close(frame)) => {
-                        if dropped.load(Ordering::Relaxed) < 3 {
-                            eprintln!("\nconnection {i} closed by the server: {frame:?}");
-                        }
-                        break;
-                    }
-                    Err(e) => {
-                        if dropped.load(Ordering::Relaxed) < 3 {
-                            eprintln!("\nconnection {i} failed: {e}");
-                        }
-                        break;
-                    }
-                    Ok(_) => {}
-                }
-            }
-            dropped.fetch_add(1, Ordering::Relaxed);
-        });
-        sinks.push(sink);
-    }
+    let mut sinks: Vec<(usize, Arc<Mutex<Sink>>)> =
+        results.into_iter().collect::<anyhow::Result<_>>()?;
+    sinks.sort_by_key(|(i, _)| *i);
     eprintln!();
-    Ok(sinks)
+    Ok(sinks.into_iter().map(|(_, sink)| sink).collect())
 }
 
 /// Sends at `rate` messages per second for `duration`, picking the sender with `pick`.
@@ -260,7 +288,7 @@ async fn steps(
     common: &Common,
     servers: &Servers,
     recorder: &Arc<Recorder>,
-    dropped: &Arc<AtomicU64>,
+    drops: &Drops,
     mut send: impl FnMut(u64, String) -> futures_util::future::BoxFuture<'static, ()>,
 ) -> Vec<Row> {
     let mut rows = Vec::new();
@@ -282,7 +310,7 @@ async fn steps(
         let complete = deliveries >= expected * 0.99;
         let ok = complete
             && latency.p99_ms <= common.p99_bound_ms.unwrap_or(P99_BOUND_MS)
-            && dropped.load(Ordering::Relaxed) == 0;
+            && drops.count() == 0;
         let row = Row {
             label: label.to_owned(),
             rate,
@@ -312,10 +340,7 @@ async fn steps(
             if complete {
                 "complete".to_owned()
             } else {
-                format!(
-                    "INCOMPLETE ({} connections dropped)",
-                    dropped.load(Ordering::Relaxed)
-                )
+                format!("INCOMPLETE ({} connections dropped)", drops.count())
             },
             if ok { "" } else { " -> over the bound" }
         );
@@ -359,12 +384,12 @@ pub async fn fanout(
         None => "bench".to_owned(),
     };
     let recorder = Arc::new(Recorder::new());
-    let dropped = Arc::new(AtomicU64::new(0));
+    let drops = Arc::new(Drops::default());
     let users = (0..subscribers)
         .map(|i| (format!("sub{i}"), room.clone()))
         .collect();
     let _receivers =
-        open_receivers(&protos, users, true, common.source_ips, &recorder, &dropped).await?;
+        open_receivers(&protos, users, true, common.source_ips, &recorder, &drops).await?;
     let sender_ws = protos[0]
         .join(source_ip(0, common.source_ips), "sender", &room, false)
         .await?;
@@ -390,10 +415,12 @@ pub async fn fanout(
         common,
         &servers,
         &recorder,
-        &dropped,
+        &drops,
         sender_fn(sink, protos[0].clone(), room),
     )
     .await;
+    // Before the servers stop: stopping them ends every connection.
+    let notes = drops.summary().into_iter().collect();
     servers.stop().await;
     Ok(Report {
         scenario: if nodes > 1 {
@@ -404,7 +431,7 @@ pub async fn fanout(
         target: common.target.name().into(),
         params: json!({"subscribers": subscribers, "nodes": nodes, "duration_s": common.duration_s, "p99_bound_ms": common.p99_bound_ms.unwrap_or(P99_BOUND_MS)}),
         rows,
-        notes: Vec::new(),
+        notes,
     })
 }
 
@@ -450,18 +477,28 @@ pub async fn rooms(
         anyhow::bail!("the ceiling server has a single room; the rooms scenario does not apply");
     }
     let recorder = Arc::new(Recorder::new());
-    let dropped = Arc::new(AtomicU64::new(0));
+    let drops = Arc::new(Drops::default());
     let rooms_of: Vec<String> = users.iter().map(|(_, r)| r.clone()).collect();
+    let connections = users.len();
+    let t0 = Instant::now();
     let sinks = open_receivers(
         &protos,
         users,
         subscribe,
         common.source_ips,
         &recorder,
-        &dropped,
+        &drops,
     )
     .await?;
+    let connect_s = t0.elapsed().as_secs_f64();
     settle(&servers).await;
+    // A socket closed during the storm is only noticed once read, at the latest while settling.
+    let lost_opening = drops.count();
+    notes.push(format!(
+        "opened {connections} connections in {connect_s:.1} s ({:.0}/s); {lost_opening} lost by the time the server settled",
+        connections as f64 / connect_s.max(0.001)
+    ));
+    eprintln!("{}", notes[notes.len() - 1]);
     let proto = protos[0].clone();
     let mut rng: u64 = 0x9E37_79B9_7F4A_7C15;
     let send = move |i: u64, body: String| -> futures_util::future::BoxFuture<'static, ()> {
@@ -483,15 +520,18 @@ pub async fn rooms(
         common,
         &servers,
         &recorder,
-        &dropped,
+        &drops,
         send,
     )
     .await;
+    // Before the servers stop: stopping them ends every connection.
+    notes.extend(drops.summary());
     servers.stop().await;
     Ok(Report {
         scenario: "rooms".into(),
         target: common.target.name().into(),
-        params: json!({"channels": channels, "members": members, "duration_s": common.duration_s}),
+        params: json!({"channels": channels, "members": members, "duration_s": common.duration_s,
+            "connections": connections, "connect_s": connect_s, "lost_opening": lost_opening}),
         rows,
         notes,
     })
@@ -503,7 +543,7 @@ pub async fn idle(common: &Common, connections: usize) -> anyhow::Result<Report>
     tokio::time::sleep(Duration::from_millis(500)).await;
     let before = servers.stats();
     let recorder = Arc::new(Recorder::new());
-    let dropped = Arc::new(AtomicU64::new(0));
+    let drops = Arc::new(Drops::default());
     let room = if common.target == Target::Parley {
         "livestream:none"
     } else {
@@ -513,22 +553,14 @@ pub async fn idle(common: &Common, connections: usize) -> anyhow::Result<Report>
         .map(|i| (format!("idle{i}"), room.to_owned()))
         .collect();
     let t0 = Instant::now();
-    let sinks = open_receivers(
-        &protos,
-        users,
-        false,
-        common.source_ips,
-        &recorder,
-        &dropped,
-    )
-    .await?;
+    let sinks = open_receivers(&protos, users, false, common.source_ips, &recorder, &drops).await?;
     let connect_s = t0.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_secs(3)).await;
     let after = servers.stats();
     let per_conn_kib =
         (after.rss_kib.saturating_sub(before.rss_kib)) as f64 / connections.max(1) as f64;
-    let open = connections as u64 - dropped.load(Ordering::Relaxed);
-    let notes = vec![
+    let open = connections as u64 - drops.count();
+    let mut notes = vec![
         format!("{open} of {connections} connections open after settling"),
         format!("opened in {connect_s:.1} s"),
         format!(
@@ -541,6 +573,7 @@ pub async fn idle(common: &Common, connections: usize) -> anyhow::Result<Report>
             per_conn_kib * 1e6 / 1024.0 / 1024.0
         ),
     ];
+    notes.extend(drops.summary());
     for n in &notes {
         eprintln!("{n}");
     }

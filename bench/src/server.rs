@@ -84,6 +84,10 @@ pub struct ParleyOptions {
     pub redis_prefix: Option<String>,
     /// More environment for the server: settings only one scenario needs.
     pub env: Vec<(String, String)>,
+    /// `[realtime] heartbeat_interval_ms` (default: the server's).
+    pub heartbeat_interval_ms: Option<u64>,
+    /// `[realtime] idle_timeout_ms` (default: the server's).
+    pub idle_timeout_ms: Option<u64>,
 }
 
 async fn wait_listening(port: u16, child: &mut Child) -> anyhow::Result<()> {
@@ -116,6 +120,12 @@ impl Server {
                 // PARLEY_BENCH_WRITE_DELAY_MS overrides the server's write coalescing window.
                 if let Ok(d) = std::env::var("PARLEY_BENCH_WRITE_DELAY_MS") {
                     toml.push_str(&format!("write_delay_ms = {d}\n"));
+                }
+                if let Some(ms) = opts.heartbeat_interval_ms {
+                    toml.push_str(&format!("heartbeat_interval_ms = {ms}\n"));
+                }
+                if let Some(ms) = opts.idle_timeout_ms {
+                    toml.push_str(&format!("idle_timeout_ms = {ms}\n"));
                 }
                 std::fs::write(&config, toml)?;
                 let mut cmd = Command::new(std::env::current_exe()?);
