@@ -78,6 +78,15 @@ pub struct Common {
     pub parley: ParleyOptions,
 }
 
+/// `--via ws` (true) or `--via rest` (false).
+fn via_ws(via: &str) -> anyhow::Result<bool> {
+    match via {
+        "ws" => Ok(true),
+        "rest" => Ok(false),
+        other => anyhow::bail!("--via must be rest or ws, not {other}"),
+    }
+}
+
 fn rates(s: &str) -> Vec<f64> {
     s.split(',').filter_map(|r| r.trim().parse().ok()).collect()
 }
@@ -121,6 +130,28 @@ enum Command {
         via: String,
         #[arg(long, default_value_t = 16)]
         concurrency: usize,
+        /// Channels the senders are spread over, round-robin (1: every sender writes into the
+        /// same channel).
+        #[arg(long, default_value_t = 1)]
+        channels: usize,
+    },
+    /// Sends at a fixed rate into one channel while readers fetch its newest history page
+    /// (50 messages) in a loop: send and history latency under a mixed load.
+    Mixed {
+        #[command(flatten)]
+        common: Common,
+        /// `rest` or `ws`.
+        #[arg(long, default_value = "ws")]
+        via: String,
+        /// Senders sharing the send rate, each waiting for its answer.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// Messages per second in total, over all senders.
+        #[arg(long, default_value_t = 200.0)]
+        send_rate: f64,
+        /// Readers fetching `GET /v1/channels/messaging/bench/messages?limit=50` back to back.
+        #[arg(long, default_value_t = 4)]
+        readers: usize,
     },
     /// Fan-out across several Parley nodes sharing PostgreSQL and Redis.
     Cluster {
@@ -270,9 +301,26 @@ fn main() -> anyhow::Result<()> {
                 common,
                 via,
                 concurrency,
+                channels,
             } => {
                 let c = with_parley(common);
-                (scenarios::send(&c, via == "ws", concurrency).await?, c.json)
+                (
+                    scenarios::send(&c, via_ws(&via)?, concurrency, channels).await?,
+                    c.json,
+                )
+            }
+            Command::Mixed {
+                common,
+                via,
+                concurrency,
+                send_rate,
+                readers,
+            } => {
+                let c = with_parley(common);
+                (
+                    scenarios::mixed(&c, via_ws(&via)?, concurrency, send_rate, readers).await?,
+                    c.json,
+                )
             }
             Command::Cluster {
                 common,

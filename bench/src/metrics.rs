@@ -73,7 +73,13 @@ impl Recorder {
         if step != self.step() {
             return false;
         }
-        let latency = self.now_us().saturating_sub(ts).max(1);
+        self.record_since(conn, ts)
+    }
+
+    /// Records the time from `start_us` (this recorder's clock) to now, for a request answered
+    /// in the same process: a send's acknowledgement, a history page.
+    pub fn record_since(&self, conn: usize, start_us: u64) -> bool {
+        let latency = self.now_us().saturating_sub(start_us).max(1);
         match self.shards[conn % SHARDS].lock() {
             Ok(mut h) => h.record(latency).is_ok(),
             Err(_) => false,

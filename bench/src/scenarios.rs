@@ -1,4 +1,4 @@
-//! The scenarios: fanout, rooms, idle, send, cluster, webhooks. Each prints a progress line while it runs
+//! The scenarios: fanout, rooms, idle, send, mixed, cluster, webhooks. Each prints a progress line while it runs
 //! and returns a report for the summary table (or JSON).
 
 use std::io::Write;
@@ -614,18 +614,153 @@ fn backend(common: &Common) -> &'static str {
     }
 }
 
+/// The channel (of type `messaging`) that sender `i` writes into when the senders are spread
+/// round-robin over `channels` channels: `bench` when there is one, as before the option existed.
+fn send_channel(i: usize, channels: usize) -> String {
+    if channels <= 1 {
+        "bench".to_owned()
+    } else {
+        format!("bench{}", i % channels)
+    }
+}
+
+/// Creates `concurrency` sending users, `w0` .. `w{concurrency-1}`, each a member of its
+/// `send_channel`, and returns their ids.
+async fn senders_and_channels(
+    t: &Tenant,
+    concurrency: usize,
+    channels: usize,
+) -> anyhow::Result<Vec<String>> {
+    let ids: Vec<String> = (0..concurrency).map(|i| format!("w{i}")).collect();
+    t.users(&ids).await?;
+    let specs = (0..channels)
+        .map(|c| {
+            let members = ids.iter().skip(c).step_by(channels).cloned().collect();
+            ("messaging".to_owned(), send_channel(c, channels), members)
+        })
+        .collect();
+    t.channels(specs).await?;
+    Ok(ids)
+}
+
+/// One user sending persisted messages into one channel, waiting for each answer: the `ack` of a
+/// WebSocket `message.send`, or REST's 201.
+struct Sender {
+    tenant: Tenant,
+    proto: Proto,
+    src: std::net::Ipv4Addr,
+    user: String,
+    channel: String,
+    /// The open WebSocket (`--via ws`); None over REST, or after the connection was lost.
+    ws: Option<Socket>,
+    via_ws: bool,
+    req_id: u64,
+}
+
+impl Sender {
+    async fn open(
+        tenant: Tenant,
+        proto: Proto,
+        src: std::net::Ipv4Addr,
+        user: String,
+        channel: String,
+        via_ws: bool,
+    ) -> anyhow::Result<Self> {
+        let ws = if via_ws {
+            Some(proto.join(src, &user, "", false).await?)
+        } else {
+            None
+        };
+        Ok(Self {
+            tenant,
+            proto,
+            src,
+            user,
+            channel,
+            ws,
+            via_ws,
+            req_id: 0,
+        })
+    }
+
+    /// Sends `body` and waits for the answer; Err says why it was not accepted. A WebSocket
+    /// that was lost is reopened by the next send.
+    async fn send(&mut self, body: &str) -> anyhow::Result<()> {
+        self.req_id += 1;
+        if !self.via_ws {
+            let res = self
+                .tenant
+                .post(&format!("/v1/channels/messaging/{}/messages", self.channel))
+                .json(&json!({"text": body, "user_id": self.user}))
+                .send()
+                .await?;
+            anyhow::ensure!(
+                res.status().as_u16() == 201,
+                "send answered {}",
+                res.status()
+            );
+            return Ok(());
+        }
+        let ws = match self.ws.as_mut() {
+            Some(ws) => ws,
+            None => self
+                .ws
+                .insert(self.proto.join(self.src, &self.user, "", false).await?),
+        };
+        let frame =
+            self.proto
+                .send_frame(&format!("messaging:{}", self.channel), body, self.req_id);
+        let mut lost = true;
+        let answer = async {
+            ws.send(Message::text(frame)).await?;
+            loop {
+                match ws.next().await {
+                    Some(Ok(Message::Text(f))) if f.contains("\"ack\"") => return Ok(()),
+                    Some(Ok(Message::Text(f)))
+                        if f.contains("\"error\"") && f.contains("req_id") =>
+                    {
+                        lost = false;
+                        anyhow::bail!("send failed: {f}")
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => anyhow::bail!("connection lost: {e}"),
+                    None => anyhow::bail!("connection lost"),
+                }
+            }
+        }
+        .await;
+        if answer.is_err() && lost {
+            self.ws = None;
+        }
+        answer
+    }
+}
+
+/// `rest` or `ws`, as the reports name them.
+fn via_name(via_ws: bool) -> &'static str {
+    if via_ws { "ws" } else { "rest" }
+}
+
 /// Persisted sends per second through REST or WebSocket `message.send`, `concurrency` senders
-/// each waiting for its answer before sending again.
-pub async fn send(common: &Common, via_ws: bool, concurrency: usize) -> anyhow::Result<Report> {
+/// each waiting for its answer before sending again, spread round-robin over `channels`
+/// channels (one: every sender writes into the same channel).
+pub async fn send(
+    common: &Common,
+    via_ws: bool,
+    concurrency: usize,
+    channels: usize,
+) -> anyhow::Result<Report> {
     anyhow::ensure!(
         common.target == Target::Parley,
         "the send scenario measures Parley's persisted sends"
     );
+    anyhow::ensure!(
+        (1..=concurrency).contains(&channels),
+        "--channels must be between 1 and --concurrency ({concurrency})"
+    );
     let (servers, protos, tenant) = start(Target::Parley, &common.parley, 1).await?;
     let t = tenant.context("tenant")?;
-    let ids: Vec<String> = (0..concurrency).map(|i| format!("w{i}")).collect();
-    t.users(&ids).await?;
-    t.channel("messaging", "bench", &ids).await?;
+    let ids = senders_and_channels(&t, concurrency, channels).await?;
     let recorder = Arc::new(Recorder::new());
     recorder.finish_step();
     let duration = Duration::from_secs_f64(common.duration_s);
@@ -636,51 +771,23 @@ pub async fn send(common: &Common, via_ws: bool, concurrency: usize) -> anyhow::
     for (i, user) in ids.iter().enumerate() {
         let recorder = Arc::clone(&recorder);
         let done = Arc::clone(&done);
-        let user = user.clone();
-        let t = t.clone();
-        let proto = protos[0].clone();
-        let spread = common.source_ips;
+        let src = source_ip(i, common.source_ips);
+        let opening = Sender::open(
+            t.clone(),
+            protos[0].clone(),
+            src,
+            user.clone(),
+            send_channel(i, channels),
+            via_ws,
+        );
         tasks.push(tokio::spawn(async move {
-            let mut ws = if via_ws {
-                Some(proto.join(source_ip(i, spread), &user, "", false).await?)
-            } else {
-                None
-            };
+            let mut sender = opening.await?;
             let mut n = 0u64;
             while t0.elapsed() < duration {
                 let body = recorder.body(PAD);
                 let start = recorder.now_us();
-                match ws.as_mut() {
-                    Some(ws) => {
-                        ws.send(Message::text(proto.send_frame("messaging:bench", &body, n)))
-                            .await?;
-                        loop {
-                            match ws.next().await {
-                                Some(Ok(Message::Text(f))) if f.contains("\"ack\"") => break,
-                                Some(Ok(Message::Text(f)))
-                                    if f.contains("\"error\"") && f.contains("req_id") =>
-                                {
-                                    anyhow::bail!("send failed: {f}")
-                                }
-                                Some(Ok(_)) => {}
-                                _ => anyhow::bail!("connection lost"),
-                            }
-                        }
-                    }
-                    None => {
-                        let res = t
-                            .post("/v1/channels/messaging/bench/messages")
-                            .json(&json!({"text": body, "user_id": user}))
-                            .send()
-                            .await?;
-                        anyhow::ensure!(
-                            res.status().as_u16() == 201,
-                            "send answered {}",
-                            res.status()
-                        );
-                    }
-                }
-                recorder.record(i, &format!("bench:{}:{start}:", recorder.step()));
+                sender.send(&body).await?;
+                recorder.record_since(i, start);
                 n += 1;
                 let total = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if i == 0 && n.is_multiple_of(50) {
@@ -699,10 +806,10 @@ pub async fn send(common: &Common, via_ws: bool, concurrency: usize) -> anyhow::
     progress("");
     let total = done.load(Ordering::Relaxed) as f64;
     let backend = backend(common);
-    let label = format!(
-        "send {} {backend} x{concurrency}",
-        if via_ws { "ws" } else { "rest" }
-    );
+    let mut label = format!("send {} {backend} x{concurrency}", via_name(via_ws));
+    if channels > 1 {
+        label.push_str(&format!(" in {channels} channels"));
+    }
     let cpu = after.cpu_s - before.cpu_s;
     eprintln!(
         "{label}: {:.0} sends/s, p50 {:.2} ms, p99 {:.2} ms",
@@ -714,7 +821,7 @@ pub async fn send(common: &Common, via_ws: bool, concurrency: usize) -> anyhow::
     Ok(Report {
         scenario: "send".into(),
         target: "parley".into(),
-        params: json!({"via": if via_ws { "ws" } else { "rest" }, "backend": backend, "concurrency": concurrency, "duration_s": common.duration_s}),
+        params: json!({"via": via_name(via_ws), "backend": backend, "concurrency": concurrency, "channels": channels, "duration_s": common.duration_s}),
         rows: vec![Row {
             label,
             rate: total / elapsed,
@@ -729,6 +836,280 @@ pub async fn send(common: &Common, via_ws: bool, concurrency: usize) -> anyhow::
             latency,
         }],
         notes: Vec::new(),
+    })
+}
+
+/// Messages in the channel before a mixed run starts, so that every history page is full.
+const MIXED_PREFILL: usize = 100;
+
+/// Messages per history page the mixed scenario's readers ask for.
+const HISTORY_LIMIT: usize = 50;
+
+/// The history p99 (ms) a mixed run must stay within, unless `--p99-bound` says otherwise.
+const HISTORY_P99_BOUND_MS: f64 = 10.0;
+
+/// Failures of one kind of request in a mixed run: how many, and the first one's cause.
+#[derive(Default)]
+struct Failures {
+    count: AtomicU64,
+    first: std::sync::Mutex<Option<String>>,
+}
+
+impl Failures {
+    fn record(&self, cause: String) {
+        self.count.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut first) = self.first.lock() {
+            first.get_or_insert(cause);
+        }
+    }
+
+    fn count(&self) -> u64 {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    /// "N {what} failed (first: …)", or None when none did.
+    fn summary(&self, what: &str) -> Option<String> {
+        let first = self.first.lock().ok()?.clone()?;
+        Some(format!("{} {what} failed (first: {first})", self.count()))
+    }
+}
+
+/// Waits for `tasks` until `deadline`, aborts those still running, and says how many were.
+async fn join_by(deadline: Instant, tasks: Vec<tokio::task::JoinHandle<()>>) -> usize {
+    let mut unfinished = 0;
+    for task in tasks {
+        let abort = task.abort_handle();
+        if tokio::time::timeout_at(deadline.into(), task)
+            .await
+            .is_err()
+        {
+            abort.abort();
+            unfinished += 1;
+        }
+    }
+    unfinished
+}
+
+/// Reads the channel's newest history page over and over until `end`, timing each.
+async fn read_history(
+    i: usize,
+    t: Tenant,
+    end: Instant,
+    recorder: Arc<Recorder>,
+    failures: Arc<Failures>,
+) {
+    let url = format!(
+        "{}/v1/channels/messaging/bench/messages?limit={HISTORY_LIMIT}",
+        t.base
+    );
+    while Instant::now() < end {
+        let start = recorder.now_us();
+        let res = t.client.get(&url).bearer_auth(&t.secret_key).send().await;
+        // The whole body is read: a page is served when its last byte has arrived.
+        match res {
+            Ok(res) if res.status().is_success() => match res.bytes().await {
+                Ok(_) => {
+                    recorder.record_since(i, start);
+                }
+                Err(e) => failures.record(e.to_string()),
+            },
+            Ok(res) => failures.record(format!("history answered {}", res.status())),
+            Err(e) => failures.record(e.to_string()),
+        }
+    }
+}
+
+/// Sends at `send_rate` messages per second in total, over `concurrency` senders in one channel
+/// (REST or WebSocket, each waiting for its answer), while `readers` readers fetch the channel's
+/// newest page of 50 messages in a loop. A send's latency runs from when it was due, so a sender
+/// that falls behind shows it; history latency from the request to the page's last byte.
+pub async fn mixed(
+    common: &Common,
+    via_ws: bool,
+    concurrency: usize,
+    send_rate: f64,
+    readers: usize,
+) -> anyhow::Result<Report> {
+    anyhow::ensure!(
+        common.target == Target::Parley,
+        "the mixed scenario measures Parley's persisted sends and history"
+    );
+    anyhow::ensure!(concurrency >= 1, "--concurrency must be at least 1");
+    anyhow::ensure!(send_rate > 0.0, "--send-rate must be above 0");
+    let (servers, protos, tenant) = start(Target::Parley, &common.parley, 1).await?;
+    let t = tenant.context("tenant")?;
+    let ids = senders_and_channels(&t, concurrency, 1).await?;
+    progress(&format!("writing {MIXED_PREFILL} messages of history"));
+    let one_at_a_time = Arc::new(Semaphore::new(1));
+    for n in 0..MIXED_PREFILL {
+        send_rest(
+            t.clone(),
+            Arc::clone(&one_at_a_time),
+            "bench".into(),
+            ids[n % ids.len()].clone(),
+            format!("history {n}: {PAD}"),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("writing the history: {e}"))?;
+    }
+    let mut senders = Vec::with_capacity(concurrency);
+    for (i, user) in ids.iter().enumerate() {
+        let src = source_ip(i, common.source_ips);
+        senders.push(
+            Sender::open(
+                t.clone(),
+                protos[0].clone(),
+                src,
+                user.clone(),
+                "bench".into(),
+                via_ws,
+            )
+            .await?,
+        );
+    }
+    settle(&servers).await;
+
+    let sends = Arc::new(Recorder::new());
+    let reads = Arc::new(Recorder::new());
+    sends.finish_step();
+    reads.finish_step();
+    let send_failures = Arc::new(Failures::default());
+    let read_failures = Arc::new(Failures::default());
+    let duration = Duration::from_secs_f64(common.duration_s);
+    let before = servers.stats();
+    let gen_before = crate::server::proc_stats(std::process::id()).unwrap_or_default();
+    let t0 = Instant::now();
+    let t0_us = sends.now_us();
+    let end = t0 + duration;
+    let mut sending = Vec::new();
+    for (i, mut sender) in senders.into_iter().enumerate() {
+        let recorder = Arc::clone(&sends);
+        let failures = Arc::clone(&send_failures);
+        sending.push(tokio::spawn(async move {
+            // Sender i sends the messages i, i + concurrency, … of a schedule at send_rate.
+            for k in (i..).step_by(concurrency) {
+                let due_s = k as f64 / send_rate;
+                let due = t0 + Duration::from_secs_f64(due_s);
+                if due >= end || Instant::now() >= end {
+                    break;
+                }
+                tokio::time::sleep_until(due.into()).await;
+                match sender.send(&recorder.body(PAD)).await {
+                    Ok(()) => {
+                        recorder.record_since(i, t0_us + (due_s * 1e6) as u64);
+                    }
+                    Err(e) => failures.record(e.to_string()),
+                }
+            }
+        }));
+    }
+    let mut reading = Vec::new();
+    for r in 0..readers {
+        reading.push(tokio::spawn(read_history(
+            r,
+            t.clone(),
+            end,
+            Arc::clone(&reads),
+            Arc::clone(&read_failures),
+        )));
+    }
+    let progress_line = {
+        let (sends, reads) = (Arc::clone(&sends), Arc::clone(&reads));
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                progress(&format!(
+                    "sent {}, history pages read {}",
+                    sends.count(),
+                    reads.count()
+                ));
+            }
+        })
+    };
+    // Requests still in flight at the end have the grace period to finish; sends answered
+    // after the end stretch the time the sends took.
+    let deadline = end + Duration::from_millis(common.grace_ms);
+    let mut unfinished = join_by(deadline, sending).await;
+    let send_s = t0.elapsed().as_secs_f64().max(duration.as_secs_f64());
+    unfinished += join_by(deadline, reading).await;
+    progress_line.abort();
+    let run_s = duration.as_secs_f64();
+    let after = servers.stats();
+    let gen_after = crate::server::proc_stats(std::process::id()).unwrap_or_default();
+    let send_latency = sends.finish_step();
+    let read_latency = reads.finish_step();
+    progress("");
+    let backend = backend(common);
+    let via = via_name(via_ws);
+    let sent = send_latency.count;
+    let sends_per_s = sent as f64 / send_s;
+    let reads_per_s = read_latency.count as f64 / run_s;
+    let cpu = after.cpu_s - before.cpu_s;
+    let requests = (sent + read_latency.count) as f64;
+    let cpu_us_per_request = if requests > 0.0 {
+        cpu * 1e6 / requests
+    } else {
+        0.0
+    };
+    let bound = common.p99_bound_ms.unwrap_or(HISTORY_P99_BOUND_MS);
+    let row = |label: String, rate: f64, sent: u64, per_s: f64, latency: Latency, ok: bool| Row {
+        label,
+        rate,
+        sent,
+        deliveries_per_s: per_s,
+        latency,
+        server_cpu_s: cpu,
+        server_cpu_us_per_delivery: cpu_us_per_request,
+        server_rss_mib: mib(after.rss_kib),
+        server_peak_rss_mib: mib(after.peak_rss_kib),
+        generator_cpu_s: gen_after.cpu_s - gen_before.cpu_s,
+        ok,
+    };
+    let mut notes = vec![format!(
+        "sends: {sends_per_s:.0}/s of the {send_rate}/s offered; history: {reads_per_s:.0} pages of {HISTORY_LIMIT}/s by {readers} readers, p99 {:.2} ms (bound {bound} ms); server CPU µs per request, sends and reads together",
+        read_latency.p99_ms
+    )];
+    notes.extend(send_failures.summary("sends"));
+    notes.extend(read_failures.summary("history reads"));
+    if unfinished > 0 {
+        notes.push(format!(
+            "{unfinished} senders or readers still waiting {} ms after the end",
+            common.grace_ms
+        ));
+    }
+    for n in &notes {
+        eprintln!("{n}");
+    }
+    let rows = vec![
+        row(
+            format!("mixed sends {via} {backend} x{concurrency}"),
+            send_rate,
+            sent,
+            sends_per_s,
+            send_latency,
+            send_failures.count() == 0 && unfinished == 0 && sends_per_s >= send_rate * 0.95,
+        ),
+        row(
+            format!("mixed history {backend} x{readers}"),
+            0.0,
+            read_latency.count,
+            reads_per_s,
+            read_latency.clone(),
+            read_failures.count() == 0 && read_latency.count > 0 && read_latency.p99_ms <= bound,
+        ),
+    ];
+    servers.stop().await;
+    Ok(Report {
+        scenario: "mixed".into(),
+        target: "parley".into(),
+        params: json!({"via": via, "backend": backend, "concurrency": concurrency,
+            "send_rate": send_rate, "readers": readers, "history_limit": HISTORY_LIMIT,
+            "prefill": MIXED_PREFILL, "duration_s": common.duration_s, "p99_bound_ms": bound,
+            "sends_per_s": sends_per_s, "send_errors": send_failures.count(),
+            "reads_per_s": reads_per_s, "read_errors": read_failures.count(),
+            "unfinished": unfinished}),
+        rows,
+        notes,
     })
 }
 

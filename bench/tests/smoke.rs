@@ -117,6 +117,62 @@ fn send_smoke_sqlite() {
     }
 }
 
+/// Many senders into one channel (the default), and the same senders spread over channels.
+#[test]
+fn send_channels_smoke() {
+    let r = run(&[
+        "send",
+        "--via",
+        "ws",
+        "--concurrency",
+        "8",
+        "--channels",
+        "1",
+    ]);
+    assert_eq!(r["params"]["channels"], 1, "{r}");
+    every_message_delivered(&r, 1);
+    let r = run(&[
+        "send",
+        "--via",
+        "rest",
+        "--concurrency",
+        "4",
+        "--channels",
+        "2",
+    ]);
+    assert_eq!(r["params"]["channels"], 2, "{r}");
+    every_message_delivered(&r, 1);
+}
+
+/// Sends at a fixed rate while readers page through the channel's history: every send and every
+/// read answered, nothing left hanging. The rate achieved and the latencies are the real runs'.
+#[test]
+fn mixed_smoke() {
+    for via in ["ws", "rest"] {
+        let r = run(&[
+            "mixed",
+            "--via",
+            via,
+            "--concurrency",
+            "2",
+            "--send-rate",
+            "20",
+            "--readers",
+            "2",
+        ]);
+        let p = &r["params"];
+        assert_eq!(p["send_errors"], 0, "{r}");
+        assert_eq!(p["read_errors"], 0, "{r}");
+        assert_eq!(p["unfinished"], 0, "{r}");
+        let (sends, history) = (&r["rows"][0], &r["rows"][1]);
+        // 20 sends are due in the second; a sender more than a step behind at the end skips the rest.
+        assert!(sends["sent"].as_u64().unwrap() >= 10, "{r}");
+        assert_eq!(sends["sent"], sends["latency"]["count"], "{r}");
+        assert!(history["sent"].as_u64().unwrap() > 0, "{r}");
+        assert_eq!(history["ok"], true, "{r}");
+    }
+}
+
 #[test]
 fn webhooks_smoke() {
     let r = run(&["webhooks", "--channels", "2", "--rates", "5"]);
