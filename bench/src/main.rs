@@ -149,9 +149,13 @@ enum Command {
         /// Messages per second in total, over all senders.
         #[arg(long, default_value_t = 200.0)]
         send_rate: f64,
-        /// Readers fetching `GET /v1/channels/messaging/bench/messages?limit=50` back to back.
+        /// Readers fetching `GET /v1/channels/messaging/bench/messages?limit=50`.
         #[arg(long, default_value_t = 4)]
         readers: usize,
+        /// History pages per second over all readers (unset: each reader back to back), so
+        /// the reads do not take the senders' share of the machine.
+        #[arg(long)]
+        read_rate: Option<f64>,
     },
     /// Fan-out across several Parley nodes sharing PostgreSQL and Redis.
     Cluster {
@@ -315,10 +319,19 @@ fn main() -> anyhow::Result<()> {
                 concurrency,
                 send_rate,
                 readers,
+                read_rate,
             } => {
                 let c = with_parley(common);
                 (
-                    scenarios::mixed(&c, via_ws(&via)?, concurrency, send_rate, readers).await?,
+                    scenarios::mixed(
+                        &c,
+                        via_ws(&via)?,
+                        concurrency,
+                        send_rate,
+                        readers,
+                        read_rate,
+                    )
+                    .await?,
                     c.json,
                 )
             }

@@ -891,10 +891,20 @@ async fn join_by(deadline: Instant, tasks: Vec<tokio::task::JoinHandle<()>>) -> 
 }
 
 /// Reads the channel's newest history page over and over until `end`, timing each.
+/// When readers read: back to back, or their share of a schedule of pages per second.
+#[derive(Clone, Copy)]
+struct ReadPace {
+    t0: Instant,
+    /// Pages per second over all readers; `None`: back to back.
+    rate: Option<f64>,
+    readers: usize,
+}
+
 async fn read_history(
     i: usize,
     t: Tenant,
     end: Instant,
+    pace: ReadPace,
     recorder: Arc<Recorder>,
     failures: Arc<Failures>,
 ) {
@@ -902,7 +912,17 @@ async fn read_history(
         "{}/v1/channels/messaging/bench/messages?limit={HISTORY_LIMIT}",
         t.base
     );
+    // Reader i reads the pages i, i + readers, … of the schedule, when a rate is set.
+    let mut k = i;
     while Instant::now() < end {
+        if let Some(rate) = pace.rate {
+            let due = pace.t0 + Duration::from_secs_f64(k as f64 / rate);
+            k += pace.readers;
+            if due >= end {
+                break;
+            }
+            tokio::time::sleep_until(due.into()).await;
+        }
         let start = recorder.now_us();
         let res = t.client.get(&url).bearer_auth(&t.secret_key).send().await;
         // The whole body is read: a page is served when its last byte has arrived.
@@ -921,7 +941,8 @@ async fn read_history(
 
 /// Sends at `send_rate` messages per second in total, over `concurrency` senders in one channel
 /// (REST or WebSocket, each waiting for its answer), while `readers` readers fetch the channel's
-/// newest page of 50 messages in a loop. A send's latency runs from when it was due, so a sender
+/// newest page of 50 messages, back to back or at `read_rate` pages per second in total. A
+/// send's latency runs from when it was due, so a sender
 /// that falls behind shows it; history latency from the request to the page's last byte.
 pub async fn mixed(
     common: &Common,
@@ -929,6 +950,7 @@ pub async fn mixed(
     concurrency: usize,
     send_rate: f64,
     readers: usize,
+    read_rate: Option<f64>,
 ) -> anyhow::Result<Report> {
     anyhow::ensure!(
         common.target == Target::Parley,
@@ -936,6 +958,10 @@ pub async fn mixed(
     );
     anyhow::ensure!(concurrency >= 1, "--concurrency must be at least 1");
     anyhow::ensure!(send_rate > 0.0, "--send-rate must be above 0");
+    anyhow::ensure!(
+        read_rate.is_none_or(|r| r > 0.0),
+        "--read-rate must be above 0"
+    );
     let (servers, protos, tenant) = start(Target::Parley, &common.parley, 1).await?;
     let t = tenant.context("tenant")?;
     let ids = senders_and_channels(&t, concurrency, 1).await?;
@@ -1004,11 +1030,17 @@ pub async fn mixed(
         }));
     }
     let mut reading = Vec::new();
+    let pace = ReadPace {
+        t0,
+        rate: read_rate,
+        readers,
+    };
     for r in 0..readers {
         reading.push(tokio::spawn(read_history(
             r,
             t.clone(),
             end,
+            pace,
             Arc::clone(&reads),
             Arc::clone(&read_failures),
         )));
@@ -1103,7 +1135,7 @@ pub async fn mixed(
         scenario: "mixed".into(),
         target: "parley".into(),
         params: json!({"via": via, "backend": backend, "concurrency": concurrency,
-            "send_rate": send_rate, "readers": readers, "history_limit": HISTORY_LIMIT,
+            "send_rate": send_rate, "readers": readers, "read_rate": read_rate, "history_limit": HISTORY_LIMIT,
             "prefill": MIXED_PREFILL, "duration_s": common.duration_s, "p99_bound_ms": bound,
             "sends_per_s": sends_per_s, "send_errors": send_failures.count(),
             "reads_per_s": reads_per_s, "read_errors": read_failures.count(),

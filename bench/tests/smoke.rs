@@ -148,8 +148,9 @@ fn send_channels_smoke() {
 /// read answered, nothing left hanging. The rate achieved and the latencies are the real runs'.
 #[test]
 fn mixed_smoke() {
-    for via in ["ws", "rest"] {
-        let r = run(&[
+    // Readers back to back over the WebSocket run, paced at 20 pages/s over the REST one.
+    for (via, read_rate) in [("ws", None), ("rest", Some("20"))] {
+        let mut args = vec![
             "mixed",
             "--via",
             via,
@@ -159,7 +160,11 @@ fn mixed_smoke() {
             "20",
             "--readers",
             "2",
-        ]);
+        ];
+        if let Some(rate) = read_rate {
+            args.extend(["--read-rate", rate]);
+        }
+        let r = run(&args);
         let p = &r["params"];
         assert_eq!(p["send_errors"], 0, "{r}");
         assert_eq!(p["read_errors"], 0, "{r}");
@@ -169,6 +174,10 @@ fn mixed_smoke() {
         assert!(sends["sent"].as_u64().unwrap() >= 10, "{r}");
         assert_eq!(sends["sent"], sends["latency"]["count"], "{r}");
         assert!(history["sent"].as_u64().unwrap() > 0, "{r}");
+        if read_rate.is_some() {
+            // 20 pages are due in the second, and no more are read.
+            assert!(history["sent"].as_u64().unwrap() <= 20, "{r}");
+        }
         assert_eq!(history["ok"], true, "{r}");
     }
 }
