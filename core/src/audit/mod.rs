@@ -30,6 +30,16 @@ pub enum ActorKind {
     User,
 }
 
+impl ActorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Operator => "operator",
+            Self::Server => "server",
+            Self::User => "user",
+        }
+    }
+}
+
 /// The author of an audited change, with the request it came in.
 #[derive(Debug, Clone)]
 pub struct Who {
@@ -138,7 +148,7 @@ impl AuditAction {
     }
 
     fn from_db(s: &str) -> Option<Self> {
-        serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+        from_stored(s)
     }
 }
 
@@ -171,7 +181,7 @@ impl TargetKind {
     }
 
     fn from_db(s: &str) -> Option<Self> {
-        serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+        from_stored(s)
     }
 }
 
@@ -214,7 +224,7 @@ pub async fn record<C: ConnectionTrait>(
         tenant_id: tenant.to_owned(),
         id: uuid::Uuid::now_v7().to_string(),
         at: ctx.now(),
-        actor_kind: serde_plain(who.kind),
+        actor_kind: who.kind.as_str().to_owned(),
         actor_id: who.id.clone(),
         action: change.action.as_str().to_owned(),
         target_kind: change.target.as_str().to_owned(),
@@ -229,13 +239,10 @@ pub async fn record<C: ConnectionTrait>(
     Ok(())
 }
 
-fn serde_plain(kind: ActorKind) -> String {
-    match kind {
-        ActorKind::Operator => "operator",
-        ActorKind::Server => "server",
-        ActorKind::User => "user",
-    }
-    .to_owned()
+/// A stored name (an action, an actor or a target kind) read back as its enum, by the same
+/// serde names it was written with.
+fn from_stored<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
 }
 
 /// The names of the top-level fields whose values differ between two JSON objects: what an
@@ -296,11 +303,7 @@ pub struct AuditEntry {
 
 impl AuditEntry {
     fn from_row(row: audit_entry::Model) -> Option<Self> {
-        let kind = match row.actor_kind.as_str() {
-            "operator" => ActorKind::Operator,
-            "server" => ActorKind::Server,
-            _ => ActorKind::User,
-        };
+        let kind = from_stored(&row.actor_kind).unwrap_or(ActorKind::User);
         Some(Self {
             action: AuditAction::from_db(&row.action)?,
             target: AuditTarget {
@@ -379,7 +382,7 @@ async fn entries(
         q = q.filter(audit_entry::Column::Action.eq(a.as_str()));
     }
     if let Some(k) = filter.actor_kind {
-        q = q.filter(audit_entry::Column::ActorKind.eq(serde_plain(k)));
+        q = q.filter(audit_entry::Column::ActorKind.eq(k.as_str()));
     }
     if let Some(a) = &filter.actor_id {
         q = q.filter(audit_entry::Column::ActorId.eq(a.as_str()));

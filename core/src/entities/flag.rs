@@ -29,3 +29,30 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// A new open report of `user_id` (of a message of theirs once `message_id` and `cid` are
+    /// set), by `created_by` (`None`: the tenant server, or Parley itself).
+    pub fn open(
+        tenant: &str,
+        user_id: String,
+        created_by: Option<String>,
+        reason: Option<String>,
+        now: DateTimeUtc,
+    ) -> Self {
+        Self {
+            tenant_id: tenant.to_owned(),
+            id: uuid::Uuid::now_v7().to_string(),
+            user_id,
+            message_id: None,
+            cid: None,
+            created_by,
+            reason,
+            status: "open".to_owned(),
+            resolution: None,
+            resolved_by: None,
+            resolved_at: None,
+            created_at: now,
+        }
+    }
+}

@@ -269,14 +269,14 @@ impl Event {
         self.subject = Some(user.into());
     }
 
-    /// Whether a listener sees the event: the tenant server (`user` is `None`) sees all; a
-    /// user does not see another's shadowed message, nor content of users they blocked.
+    /// Whether a listener sees the event (see [`visible`]).
     pub fn visible(&self, user: Option<&str>, blocked: impl Fn(&str) -> bool) -> bool {
-        let Some(user) = user else {
-            return true;
-        };
-        self.visible_to.as_deref().is_none_or(|only| only == user)
-            && self.sent_by.as_deref().is_none_or(|from| !blocked(from))
+        visible(
+            self.visible_to.as_deref(),
+            self.sent_by.as_deref(),
+            user,
+            blocked,
+        )
     }
 
     /// An event that is delivered live only (typing, channel.deleted): no sequence number.
@@ -294,6 +294,21 @@ impl Event {
     ) -> Result<Self> {
         Self::new(tenant, kind, cid, None, users, payload)
     }
+}
+
+/// Whether `user` sees an event restricted to `visible_to` and carrying `sent_by`'s content,
+/// live or replayed: the tenant server (`user` is `None`) sees all; a user does not see
+/// another's shadowed message, nor content of users they blocked.
+pub fn visible(
+    visible_to: Option<&str>,
+    sent_by: Option<&str>,
+    user: Option<&str>,
+    blocked: impl Fn(&str) -> bool,
+) -> bool {
+    let Some(user) = user else {
+        return true;
+    };
+    visible_to.is_none_or(|only| only == user) && sent_by.is_none_or(|from| !blocked(from))
 }
 
 /// Takes channel `cid`'s next event sequence number, inside the caller's transaction (which

@@ -79,20 +79,13 @@ fn open_flag(
     by: Option<UserId>,
     input: &NewFlag,
 ) -> Result<flag::Model> {
-    Ok(flag::Model {
-        tenant_id: caller.tenant_id().to_owned(),
-        id: uuid::Uuid::now_v7().to_string(),
+    Ok(flag::Model::open(
+        caller.tenant_id(),
         user_id,
-        message_id: None,
-        cid: None,
-        created_by: by.map(UserId::into_string),
-        reason: crate::moderation::parse_reason(input.reason.as_deref())?,
-        status: "open".to_owned(),
-        resolution: None,
-        resolved_by: None,
-        resolved_at: None,
-        created_at: Utc::now(),
-    })
+        by.map(UserId::into_string),
+        crate::moderation::parse_reason(input.reason.as_deref())?,
+        Utc::now(),
+    ))
 }
 
 /// Stores a report unless the same reporter already has an open one on the same message or

@@ -468,18 +468,9 @@ pub(crate) async fn raise_flag(
         return Ok(());
     };
     let row = flag::Model {
-        tenant_id: tenant.to_owned(),
-        id: uuid::Uuid::now_v7().to_string(),
-        user_id: author,
         message_id: Some(message.id.clone()),
         cid: Some(message.cid.clone()),
-        created_by: None,
-        reason: Some(reason),
-        status: "open".to_owned(),
-        resolution: None,
-        resolved_by: None,
-        resolved_at: None,
-        created_at: now,
+        ..flag::Model::open(tenant, author, None, Some(reason), now)
     };
     flag::Entity::insert(row.clone().into_active_model())
         .exec_without_returning(&**work)

@@ -95,17 +95,14 @@ pub async fn after_seq(ctx: &Parley, caller: &Caller, cid: &Cid, after: i64) -> 
         }
         None => Vec::new(),
     };
-    let shown = |visible_to: &Option<String>, sent_by: &Option<String>| {
-        user.is_none()
-            || (visible_to.as_deref().is_none_or(|only| Some(only) == user)
-                && sent_by
-                    .as_deref()
-                    .is_none_or(|from| !blocked.iter().any(|b| b == from)))
-    };
     Ok(Replay::Events {
         events: rows
             .into_iter()
-            .filter(|(_, _, visible_to, sent_by)| shown(visible_to, sent_by))
+            .filter(|(_, _, visible_to, sent_by)| {
+                crate::events::visible(visible_to.as_deref(), sent_by.as_deref(), user, |from| {
+                    blocked.iter().any(|b| b == from)
+                })
+            })
             .map(|(s, p, ..)| (s, ByteString::from(p)))
             .collect(),
         last,

@@ -308,32 +308,63 @@ pub async fn update(ctx: &Parley, who: &Who, id: &str, patch: TenantPatch) -> Re
     }
     let mut settings_changed = Vec::new();
     if let Some(settings) = patch.settings {
-        check_settings(ctx, &settings).await?;
-        if let Some(hook) = &settings.before_send {
-            ctx.outbound.check_url(&hook.url).await?;
-            if !had_hook_secret {
-                // The tenant reads it by rotating it (`PATCH /v1/app`).
-                let secret = crate::integrations::outbound::new_signing_secret();
-                am.hook_secret = Set(Some(ctx.secrets.seal(&secret)?));
-            }
+        let (changed, hook_secret) =
+            set_settings(ctx, &mut am, &old_settings, had_hook_secret, &settings).await?;
+        if let Some(secret) = hook_secret {
+            // The tenant reads it by rotating it (`PATCH /v1/app`).
+            am.hook_secret = Set(Some(ctx.secrets.seal(&secret)?));
         }
-        let new_settings = serde_json::to_value(&settings)?;
-        settings_changed = audit::changed_fields(&old_settings, &new_settings);
-        am.settings = Set(new_settings);
+        settings_changed = changed;
         fields.push("settings");
     }
-    am.updated_at = Set(Utc::now());
-    let txn = ctx.db.begin().await?;
-    let updated = am.update(&txn).await?;
     let change = Change::new(AuditAction::TenantUpdated, TargetKind::Tenant, id)
         .with(json!({ "fields": fields, "settings": settings_changed }));
-    audit::record(&txn, ctx, id, who, change).await?;
-    txn.commit().await?;
+    let updated = save_audited(ctx, am, who, id, change).await?;
     if patch.disabled == Some(true) {
         ctx.realtime
             .revoke(Revocation::tenant(id, Why::TenantDisabled));
     }
     Ok(updated.into())
+}
+
+/// Checks new settings and sets them on `am`. Returns the names of the settings that changed
+/// and, when a before-send hook is set for the first time, the secret its calls will be
+/// signed with (in clear; the caller seals it).
+async fn set_settings(
+    ctx: &Parley,
+    am: &mut tenant::ActiveModel,
+    old: &serde_json::Value,
+    had_hook_secret: bool,
+    settings: &TenantSettings,
+) -> Result<(Vec<String>, Option<String>)> {
+    check_settings(ctx, settings).await?;
+    let mut hook_secret = None;
+    if let Some(hook) = &settings.before_send {
+        ctx.outbound.check_url(&hook.url).await?;
+        if !had_hook_secret {
+            hook_secret = Some(crate::integrations::outbound::new_signing_secret());
+        }
+    }
+    let new = serde_json::to_value(settings)?;
+    let changed = audit::changed_fields(old, &new);
+    am.settings = Set(new);
+    Ok((changed, hook_secret))
+}
+
+/// Saves a tenant's change with its audit entry, in one transaction.
+async fn save_audited(
+    ctx: &Parley,
+    mut am: tenant::ActiveModel,
+    who: &Who,
+    tenant_id: &str,
+    change: Change<'_>,
+) -> Result<tenant::Model> {
+    am.updated_at = Set(Utc::now());
+    let txn = ctx.db.begin().await?;
+    let saved = am.update(&txn).await?;
+    audit::record(&txn, ctx, tenant_id, who, change).await?;
+    txn.commit().await?;
+    Ok(saved)
 }
 
 /// Deletes the tenant and everything it owns.
@@ -493,16 +524,8 @@ pub async fn patch_app(
     let mut hook_secret = None;
     let mut settings_changed = Vec::new();
     if let Some(settings) = patch.settings {
-        check_settings(ctx, &settings).await?;
-        if let Some(hook) = &settings.before_send {
-            ctx.outbound.check_url(&hook.url).await?;
-            if !had_hook_secret {
-                hook_secret = Some(crate::integrations::outbound::new_signing_secret());
-            }
-        }
-        let new_settings = serde_json::to_value(&settings)?;
-        settings_changed = audit::changed_fields(&old_settings, &new_settings);
-        am.settings = Set(new_settings);
+        (settings_changed, hook_secret) =
+            set_settings(ctx, &mut am, &old_settings, had_hook_secret, &settings).await?;
         fields.push("settings");
     }
     let mut new_secret = None;
@@ -522,17 +545,13 @@ pub async fn patch_app(
     if let Some(s) = &hook_secret {
         am.hook_secret = Set(Some(ctx.secrets.seal(s)?));
     }
-    am.updated_at = Set(Utc::now());
-    let txn = ctx.db.begin().await?;
-    let model = am.update(&txn).await?;
     let change = Change::new(
         AuditAction::AppUpdated,
         TargetKind::Tenant,
         tenant.id.as_str(),
     )
     .with(json!({ "fields": fields, "settings": settings_changed }));
-    audit::record(&txn, ctx, tenant.id.as_str(), who, change).await?;
-    txn.commit().await?;
+    let model = save_audited(ctx, am, who, tenant.id.as_str(), change).await?;
     Ok(app_view(ctx, model, new_secret, hook_secret))
 }
 

@@ -32,12 +32,8 @@ fn me(caller: &Caller) -> Result<&UserId> {
 
 /// Blocks `target`. Returns the block and whether it is new.
 pub async fn block(ctx: &Parley, caller: &Caller, target: &str) -> Result<(Block, bool)> {
-    let permit = authorize(
-        caller,
-        Action::UpdateUser,
-        Target::User(me(caller)?.as_str()),
-    )?;
     let me = me(caller)?.as_str();
+    let permit = authorize(caller, Action::UpdateUser, Target::User(me))?;
     let target = UserId::parse("user_id", target)?;
     if target.as_str() == me {
         return Err(Error::invalid("`user_id`: a user cannot block themselves"));
@@ -81,12 +77,8 @@ pub async fn block(ctx: &Parley, caller: &Caller, target: &str) -> Result<(Block
 
 /// Lifts a block (404 `block_not_found` when there is none).
 pub async fn unblock(ctx: &Parley, caller: &Caller, target: &str) -> Result<()> {
-    let permit = authorize(
-        caller,
-        Action::UpdateUser,
-        Target::User(me(caller)?.as_str()),
-    )?;
     let me = me(caller)?.as_str();
+    let permit = authorize(caller, Action::UpdateUser, Target::User(me))?;
     let tenant = caller.tenant_id();
     let mut work = UnitOfWork::begin(ctx, &permit).await?;
     let gone =
