@@ -212,7 +212,9 @@ fn constrain_items(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema
 ///   body type, which utoipa documents as `application/json`);
 /// - an event stream's `itemSchema` is one event as read off the stream (`data`, `id`, …);
 /// - the rules of the common parameters ([`constrain_parameter`]) and list items
-///   ([`constrain_items`]).
+///   ([`constrain_items`]);
+/// - an operation that answers problems (`4XX`) may also answer 503 `database_unavailable`
+///   (with `Retry-After`) when the database cannot be reached.
 pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     if let Some(components) = api.components.as_mut() {
         constrain_items(&mut components.schemas);
@@ -225,6 +227,11 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 if let RefOr::T(param) = param {
                     constrain_parameter(path, param);
                 }
+            }
+            if let Some(problems) = op.responses.responses.get("4XX").cloned()
+                && !op.responses.responses.contains_key("503")
+            {
+                op.responses.responses.insert("503".to_owned(), problems);
             }
             for response in op.responses.responses.values_mut() {
                 let RefOr::T(response) = response else {

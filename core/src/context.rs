@@ -33,6 +33,8 @@ pub struct Parley {
     pub outbound: Outbound,
     /// Compiled blocklists.
     pub(crate) blocklists: Arc<crate::moderation::blocklists::Cache>,
+    /// Stores sends in batches.
+    pub(crate) writer: Arc<crate::messages::batch::Writer>,
 }
 
 impl Parley {
@@ -51,6 +53,7 @@ impl Parley {
             secrets,
             outbound,
             blocklists: Arc::default(),
+            writer: Arc::default(),
         })
     }
 
@@ -58,6 +61,11 @@ impl Parley {
     pub fn with_reads(mut self, reads: DatabaseConnection) -> Self {
         self.reads = reads;
         self
+    }
+
+    /// How this node's sends were grouped into transactions.
+    pub fn write_stats(&self) -> crate::messages::WriteStats {
+        self.writer.stats()
     }
 
     /// The time, as time-bound rules read it.
@@ -78,6 +86,7 @@ impl Parley {
             secrets: Arc::clone(&self.secrets),
             outbound: self.outbound.clone(),
             blocklists: Arc::clone(&self.blocklists),
+            writer: Arc::clone(&self.writer),
         }
     }
 }
@@ -92,6 +101,7 @@ pub(crate) struct Detached {
     secrets: Arc<MasterKey>,
     outbound: Outbound,
     blocklists: Arc<crate::moderation::blocklists::Cache>,
+    writer: Arc<crate::messages::batch::Writer>,
 }
 
 impl Detached {
@@ -107,6 +117,7 @@ impl Detached {
             secrets: Arc::clone(&self.secrets),
             outbound: self.outbound.clone(),
             blocklists: Arc::clone(&self.blocklists),
+            writer: Arc::clone(&self.writer),
         }
     }
 }

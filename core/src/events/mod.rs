@@ -326,24 +326,32 @@ pub(crate) async fn next_seq<C: ConnectionTrait>(db: &C, tenant: &str, cid: &str
     Ok(row.try_get_by_index(0)?)
 }
 
-/// Appends a persistent event to its channel's log, which `resume` replays from.
-pub(crate) async fn log<C: ConnectionTrait>(db: &C, event: &Event) -> Result<()> {
-    let (Some(cid), Some(seq)) = (&event.cid, event.seq) else {
-        return Err(Error::internal(
-            "only a channel's numbered events are logged",
-        ));
-    };
-    channel_event::Entity::insert(channel_event::ActiveModel {
-        tenant_id: Set(event.tenant.to_string()),
-        cid: Set(cid.to_string()),
-        seq: Set(seq),
-        kind: Set(event.kind.as_str().to_owned()),
-        payload: Set(event.json.to_string()),
-        created_at: Set(event.created_at),
-        visible_to: Set(event.visible_to.as_deref().map(str::to_owned)),
-        sent_by: Set(event.sent_by.as_deref().map(str::to_owned)),
-    })
-    .exec_without_returning(db)
-    .await?;
+/// Appends persistent events to their channels' logs, which `resume` replays from, in one
+/// statement.
+pub(crate) async fn log<C: ConnectionTrait>(db: &C, events: &[Event]) -> Result<()> {
+    let mut rows = Vec::with_capacity(events.len());
+    for event in events {
+        let (Some(cid), Some(seq)) = (&event.cid, event.seq) else {
+            return Err(Error::internal(
+                "only a channel's numbered events are logged",
+            ));
+        };
+        rows.push(channel_event::ActiveModel {
+            tenant_id: Set(event.tenant.to_string()),
+            cid: Set(cid.to_string()),
+            seq: Set(seq),
+            kind: Set(event.kind.as_str().to_owned()),
+            payload: Set(event.json.to_string()),
+            created_at: Set(event.created_at),
+            visible_to: Set(event.visible_to.as_deref().map(str::to_owned)),
+            sent_by: Set(event.sent_by.as_deref().map(str::to_owned)),
+        });
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    channel_event::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }

@@ -158,6 +158,26 @@ impl Default for WorkerConfig {
     }
 }
 
+/// Group commit of sends (see `messages::batch`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WritesConfig {
+    /// Most sends one transaction stores.
+    pub batch_max_messages: usize,
+    /// How long the writer waits for more sends after the first of a batch, in microseconds
+    /// (0: it takes what is queued and writes at once; sends queue while a batch commits).
+    pub batch_linger_us: u64,
+}
+
+impl Default for WritesConfig {
+    fn default() -> Self {
+        Self {
+            batch_max_messages: 256,
+            batch_linger_us: 0,
+        }
+    }
+}
+
 /// The whole configuration of a Parley node.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -179,6 +199,7 @@ pub struct Config {
     pub limits: Limits,
     pub realtime: RealtimeConfig,
     pub worker: WorkerConfig,
+    pub writes: WritesConfig,
     pub media: crate::kernel::config::media::MediaConfig,
     /// What time-bound rules (ban expiries, slow mode) read the time from.
     pub clock: crate::kernel::clock::Clock,
@@ -199,6 +220,7 @@ pub struct FileConfig {
     pub limits: Option<Limits>,
     pub realtime: Option<RealtimeConfig>,
     pub worker: Option<WorkerConfig>,
+    pub writes: Option<WritesConfig>,
     pub media: Option<crate::kernel::config::media::MediaConfig>,
 }
 
@@ -348,6 +370,7 @@ impl Config {
             limits,
             realtime: from_file.realtime.unwrap_or_default(),
             worker,
+            writes: from_file.writes.unwrap_or_default(),
             media,
             clock: crate::kernel::clock::Clock::system(),
         })
@@ -383,6 +406,7 @@ impl Config {
                 allow_private_urls: true,
                 ..WorkerConfig::default()
             },
+            writes: WritesConfig::default(),
             media: Default::default(),
             // Tests move it forward instead of sleeping.
             clock: crate::kernel::clock::Clock::adjustable(),

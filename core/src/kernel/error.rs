@@ -323,7 +323,7 @@ impl ErrorCode {
 }
 
 /// An error a client can be told about. Internal causes are kept for the log only.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Error {
     pub code: ErrorCode,
     pub detail: String,
@@ -430,10 +430,15 @@ impl From<DbErr> for Error {
 
 fn is_connection_error(e: &sea_orm::sqlx::Error) -> bool {
     use sea_orm::sqlx::Error as E;
-    matches!(
-        e,
-        E::Io(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed | E::Tls(_)
-    )
+    match e {
+        E::Io(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed | E::Tls(_) => true,
+        // PostgreSQL's connection exceptions (class 08) and shutdowns (57P01-57P03: the
+        // server or an administrator ended the session).
+        E::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+        _ => false,
+    }
 }
 
 impl From<serde_json::Error> for Error {

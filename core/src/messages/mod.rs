@@ -26,13 +26,34 @@ use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
 use guards::Verdict;
 
+pub(crate) mod batch;
 pub mod guards;
 pub mod reader;
 mod send;
 
+pub use batch::WriteStats;
 pub use send::{Draft, send};
 
 const MAX_MENTIONS: usize = 100;
+
+/// Adds `n` replies to thread `parent`'s count.
+pub(super) async fn count_replies<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    parent: &str,
+    n: i32,
+) -> Result<()> {
+    message::Entity::update_many()
+        .col_expr(
+            message::Column::ReplyCount,
+            Expr::col(message::Column::ReplyCount).add(n),
+        )
+        .filter(message::Column::TenantId.eq(tenant))
+        .filter(message::Column::Id.eq(parent))
+        .exec(db)
+        .await?;
+    Ok(())
+}
 
 /// The body of `POST /v1/channels/{type}/{id}/messages`.
 #[derive(Debug, Default, Deserialize, ToSchema)]

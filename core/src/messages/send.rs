@@ -4,9 +4,9 @@
 //! record `message.new` in one unit of work.
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel};
 
+use super::batch::Outcome;
 use super::guards::{GUARDS, Seen, Verdict};
 use super::{NewMessage, check_mentions, find, same_or_conflict};
 use crate::authn::Caller;
@@ -58,14 +58,14 @@ pub struct Draft {
     mention_input: Vec<String>,
     /// The sender may mention users who are not members.
     mention_outsiders: bool,
-    parent: Option<message::Model>,
-    quoted: Option<Message>,
+    pub(super) parent: Option<message::Model>,
+    pub(super) quoted: Option<Message>,
     mentions: Vec<String>,
-    upload_ids: Vec<String>,
+    pub(super) upload_ids: Vec<String>,
     /// Reports the guards raise once the message is stored (a blocklist's `flag`).
-    reports: Vec<String>,
+    pub(super) reports: Vec<String>,
     /// The author is shadow-banned: the message is shown to them alone.
-    shadowed: bool,
+    pub(super) shadowed: bool,
 }
 
 impl Draft {
@@ -271,52 +271,85 @@ async fn ask_hook(ctx: &Parley, caller: &Caller, draft: &mut Draft) -> Result<()
     }
 }
 
-/// Stores the message with the channel's next `seq`, binds its uploads, counts the reply and
-/// records `message.new`, all in one unit of work.
+/// Stores the message through this node's writer, which commits it in a batch with the
+/// sends that arrived meanwhile (see [`super::batch`]), or in a unit of work of its own when
+/// the writer hands it back.
 async fn store(
     ctx: &Parley,
     caller: &Caller,
     permit: &Permit,
     draft: Draft,
 ) -> Result<(Message, bool)> {
-    if caller.user_id().is_none() {
+    let server = caller.user_id().is_none();
+    if server {
         // The tenant server may write as a user it has not created yet; create it only once
         // the request is known to succeed otherwise.
         crate::authn::ensure_user(ctx, &caller.tenant.id, &draft.author).await?;
     }
+    let outcome = ctx
+        .writer
+        .submit(ctx, *permit, server, caller.tenant_id(), draft)
+        .await?;
+    match outcome {
+        Outcome::Stored(view) => Ok((*view, true)),
+        Outcome::Failed(refusal) => Err(refusal),
+        Outcome::Alone(draft) => store_alone(ctx, caller, permit, *draft).await,
+    }
+}
+
+impl Draft {
+    /// The message's row, numbered `seq`.
+    pub(super) fn row(
+        &self,
+        tenant: &str,
+        seq: i64,
+        now: chrono::DateTime<Utc>,
+    ) -> Result<message::Model> {
+        Ok(message::Model {
+            tenant_id: tenant.to_owned(),
+            id: self.id.as_str().to_owned(),
+            cid: self.cid.clone(),
+            seq,
+            user_id: Some(self.author.as_str().to_owned()),
+            kind: if self.parent.is_some() {
+                "reply"
+            } else {
+                "regular"
+            }
+            .to_owned(),
+            text: self.text.clone(),
+            attachments: self.attachments.clone(),
+            parent_id: self.parent_id.clone(),
+            quoted_id: self.quoted_id.clone(),
+            mentions: serde_json::to_value(&self.mentions)?,
+            custom: self.custom.clone(),
+            silent: self.silent,
+            shadowed: self.shadowed,
+            reply_count: 0,
+            pinned_at: None,
+            pinned_by: None,
+            created_at: now,
+            updated_at: now,
+            edited_at: None,
+            deleted_at: None,
+        })
+    }
+}
+
+/// Stores the message with the channel's next `seq`, binds its uploads, counts the reply and
+/// records `message.new`, all in one unit of work of its own.
+async fn store_alone(
+    ctx: &Parley,
+    caller: &Caller,
+    permit: &Permit,
+    draft: Draft,
+) -> Result<(Message, bool)> {
     let tenant = caller.tenant_id();
     let now = Utc::now();
     let mut work = UnitOfWork::begin(ctx, permit).await?;
     let (seq, event_seq) = take_seqs(&work, tenant, &draft, now).await?;
-    let row = message::ActiveModel {
-        tenant_id: Set(tenant.to_owned()),
-        id: Set(draft.id.as_str().to_owned()),
-        cid: Set(draft.cid.clone()),
-        seq: Set(seq),
-        user_id: Set(Some(draft.author.as_str().to_owned())),
-        kind: Set(if draft.parent.is_some() {
-            "reply"
-        } else {
-            "regular"
-        }
-        .to_owned()),
-        text: Set(draft.text),
-        attachments: Set(draft.attachments),
-        parent_id: Set(draft.parent_id),
-        quoted_id: Set(draft.quoted_id),
-        mentions: Set(serde_json::to_value(&draft.mentions)?),
-        custom: Set(draft.custom),
-        silent: Set(draft.silent),
-        shadowed: Set(draft.shadowed),
-        reply_count: Set(0),
-        pinned_at: Set(None),
-        pinned_by: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        edited_at: Set(None),
-        deleted_at: Set(None),
-    };
-    let stored = match row.insert(&*work).await {
+    let row = draft.row(tenant, seq, now)?;
+    let stored = match row.into_active_model().insert(&*work).await {
         Ok(m) => m,
         Err(e) if Error::is_unique_violation(&e) => {
             // The same client id raced in from another request: answer with what it stored.
@@ -330,15 +363,7 @@ async fn store(
     media::bind_to_message(&*work, tenant, draft.id.as_str(), &draft.upload_ids).await?;
     // A shadowed reply does not show in its thread's count.
     if let Some(p) = draft.parent.as_ref().filter(|_| !draft.shadowed) {
-        message::Entity::update_many()
-            .col_expr(
-                message::Column::ReplyCount,
-                Expr::col(message::Column::ReplyCount).add(1),
-            )
-            .filter(message::Column::TenantId.eq(tenant))
-            .filter(message::Column::Id.eq(&p.id))
-            .exec(&*work)
-            .await?;
+        super::count_replies(&*work, tenant, &p.id, 1).await?;
     }
     let mut view = Message::bare(stored);
     view.quoted_message = draft.quoted.map(Box::new);

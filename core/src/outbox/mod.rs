@@ -229,48 +229,76 @@ pub struct PushJob {
     pub targets: Option<Vec<(String, String)>>,
 }
 
+/// Who hears a tenant's events of one kind: its enabled webhooks (id and wanted types), and
+/// for a new message whether the tenant has push credentials. Read once per unit of work
+/// and tenant; tenants without integrations pay one indexed read.
+pub(crate) struct Targets {
+    webhooks: Vec<(String, Vec<String>)>,
+    push: bool,
+}
+
+impl Targets {
+    pub(crate) async fn load<C: ConnectionTrait>(
+        db: &C,
+        tenant: &str,
+        kind: EventKind,
+    ) -> Result<Self> {
+        let backend = db.get_database_backend();
+        let mut sql = String::from(
+            "SELECT id, event_types FROM webhooks WHERE tenant_id = ? AND enabled = ?",
+        );
+        let mut values: Vec<sea_orm::Value> = vec![tenant.into(), true.into()];
+        if kind == EventKind::MessageNew {
+            sql.push_str(
+                " UNION ALL SELECT '', provider FROM push_credentials WHERE tenant_id = ?",
+            );
+            values.push(tenant.into());
+        }
+        let rows = db
+            .query_all_raw(crate::kernel::db::statement(backend, &sql, values))
+            .await?;
+        let mut targets = Self {
+            webhooks: Vec::new(),
+            push: false,
+        };
+        for row in rows {
+            let id: String = row.try_get_by_index(0)?;
+            if id.is_empty() {
+                targets.push = true;
+                continue;
+            }
+            let types: String = row.try_get_by_index(1)?;
+            let types: Vec<String> = serde_json::from_str(&types).unwrap_or_default();
+            targets.webhooks.push((id, types));
+        }
+        Ok(targets)
+    }
+}
+
 /// Writes a recorded channel event's side effects as jobs, in the transaction that recorded
 /// it: one delivery per enabled webhook that wants the type, and a push job for a new message
-/// when the tenant has push credentials. The recording transaction holds the channel's row
-/// lock, so a channel's jobs get increasing ids in the order of its events, which is the order
-/// each endpoint receives them in. Tenants without integrations pay one indexed read. Answers
-/// whether any job was written.
+/// when the tenant has push credentials (`targets`, read for the event's tenant and kind).
+/// The recording transaction holds the channel's row lock, so a channel's jobs get
+/// increasing ids in the order of its events, which is the order each endpoint receives them
+/// in. Answers whether any job was written.
 pub(crate) async fn on_event<C: ConnectionTrait>(
     db: &C,
     event: &Event,
     payload: &Payload,
+    targets: &Targets,
 ) -> Result<bool> {
     let (tenant, kind, created_at) = (&*event.tenant, event.kind, event.created_at);
     let cid = event.cid.as_deref().unwrap_or_default();
     let json = &*event.json;
-    let backend = db.get_database_backend();
-    let mut sql =
-        String::from("SELECT id, event_types FROM webhooks WHERE tenant_id = ? AND enabled = ?");
-    let mut values: Vec<sea_orm::Value> = vec![tenant.into(), true.into()];
-    if kind == EventKind::MessageNew {
-        sql.push_str(" UNION ALL SELECT '', provider FROM push_credentials WHERE tenant_id = ?");
-        values.push(tenant.into());
-    }
-    let rows = db
-        .query_all_raw(crate::kernel::db::statement(backend, &sql, values))
-        .await?;
-    if rows.is_empty() {
+    if targets.webhooks.is_empty() && !targets.push {
         return Ok(false);
     }
     let event_type = kind.as_str();
     let event_id = new_event_id();
     let mut body: Option<String> = None;
-    let mut push = false;
     let mut written = false;
-    for row in rows {
-        let id: String = row.try_get_by_index(0)?;
-        if id.is_empty() {
-            push = true;
-            continue;
-        }
-        let types: String = row.try_get_by_index(1)?;
-        let types: Vec<String> = serde_json::from_str(&types).unwrap_or_default();
-        if !kind.wanted_by(&types) {
+    for (id, types) in &targets.webhooks {
+        if !kind.wanted_by(types) {
             continue;
         }
         let payload = match &body {
@@ -293,7 +321,7 @@ pub(crate) async fn on_event<C: ConnectionTrait>(
                 kind: JobKind::Webhook,
                 queue_key: Some(format!("webhook:{id}:{cid}")),
                 payload,
-                webhook_id: Some(id),
+                webhook_id: Some(id.clone()),
                 event_id: Some(event_id.clone()),
                 event_type: Some(event_type.to_owned()),
             },
@@ -302,7 +330,7 @@ pub(crate) async fn on_event<C: ConnectionTrait>(
         written = true;
     }
     // A shadowed message is shown to its author alone: nobody is notified of it.
-    if push
+    if targets.push
         && let Some(m) = &payload.message
         && !m.silent
         && !m.shadowed

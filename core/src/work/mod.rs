@@ -6,7 +6,9 @@
 //! live that a replay would not find. A new listener (a search index, usage metering) is one
 //! more [`Listener`] variant; an audited change writes its entry with [`UnitOfWork::audit`].
 
+use std::collections::HashMap;
 use std::ops::Deref;
+use std::sync::Arc;
 
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 
@@ -17,7 +19,7 @@ use crate::events::{self, Event, EventKind, Payload};
 use crate::realtime::revoke::Revocation;
 use crate::{Parley, Result};
 
-/// What runs inside the transaction for each recorded event, in this order.
+/// What runs inside the transaction for the recorded events, in this order.
 #[derive(Debug, Clone, Copy)]
 enum Listener {
     /// The channel's event log, which `resume` replays from.
@@ -29,16 +31,29 @@ enum Listener {
 const LISTENERS: [Listener; 2] = [Listener::EventLog, Listener::Outbox];
 
 impl Listener {
+    /// Hears events recorded together (one write, or a batch of sends): each listener
+    /// writes for all of them at once where it can.
     async fn hear(
         self,
         txn: &DatabaseTransaction,
-        event: &mut Event,
-        payload: &Payload,
+        events: &mut [Event],
+        payloads: &[&Payload],
     ) -> Result<()> {
         match self {
-            Self::EventLog => events::log(txn, event).await,
+            Self::EventLog => events::log(txn, events).await,
             Self::Outbox => {
-                event.queued |= crate::outbox::on_event(txn, event, payload).await?;
+                let mut targets: HashMap<(Arc<str>, EventKind), crate::outbox::Targets> =
+                    HashMap::new();
+                for (event, payload) in events.iter_mut().zip(payloads) {
+                    let key = (event.tenant.clone(), event.kind);
+                    if !targets.contains_key(&key) {
+                        let loaded =
+                            crate::outbox::Targets::load(txn, &event.tenant, event.kind).await?;
+                        targets.insert(key.clone(), loaded);
+                    }
+                    event.queued |=
+                        crate::outbox::on_event(txn, event, payload, &targets[&key]).await?;
+                }
                 Ok(())
             }
         }
@@ -93,19 +108,36 @@ impl<'a> UnitOfWork<'a> {
         seq: i64,
         payload: &Payload,
     ) -> Result<&mut Event> {
-        let mut event = Event::persistent(tenant, kind, cid, seq, payload)?;
-        for listener in LISTENERS {
-            listener.hear(&self.txn, &mut event, payload).await?;
-        }
-        self.events.push(event);
+        self.record_all(&[(tenant, cid, kind, seq, payload)])
+            .await?;
         let last = self.events.len() - 1;
         Ok(&mut self.events[last])
+    }
+
+    /// Records persistent events whose `seq`s were already taken (a batch of sends): the
+    /// listeners write for all of them together.
+    pub async fn record_all(
+        &mut self,
+        recorded: &[(&str, &str, EventKind, i64, &Payload)],
+    ) -> Result<()> {
+        let mut events = Vec::with_capacity(recorded.len());
+        let mut payloads = Vec::with_capacity(recorded.len());
+        for &(tenant, cid, kind, seq, payload) in recorded {
+            events.push(Event::persistent(tenant, kind, cid, seq, payload)?);
+            payloads.push(payload);
+        }
+        for listener in LISTENERS {
+            listener.hear(&self.txn, &mut events, &payloads).await?;
+        }
+        self.events.extend(events);
+        Ok(())
     }
 
     /// An event of a channel whose log is gone (`channel.deleted`): not logged and without a
     /// `seq`, but still written to the outbox for webhooks, and published after commit.
     pub async fn announce(&mut self, mut event: Event, payload: &Payload) -> Result<()> {
-        event.queued |= crate::outbox::on_event(&self.txn, &event, payload).await?;
+        let targets = crate::outbox::Targets::load(&self.txn, &event.tenant, event.kind).await?;
+        event.queued |= crate::outbox::on_event(&self.txn, &event, payload, &targets).await?;
         self.events.push(event);
         Ok(())
     }

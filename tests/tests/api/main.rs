@@ -9,6 +9,7 @@ mod channels;
 mod cluster;
 mod conventions;
 mod export;
+mod group_commit;
 mod hardening;
 mod isolation;
 mod media;
