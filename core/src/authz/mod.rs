@@ -199,6 +199,18 @@ pub async fn channel_kind<C: ConnectionTrait>(
     )
 }
 
+/// [`channel_kind`] through this node's cache (see `kernel::cache`).
+pub async fn kind_of(ctx: &Parley, tenant: &str, name: &str) -> Result<Option<ChannelKind>> {
+    let kinds = &ctx.realtime.caches.kinds;
+    if let Some(kind) = kinds.get(tenant, name) {
+        return Ok(kind);
+    }
+    let generation = kinds.generation();
+    let kind = channel_kind(&ctx.reads, tenant, name).await?;
+    kinds.put(tenant, name, kind.clone(), generation);
+    Ok(kind)
+}
+
 /// The settings of type `name` given its stored row: the row's, a built-in type's defaults,
 /// or `None` when the tenant has no such type.
 pub fn settings_of(
@@ -322,7 +334,7 @@ pub async fn channel_access(
         Err(e) if e.code == ErrorCode::ChannelNotFound => {
             // Say so when the type itself is unknown: a typo in the type is the likely cause.
             let kind = cid.split_once(':').map_or(cid, |(kind, _)| kind);
-            if channel_kind(&ctx.reads, tenant, kind).await?.is_none() {
+            if kind_of(ctx, tenant, kind).await?.is_none() {
                 return Err(Error::new(
                     ErrorCode::ChannelNotFound,
                     format!("no channel `{cid}`: the app has no channel type `{kind}`"),
@@ -336,14 +348,12 @@ pub async fn channel_access(
         Some(u) => member::find(&ctx.reads, tenant, cid, u.as_str()).await?,
         None => None,
     };
-    let kind = channel_kind(&ctx.reads, tenant, &channel.kind)
-        .await?
-        .ok_or_else(|| {
-            Error::internal(format!(
-                "`{cid}` has type `{}`, which is gone",
-                channel.kind
-            ))
-        })?;
+    let kind = kind_of(ctx, tenant, &channel.kind).await?.ok_or_else(|| {
+        Error::internal(format!(
+            "`{cid}` has type `{}`, which is gone",
+            channel.kind
+        ))
+    })?;
     Ok(ChannelAccess {
         channel,
         membership,

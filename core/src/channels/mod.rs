@@ -17,9 +17,7 @@ use utoipa::ToSchema;
 
 use crate::audit::{AuditAction, Change, TargetKind};
 use crate::authn::Caller;
-use crate::authz::{
-    Action, ChannelAccess, ChannelKind, Target, authorize, channel_access, channel_kind,
-};
+use crate::authz::{Action, ChannelAccess, ChannelKind, Target, authorize, channel_access};
 use crate::entities::owned::{self, Owner};
 use crate::entities::{channel, member, message, user};
 use crate::events::{Event, EventKind, Payload};
@@ -248,7 +246,7 @@ fn parse_user_ids(field: &str, ids: &[String]) -> Result<BTreeSet<String>> {
 /// Returns the channel and whether it was created.
 pub async fn create(ctx: &Parley, caller: &Caller, input: NewChannel) -> Result<(Channel, bool)> {
     let kind = ChannelType::parse(&input.kind)?;
-    let settings = channel_kind(&ctx.db, caller.tenant_id(), kind.as_str())
+    let settings = crate::authz::kind_of(ctx, caller.tenant_id(), kind.as_str())
         .await?
         .ok_or_else(|| {
             Error::invalid(format!(
@@ -702,6 +700,18 @@ pub async fn delete(ctx: &Parley, caller: &Caller, cid: &Cid) -> Result<()> {
     let objects =
         crate::media::remove_uploads(&*work, tenant, crate::media::UploadsOf::Channel(&cid))
             .await?;
+    // Its bans go with it: the nodes' cached bans of those users are stale.
+    let banned: Vec<String> = crate::entities::ban::Entity::find()
+        .select_only()
+        .column(crate::entities::ban::Column::UserId)
+        .filter(crate::entities::ban::Column::TenantId.eq(tenant))
+        .filter(crate::entities::ban::Column::Cid.eq(cid.as_str()))
+        .into_tuple()
+        .all(&*work)
+        .await?;
+    for user in banned {
+        work.forget_after(crate::kernel::cache::Stale::bans(tenant, &user));
+    }
     owned::erase(&*work, tenant, Owner::Channel(&cid)).await?;
     if !objects.is_empty() {
         work.jobs_queued();

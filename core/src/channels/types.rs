@@ -11,6 +11,7 @@ use crate::audit::{AuditAction, Change, TargetKind};
 use crate::authn::Caller;
 use crate::authz::{Action, Target, authorize, settings_of};
 use crate::entities::{channel, channel_type};
+use crate::kernel::cache::Stale;
 use crate::kernel::ids::ChannelType;
 use crate::model::channel_type::{
     BUILT_IN, ChannelTypeInput, ChannelTypeSettings, ChannelTypeView,
@@ -97,7 +98,7 @@ pub async fn put(
         created_at: existing.as_ref().map_or(now, |e| e.created_at),
         updated_at: now,
     };
-    let work = UnitOfWork::begin(ctx, &permit).await?;
+    let mut work = UnitOfWork::begin(ctx, &permit).await?;
     channel_type::Entity::insert(row.clone().into_active_model().reset_all())
         .on_conflict(
             sea_orm::sea_query::OnConflict::columns([
@@ -112,6 +113,7 @@ pub async fn put(
         )
         .exec_without_returning(&*work)
         .await?;
+    work.forget_after(Stale::channel_type(tenant, name.as_str()));
     let change = Change::new(
         AuditAction::ChannelTypeUpdated,
         TargetKind::ChannelType,
@@ -142,7 +144,8 @@ pub async fn delete(ctx: &Parley, caller: &Caller, name: &str) -> Result<()> {
             ));
         }
     }
-    let work = UnitOfWork::begin(ctx, &permit).await?;
+    let mut work = UnitOfWork::begin(ctx, &permit).await?;
+    work.forget_after(Stale::channel_type(tenant, name.as_str()));
     let gone = channel_type::Entity::delete_by_id((tenant.to_owned(), name.to_string()))
         .exec(&*work)
         .await?;

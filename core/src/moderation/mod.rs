@@ -18,6 +18,7 @@ use crate::authn::Caller;
 use crate::authz::{Action, Target, authorize, channel_access};
 use crate::entities::{ban, flag, user};
 use crate::events::{Event, EventKind, Payload};
+use crate::kernel::cache::Stale;
 use crate::kernel::ids::{Cid, UserId};
 use crate::kernel::page::{self, Page};
 use crate::model::ban::{Ban, NewBan};
@@ -155,6 +156,7 @@ pub async fn ban_user(ctx: &Parley, caller: &Caller, user_id: &str, input: NewBa
     require_user(ctx, tenant, user_id).await?;
     let mut work = UnitOfWork::begin(ctx, &permit).await?;
     let stored = Ban::from(store(&*work, tenant, user_id, ban::APP, terms, by, now).await?);
+    work.forget_after(Stale::bans(tenant, user_id));
     work.audit(caller, ban_change(user_id, &stored)).await?;
     let payload = Payload {
         user_id: Some(user_id.to_owned()),
@@ -227,6 +229,7 @@ async fn lift(
         return Err(not_banned(user_id, cid));
     };
     ban::Entity::delete_by_id(id).exec(&*work).await?;
+    work.forget_after(Stale::bans(tenant, user_id));
     let scope = (cid != ban::APP).then_some(cid);
     let change = Change::new(AuditAction::UserUnbanned, TargetKind::User, user_id)
         .with(serde_json::json!({ "cid": scope }));
@@ -285,6 +288,7 @@ pub async fn ban_in_channel(
     require_user(ctx, tenant, target.as_str()).await?;
     let mut work = UnitOfWork::begin(ctx, &permit).await?;
     let stored = Ban::from(store(&*work, tenant, target.as_str(), &cid, terms, by, now).await?);
+    work.forget_after(Stale::bans(tenant, target.as_str()));
     work.audit(caller, ban_change(target.as_str(), &stored))
         .await?;
     let payload = Payload {
@@ -412,16 +416,27 @@ pub(crate) async fn posting_ban(
     cid: &str,
 ) -> Result<Option<Ban>> {
     let now = ctx.now();
-    let rows = ban::Entity::find()
-        .filter(ban::Column::TenantId.eq(tenant))
-        .filter(ban::Column::UserId.eq(user))
-        .filter(ban::Column::Cid.is_in([ban::APP, cid]))
-        .all(&ctx.db)
-        .await?;
+    let cache = &ctx.realtime.caches.bans;
+    let rows = match cache.get(tenant, user) {
+        Some(rows) => rows,
+        None => {
+            let generation = cache.generation();
+            let rows = std::sync::Arc::new(
+                ban::Entity::find()
+                    .filter(ban::Column::TenantId.eq(tenant))
+                    .filter(ban::Column::UserId.eq(user))
+                    .all(&ctx.reads)
+                    .await?,
+            );
+            cache.put(tenant, user, std::sync::Arc::clone(&rows), generation);
+            rows
+        }
+    };
     Ok(rows
-        .into_iter()
-        .filter(|b| b.is_active(now))
+        .iter()
+        .filter(|b| (b.cid == ban::APP || b.cid == cid) && b.is_active(now))
         .min_by_key(|b| (b.shadow, b.cid.clone()))
+        .cloned()
         .map(Ban::from))
 }
 

@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use super::Realtime;
 use super::revoke::Revocation;
 use crate::events::Event;
+use crate::kernel::cache::Stale;
 use crate::{Error, Result};
 
 const PUBLISH_QUEUE: usize = 10_000;
@@ -26,6 +27,8 @@ struct Envelope {
     event: Option<Event>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     revoke: Option<Revocation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    stale: Option<Stale>,
 }
 
 impl Envelope {
@@ -34,6 +37,7 @@ impl Envelope {
             origin: origin.to_owned(),
             event: Some(ev.clone()),
             revoke: None,
+            stale: None,
         }
     }
 }
@@ -88,6 +92,17 @@ impl Bus {
             origin: node_id.to_owned(),
             event: None,
             revoke: Some(r.clone()),
+            stale: None,
+        });
+    }
+
+    /// Hands the news of a change to cached data to other nodes, like an event.
+    pub fn publish_stale(&self, node_id: &str, stale: &Stale) {
+        self.send(&Envelope {
+            origin: node_id.to_owned(),
+            event: None,
+            revoke: None,
+            stale: Some(stale.clone()),
         });
     }
 
@@ -177,6 +192,9 @@ impl Bus {
                                     Ok(env) => {
                                         if let Some(r) = env.revoke {
                                             rt.hub.revoke(&r);
+                                        }
+                                        if let Some(s) = env.stale {
+                                            rt.caches.forget(&s);
                                         }
                                         if let Some(ev) = env.event {
                                             rt.hub.deliver(&Arc::new(ev));

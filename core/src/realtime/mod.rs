@@ -37,6 +37,8 @@ pub struct Realtime {
     shutting_down: AtomicBool,
     /// Signalled after a commit that wrote outbox jobs, so the in-process worker runs them now.
     pub outbox_wake: tokio::sync::Notify,
+    /// What sends re-read (channel types, bans), kept current by every node's writes.
+    pub caches: crate::kernel::cache::Caches,
 }
 
 impl Realtime {
@@ -58,6 +60,7 @@ impl Realtime {
             redis: AsyncMutex::new(None),
             shutting_down: AtomicBool::new(false),
             outbox_wake: tokio::sync::Notify::new(),
+            caches: crate::kernel::cache::Caches::default(),
         }))
     }
 
@@ -86,6 +89,12 @@ impl Realtime {
         self.bus.publish_revocation(&self.node_id, &r);
         let n = self.hub.revoke(&r);
         tracing::info!(tenant = %r.tenant, why = ?r.why, closed = n, "connections revoked");
+    }
+
+    /// Drops, on every node, the cached entries a committed write made stale.
+    pub fn forget(&self, stale: crate::kernel::cache::Stale) {
+        self.caches.forget(&stale);
+        self.bus.publish_stale(&self.node_id, &stale);
     }
 
     /// Like [`publish`](Self::publish), but waits until Redis has taken the event: for the

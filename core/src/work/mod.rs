@@ -16,6 +16,7 @@ use crate::audit::{Change, Who};
 use crate::authn::Caller;
 use crate::authz::Permit;
 use crate::events::{self, Event, EventKind, Payload};
+use crate::kernel::cache::Stale;
 use crate::realtime::revoke::Revocation;
 use crate::{Parley, Result};
 
@@ -68,6 +69,7 @@ pub struct UnitOfWork<'a> {
     txn: DatabaseTransaction,
     events: Vec<Event>,
     revocations: Vec<Revocation>,
+    stale: Vec<Stale>,
     jobs_queued: bool,
 }
 
@@ -81,6 +83,7 @@ impl<'a> UnitOfWork<'a> {
             txn: ctx.db.begin().await?,
             events: Vec::new(),
             revocations: Vec::new(),
+            stale: Vec::new(),
             jobs_queued: false,
         })
     }
@@ -165,16 +168,24 @@ impl<'a> UnitOfWork<'a> {
         self.revocations.push(revocation);
     }
 
+    /// Cached data this write changes: every node drops it after commit.
+    pub fn forget_after(&mut self, stale: Stale) {
+        self.stale.push(stale);
+    }
+
     /// This write queued outbox jobs of its own (thumbnails, object deletions): the local
     /// worker is woken after commit instead of finding them at its next poll.
     pub fn jobs_queued(&mut self) {
         self.jobs_queued = true;
     }
 
-    /// Commits, then publishes every event in the order it was recorded and closes the
-    /// connections of withdrawn credentials.
+    /// Commits, drops the cached data it made stale (on every node), then publishes every
+    /// event in the order it was recorded and closes the connections of withdrawn credentials.
     pub async fn commit(self) -> Result<()> {
         self.txn.commit().await?;
+        for stale in self.stale {
+            self.ctx.realtime.forget(stale);
+        }
         for event in self.events {
             self.ctx.realtime.publish(event);
         }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use parley_tests::realtime::{Follower, Ws};
 use parley_tests::*;
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -137,6 +137,103 @@ async fn create_tenant(client: &reqwest::Client, node: &Node) -> Tenant {
         secret_key: body["secret_key"].as_str().unwrap().to_owned(),
         signing_secret: body["signing_secret"].as_str().unwrap().to_owned(),
     }
+}
+
+/// Each node caches the channel types and bans its sends check. A change made through one
+/// node reaches the other node's cache at once, through Redis, instead of when the entry
+/// expires (30 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_change_on_one_node_reaches_the_other_nodes_cache() {
+    let (_db, url) = PgDatabase::create().await;
+    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let tweak = |c: &mut parley_core::kernel::config::Config| {
+        c.redis_url = Some(redis_url());
+        c.redis_prefix = prefix.clone();
+    };
+    let n1 = TestApp::spawn_on(Some(url.clone()), tweak).await;
+    let n2 = TestApp::spawn_on(Some(url.clone()), tweak).await;
+    let t = n1.tenant("Acme").await;
+    for u in ["alice", "bob"] {
+        t.create_user(u).await;
+    }
+    let (status, _) = send(
+        t.server(Method::POST, "/v1/channels")
+            .json(&json!({"type": "messaging", "id": "room", "members": ["alice", "bob"]})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    // Node 2 hears node 1: an event sent through node 1 reaches a socket on node 2.
+    let on2 = n2.on(&t);
+    let mut bob2 = on2.user("bob").await.connect().await;
+    let alice1 = t.user("alice").await;
+    let alice2 = on2.user("alice").await;
+    let post = |user: &User, body: Value| {
+        user.request(Method::POST, "/v1/channels/messaging/room/messages")
+            .json(&body)
+    };
+    let (status, first) = send(post(&alice1, json!({"text": "hello"}))).await;
+    assert_eq!(status, 201, "{first}");
+    bob2.expect("message.new").await;
+    // Node 2's caches now hold alice's bans (none) and the type (replies on).
+    let reply = json!({"text": "re", "parent_id": first["id"]});
+    let (status, body) = send(post(&alice2, reply.clone())).await;
+    assert_eq!(status, 201, "{body}");
+
+    let (status, body) = send(
+        t.server(Method::POST, "/v1/channels/messaging/room/bans")
+            .json(&json!({"user_id": "alice", "reason": "spam"})),
+    )
+    .await;
+    assert!(status.is_success(), "{body}");
+    eventually(
+        "node 2 refuses the banned user",
+        Duration::from_secs(5),
+        async || {
+            let (status, body) = send(post(&alice2, json!({"text": "still here?"}))).await;
+            if status == 403 && body["code"] == "user_banned" {
+                Ok(())
+            } else {
+                Err(format!("{status} {body}"))
+            }
+        },
+    )
+    .await;
+    let (status, body) =
+        send(t.server(Method::DELETE, "/v1/channels/messaging/room/bans/alice")).await;
+    assert!(status.is_success(), "{body}");
+    eventually(
+        "node 2 takes the unbanned user",
+        Duration::from_secs(5),
+        async || {
+            let (status, body) = send(post(&alice2, json!({"text": "back"}))).await;
+            if status == 201 {
+                Ok(())
+            } else {
+                Err(format!("{status} {body}"))
+            }
+        },
+    )
+    .await;
+
+    let (status, body) = send(
+        t.server(Method::PUT, "/v1/channel-types/messaging")
+            .json(&json!({"features": {"replies": false}})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    eventually(
+        "node 2 sees replies turned off",
+        Duration::from_secs(5),
+        async || {
+            let (status, body) = send(post(&alice2, reply.clone())).await;
+            if status == 403 && body["code"] == "feature_disabled" {
+                Ok(())
+            } else {
+                Err(format!("{status} {body}"))
+            }
+        },
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
