@@ -197,7 +197,12 @@ async fn batches_are_gap_free_and_store_each_send_once(app: TestApp) {
     let after = stats(&app);
     let sends = after.sends - before.sends;
     let batches = after.batches - before.batches;
-    assert_eq!(sends, 49, "every send went through the writer: {after:?}");
+    // Every send but the repeats that arrived after the first was committed (those are
+    // answered before they reach the writer).
+    assert!(
+        (44..=49).contains(&sends),
+        "every send went through the writer: {before:?} → {after:?}"
+    );
     assert!(
         batches < sends && after.largest > 1,
         "sends shared transactions: {before:?} → {after:?}"
