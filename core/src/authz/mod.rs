@@ -330,7 +330,13 @@ pub async fn channel_access(
     as_user: Option<&UserId>,
 ) -> Result<ChannelAccess> {
     let tenant = caller.tenant_id();
-    let channel = match channel::find(&ctx.reads, tenant, cid).await {
+    let found = match as_user.or(caller.user_id()) {
+        Some(u) => channel::find_with_member(&ctx.reads, tenant, cid, u.as_str()).await,
+        None => channel::find(&ctx.reads, tenant, cid)
+            .await
+            .map(|c| (c, None)),
+    };
+    let (channel, membership) = match found {
         Err(e) if e.code == ErrorCode::ChannelNotFound => {
             // Say so when the type itself is unknown: a typo in the type is the likely cause.
             let kind = cid.split_once(':').map_or(cid, |(kind, _)| kind);
@@ -343,10 +349,6 @@ pub async fn channel_access(
             return Err(e);
         }
         found => found?,
-    };
-    let membership = match as_user.or(caller.user_id()) {
-        Some(u) => member::find(&ctx.reads, tenant, cid, u.as_str()).await?,
-        None => None,
     };
     let kind = kind_of(ctx, tenant, &channel.kind).await?.ok_or_else(|| {
         Error::internal(format!(

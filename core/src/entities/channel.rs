@@ -43,3 +43,30 @@ pub async fn find<C: ConnectionTrait>(
         .await?
         .ok_or_else(|| crate::kernel::error::Error::channel_not_found(cid))
 }
+
+/// Channel `cid` with `user`'s membership of it, if any, in one statement.
+pub async fn find_with_member<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    cid: &str,
+    user: &str,
+) -> crate::kernel::error::Result<(Model, Option<super::member::Model>)> {
+    use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition};
+    use sea_orm::{JoinType, QuerySelect, RelationTrait};
+    let user = user.to_owned();
+    let membership =
+        super::member::Relation::Channel
+            .def()
+            .rev()
+            .on_condition(move |_channel, member| {
+                Expr::col((member, super::member::Column::UserId))
+                    .eq(user.clone())
+                    .into_condition()
+            });
+    Entity::find_by_id((tenant.to_owned(), cid.to_owned()))
+        .select_also(super::member::Entity)
+        .join(JoinType::LeftJoin, membership)
+        .one(db)
+        .await?
+        .ok_or_else(|| crate::kernel::error::Error::channel_not_found(cid))
+}
