@@ -199,7 +199,7 @@ pub async fn channel_kind<C: ConnectionTrait>(
     )
 }
 
-/// [`channel_kind`] through this node's cache (see `kernel::cache`).
+/// [`channel_kind`] through this node's cache of channel types.
 pub async fn kind_of(ctx: &Parley, tenant: &str, name: &str) -> Result<Option<ChannelKind>> {
     let kinds = &ctx.realtime.caches.kinds;
     if let Some(kind) = kinds.get(tenant, name) {

@@ -710,7 +710,7 @@ pub async fn delete(ctx: &Parley, caller: &Caller, cid: &Cid) -> Result<()> {
         .all(&*work)
         .await?;
     for user in banned {
-        work.forget_after(crate::kernel::cache::Stale::bans(tenant, &user));
+        work.forget_after(crate::realtime::cache::Stale::bans(tenant, &user));
     }
     owned::erase(&*work, tenant, Owner::Channel(&cid)).await?;
     if !objects.is_empty() {

@@ -11,11 +11,11 @@ use crate::audit::{AuditAction, Change, TargetKind};
 use crate::authn::Caller;
 use crate::authz::{Action, Target, authorize, settings_of};
 use crate::entities::{channel, channel_type};
-use crate::kernel::cache::Stale;
 use crate::kernel::ids::ChannelType;
 use crate::model::channel_type::{
     BUILT_IN, ChannelTypeInput, ChannelTypeSettings, ChannelTypeView,
 };
+use crate::realtime::cache::Stale;
 use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
 

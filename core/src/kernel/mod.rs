@@ -2,7 +2,6 @@
 //! database helpers, configuration, the sealing of secrets and the client for tenants' URLs.
 //! It depends on nothing else in the crate.
 
-pub mod cache;
 pub mod clock;
 pub mod config;
 pub mod crypto;

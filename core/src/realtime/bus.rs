@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use super::Realtime;
+use super::cache::Stale;
 use super::revoke::Revocation;
 use crate::events::Event;
-use crate::kernel::cache::Stale;
 use crate::{Error, Result};
 
 const PUBLISH_QUEUE: usize = 10_000;

@@ -2,6 +2,7 @@
 //! presence, typing, and replay from the event log for `resume`.
 
 pub mod bus;
+pub mod cache;
 pub mod hub;
 pub mod positions;
 pub mod presence;
@@ -38,7 +39,7 @@ pub struct Realtime {
     /// Signalled after a commit that wrote outbox jobs, so the in-process worker runs them now.
     pub outbox_wake: tokio::sync::Notify,
     /// What sends re-read (channel types, bans), kept current by every node's writes.
-    pub caches: crate::kernel::cache::Caches,
+    pub caches: cache::Caches,
 }
 
 impl Realtime {
@@ -60,7 +61,7 @@ impl Realtime {
             redis: AsyncMutex::new(None),
             shutting_down: AtomicBool::new(false),
             outbox_wake: tokio::sync::Notify::new(),
-            caches: crate::kernel::cache::Caches::default(),
+            caches: cache::Caches::default(),
         }))
     }
 
@@ -92,7 +93,7 @@ impl Realtime {
     }
 
     /// Drops, on every node, the cached entries a committed write made stale.
-    pub fn forget(&self, stale: crate::kernel::cache::Stale) {
+    pub fn forget(&self, stale: cache::Stale) {
         self.caches.forget(&stale);
         self.bus.publish_stale(&self.node_id, &stale);
     }

@@ -358,7 +358,7 @@ pub async fn delete(
     // Her rows go; what she did to others' things (channels she created, messages she wrote
     // or pinned) stays without her name.
     owned::erase(&*work, tenant, Owner::User(id)).await?;
-    work.forget_after(crate::kernel::cache::Stale::bans(tenant, id));
+    work.forget_after(crate::realtime::cache::Stale::bans(tenant, id));
     forget_in_event_log(&*work, tenant, id).await?;
     user::Entity::delete_by_id((tenant.to_owned(), id.to_owned()))
         .exec(&*work)

@@ -16,7 +16,7 @@ use crate::audit::{Change, Who};
 use crate::authn::Caller;
 use crate::authz::Permit;
 use crate::events::{self, Event, EventKind, Payload};
-use crate::kernel::cache::Stale;
+use crate::realtime::cache::Stale;
 use crate::realtime::revoke::Revocation;
 use crate::{Parley, Result};
 
