@@ -63,6 +63,18 @@ impl Parley {
         self
     }
 
+    /// Where reads go that must see every commit, however recent (a send's checks, the
+    /// credential check before a WebSocket frame): `reads` when it does (SQLite's read
+    /// connections see each commit at once; without a replica, `reads` is the primary's
+    /// pool), the primary when a replica with its lag serves `reads`.
+    pub fn fresh_reads(&self) -> &DatabaseConnection {
+        if self.config.database_read_url.is_some() {
+            &self.db
+        } else {
+            &self.reads
+        }
+    }
+
     /// How this node's sends were grouped into transactions.
     pub fn write_stats(&self) -> crate::messages::WriteStats {
         self.writer.stats()

@@ -335,7 +335,7 @@ pub(crate) async fn resolve_attachments(
     let rows: HashMap<String, upload::Model> = upload::Entity::find()
         .filter(upload::Column::TenantId.eq(tenant))
         .filter(upload::Column::Id.is_in(ids.iter().cloned()))
-        .all(&ctx.reads)
+        .all(ctx.fresh_reads())
         .await?
         .into_iter()
         .map(|r| (r.id.clone(), r))

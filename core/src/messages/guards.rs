@@ -157,7 +157,7 @@ async fn slow_mode(seen: &Seen<'_>) -> Result<Verdict> {
         .order_by_desc(message::Column::CreatedAt)
         .limit(1)
         .into_tuple()
-        .one(&seen.ctx.reads)
+        .one(seen.ctx.fresh_reads())
         .await?;
     let Some(last) = last else {
         return Ok(Verdict::Accept);
@@ -191,7 +191,8 @@ pub async fn dm_blocker(
     if !crate::model::channel::is_distinct(&channel.id) {
         return Ok(None);
     }
-    let blockers = crate::entities::user_block::blockers_of(&ctx.reads, tenant, author).await?;
+    let blockers =
+        crate::entities::user_block::blockers_of(ctx.fresh_reads(), tenant, author).await?;
     if blockers.is_empty() {
         return Ok(None);
     }
@@ -202,7 +203,7 @@ pub async fn dm_blocker(
         .filter(crate::entities::member::Column::Cid.eq(channel.cid.as_str()))
         .filter(crate::entities::member::Column::UserId.is_in(blockers))
         .into_tuple()
-        .one(&ctx.reads)
+        .one(ctx.fresh_reads())
         .await?;
     Ok(member)
 }

@@ -135,7 +135,7 @@ impl Draft {
     async fn resolve(&mut self, ctx: &Parley, caller: &Caller) -> Result<()> {
         let tenant = caller.tenant_id();
         if let Some(pid) = self.parent_id.as_deref() {
-            let p = find(&ctx.reads, tenant, pid).await?;
+            let p = find(ctx.fresh_reads(), tenant, pid).await?;
             if p.cid != self.cid {
                 return Err(Error::invalid(
                     "`parent_id` must be a message of the same channel",
@@ -152,7 +152,7 @@ impl Draft {
             self.parent = Some(p);
         }
         if let Some(qid) = self.quoted_id.as_deref() {
-            let q = find(&ctx.reads, tenant, qid).await?;
+            let q = find(ctx.fresh_reads(), tenant, qid).await?;
             if q.cid != self.cid {
                 return Err(Error::invalid(
                     "`quoted_id` must be a message of the same channel",
@@ -161,7 +161,7 @@ impl Draft {
             self.quoted = Some(Message::bare(q));
         }
         self.mentions = check_mentions(
-            &ctx.reads,
+            ctx.fresh_reads(),
             tenant,
             &self.cid,
             &self.mention_input,
@@ -238,7 +238,7 @@ async fn already_sent(ctx: &Parley, caller: &Caller, draft: &Draft) -> Result<Op
     }
     let Some(existing) =
         message::Entity::find_by_id((caller.tenant_id().to_owned(), draft.id.as_str().to_owned()))
-            .one(&ctx.reads)
+            .one(ctx.fresh_reads())
             .await?
     else {
         return Ok(None);

@@ -300,7 +300,7 @@ pub async fn screen(
         .filter(blocklist::Column::TenantId.eq(tenant))
         .filter(blocklist::Column::Name.is_in(names))
         .into_tuple()
-        .all(&ctx.reads)
+        .all(ctx.fresh_reads())
         .await?;
     let mut current = text.to_owned();
     let mut masked = false;
@@ -344,7 +344,7 @@ async fn matcher(
         return Ok(m);
     }
     let row = blocklist::Entity::find_by_id((tenant.to_owned(), name.to_owned()))
-        .one(&ctx.reads)
+        .one(ctx.fresh_reads())
         .await?
         .ok_or_else(|| not_found(name))?;
     let compiled = Arc::new(Matcher::compile(&row)?);

@@ -425,7 +425,7 @@ pub(crate) async fn posting_ban(
                 ban::Entity::find()
                     .filter(ban::Column::TenantId.eq(tenant))
                     .filter(ban::Column::UserId.eq(user))
-                    .all(&ctx.reads)
+                    .all(ctx.fresh_reads())
                     .await?,
             );
             cache.put(tenant, user, std::sync::Arc::clone(&rows), generation);

@@ -118,10 +118,10 @@ pub async fn check(ctx: &Parley, caller: &Caller) -> Result<Option<Why>> {
         Actor::User(u) => u.id.as_str(),
         Actor::Server => "",
     };
-    let row = ctx
-        .db
+    let db = ctx.fresh_reads();
+    let row = db
         .query_one_raw(crate::kernel::db::statement(
-            ctx.db.get_database_backend(),
+            db.get_database_backend(),
             "SELECT (SELECT disabled FROM tenants WHERE id = ?), \
                     (SELECT revoked_at IS NULL FROM api_keys WHERE id = ? AND tenant_id = ?), \
                     (SELECT deactivated_at IS NULL FROM users WHERE tenant_id = ? AND id = ?)",

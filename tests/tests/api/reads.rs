@@ -1,6 +1,7 @@
 //! Reads do not queue behind writes: on SQLite, whose single writer connection a write holds
 //! until it commits, history, channel lists, unread counts and single messages are read from
-//! their own connections and answer meanwhile; the write itself waits its turn.
+//! their own connections and answer meanwhile, and so do WebSocket frames (the credential check
+//! before each); the write itself waits its turn.
 
 use std::time::Duration;
 
@@ -34,6 +35,7 @@ async fn reads_answer_while_a_write_holds_the_writer() {
     // Both keys and sessions used once, so nothing below writes their last use.
     assert_eq!(send(bob.request(Method::GET, "/v1/me")).await.0, 200);
     assert_eq!(send(alice.request(Method::GET, "/v1/me")).await.0, 200);
+    let mut ws = bob.connect().await;
 
     // A write in progress holds SQLite's one writer connection.
     let txn = app.db().begin().await.unwrap();
@@ -56,6 +58,13 @@ async fn reads_answer_while_a_write_holds_the_writer() {
     }
     let (_, history) = send(bob.request(Method::GET, "/v1/channels/messaging/room/messages")).await;
     assert_eq!(history["items"][0]["text"], "hello");
+    // A WebSocket frame too: its credential check and channel access read beside the writer.
+    ws.send(json!({"type": "typing.start", "cid": "messaging:room", "req_id": "t1"}))
+        .await;
+    let answer = ws
+        .expect_where("the answer to t1", |v| v["req_id"] == "t1")
+        .await;
+    assert_eq!(answer["type"], "ack", "{answer}");
 
     // A send waits for the writer and goes through once the other write ends.
     let pending = tokio::spawn(send(
