@@ -274,24 +274,40 @@ pub struct AttemptRecord {
     pub response: Option<String>,
 }
 
+/// Records an attempt of a job that still exists. A job whose tenant was deleted during the
+/// attempt is gone, and so is its log: its attempt is not recorded. On PostgreSQL the job's row
+/// is locked while the attempt is written, so a delete that comes later, which removes jobs
+/// before their attempts, waits for it and removes the attempt too.
 pub async fn record_attempt(ctx: &Parley, job: &Claimed, a: AttemptRecord) -> Result<()> {
-    use parley_core::entities::outbox_attempt;
-    use sea_orm::{EntityTrait, Set};
-    outbox_attempt::Entity::insert(outbox_attempt::ActiveModel {
-        job_id: Set(job.id),
-        tenant_id: Set(job.tenant_id.clone()),
-        attempt: Set(job.attempts),
-        started_at: Set(a.started_at),
-        duration_ms: Set(a.duration_ms),
-        ok: Set(a.ok),
-        status_code: Set(a.status_code),
-        error: Set(a.error),
-        response: Set(a.response),
-        worker: Set(Some(job.worker.clone())),
-        ..Default::default()
-    })
-    .exec_without_returning(&ctx.db)
-    .await?;
+    let backend = ctx.db.get_database_backend();
+    let lock = if backend == sea_orm::DatabaseBackend::Postgres {
+        " FOR KEY SHARE"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "INSERT INTO outbox_attempts (job_id, tenant_id, attempt, started_at, duration_ms, ok, \
+         status_code, error, response, worker) \
+         SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM outbox WHERE id = ?{lock}"
+    );
+    ctx.db
+        .execute_raw(statement(
+            backend,
+            &sql,
+            vec![
+                job.tenant_id.clone().into(),
+                job.attempts.into(),
+                a.started_at.into(),
+                a.duration_ms.into(),
+                a.ok.into(),
+                a.status_code.into(),
+                a.error.into(),
+                a.response.into(),
+                job.worker.clone().into(),
+                job.id.into(),
+            ],
+        ))
+        .await?;
     Ok(())
 }
 
