@@ -166,7 +166,19 @@ async fn write(batch: Vec<Pending>) {
             repeats.push(pending);
         }
     }
-    match store(&firsts).await {
+    let ready: Vec<Ready<'_>> = firsts
+        .iter()
+        .map(|p| Ready {
+            tenant: &p.tenant,
+            server: p.server,
+            draft: &p.draft,
+        })
+        .collect();
+    let stored = match firsts.first() {
+        Some(first) => store(&first.ctx, &first.permit, &ready).await,
+        None => Ok(Vec::new()),
+    };
+    match stored {
         Ok(outcomes) => {
             for (pending, outcome) in firsts.into_iter().zip(outcomes) {
                 let _ = pending.done.send(match outcome {
@@ -202,20 +214,29 @@ struct Bump {
     found: bool,
 }
 
+/// A send ready to be stored.
+pub(super) struct Ready<'a> {
+    pub tenant: &'a str,
+    /// The tenant server sends: only it learns that a message is shadowed.
+    pub server: bool,
+    pub draft: &'a Draft,
+}
+
 /// Stores `batch` in one unit of work: each send's stored view, or its own refusal (its
-/// channel is gone). An error rolls back the whole batch.
-async fn store(batch: &[Pending]) -> Result<Vec<Result<Message>>> {
-    let Some(first) = batch.first() else {
-        return Ok(Vec::new());
-    };
-    let ctx = &first.ctx;
+/// channel is gone). An error rolls back the whole batch; a client id stored before is
+/// `message_id_conflict`.
+pub(super) async fn store(
+    ctx: &Parley,
+    permit: &Permit,
+    batch: &[Ready<'_>],
+) -> Result<Vec<Result<Message>>> {
     // The precision PostgreSQL keeps, so the answer equals what a later read returns.
     let now = Utc::now().trunc_subsecs(6);
-    let mut work = UnitOfWork::begin(ctx, &first.permit).await?;
+    let mut work = UnitOfWork::begin(ctx, permit).await?;
     let mut channels: BTreeMap<(&str, &str), Bump> = BTreeMap::new();
     for pending in batch {
         let bump = channels
-            .entry((&pending.tenant, &pending.draft.cid))
+            .entry((pending.tenant, &pending.draft.cid))
             .or_default();
         bump.sends += 1;
         bump.top_level |= pending.draft.parent.is_none();
@@ -228,7 +249,7 @@ async fn store(batch: &[Pending]) -> Result<Vec<Result<Message>>> {
     for pending in batch {
         let draft = &pending.draft;
         let bump = channels
-            .get_mut(&(pending.tenant.as_str(), draft.cid.as_str()))
+            .get_mut(&(pending.tenant, draft.cid.as_str()))
             .filter(|b| b.found);
         let Some(bump) = bump else {
             outcomes.push(Err(Error::channel_not_found(&draft.cid)));
@@ -240,17 +261,27 @@ async fn store(batch: &[Pending]) -> Result<Vec<Result<Message>>> {
         // A shadowed reply does not show in its thread's count.
         if let Some(parent) = draft.parent.as_ref().filter(|_| !draft.shadowed) {
             *replies
-                .entry((pending.tenant.as_str(), parent.id.as_str()))
+                .entry((pending.tenant, parent.id.as_str()))
                 .or_default() += 1;
         }
-        let row = draft.row(&pending.tenant, seq, now)?;
+        let row = draft.row(pending.tenant, seq, now)?;
         rows.push(row.clone().into_active_model());
         outcomes.push(Ok((row, event_seq)));
     }
     if !rows.is_empty() {
         message::Entity::insert_many(rows)
             .exec_without_returning(&*work)
-            .await?;
+            .await
+            .map_err(|e| {
+                if Error::is_unique_violation(&e) {
+                    Error::new(
+                        ErrorCode::MessageIdConflict,
+                        "a message with this id was stored meanwhile",
+                    )
+                } else {
+                    e.into()
+                }
+            })?;
     }
     for ((tenant, parent), n) in replies {
         super::count_replies(&*work, tenant, parent, n).await?;
@@ -262,13 +293,13 @@ async fn store(batch: &[Pending]) -> Result<Vec<Result<Message>>> {
             continue;
         };
         let draft = &pending.draft;
-        media::bind_to_message(&*work, &pending.tenant, &row.id, &draft.upload_ids).await?;
+        media::bind_to_message(&*work, pending.tenant, &row.id, &draft.upload_ids).await?;
         let mut view = Message::bare(row.clone());
         view.quoted_message = draft.quoted.clone().map(Box::new);
         media::present(
             &*work,
             &ctx.media,
-            &pending.tenant,
+            pending.tenant,
             std::slice::from_mut(&mut view),
         )
         .await?;
@@ -285,7 +316,7 @@ async fn store(batch: &[Pending]) -> Result<Vec<Result<Message>>> {
         .iter()
         .map(|(pending, event_seq, payload)| {
             (
-                pending.tenant.as_str(),
+                pending.tenant,
                 pending.draft.cid.as_str(),
                 EventKind::MessageNew,
                 *event_seq,
@@ -299,7 +330,7 @@ async fn store(batch: &[Pending]) -> Result<Vec<Result<Message>>> {
             for reason in &pending.draft.reports {
                 crate::moderation::raise_flag(
                     &mut work,
-                    &pending.tenant,
+                    pending.tenant,
                     stored,
                     reason.clone(),
                     now,

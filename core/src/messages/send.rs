@@ -4,21 +4,19 @@
 //! record `message.new` in one unit of work.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel};
+use sea_orm::EntityTrait;
 
-use super::batch::Outcome;
+use super::batch::{Outcome, Ready};
 use super::guards::{GUARDS, Seen, Verdict};
 use super::{NewMessage, check_mentions, find, same_or_conflict};
 use crate::authn::Caller;
 use crate::authz::{self, Action, ChannelAccess, Permit, Target, authorize};
 use crate::entities::message;
-use crate::events::{EventKind, Payload};
 use crate::integrations::hooks;
 use crate::kernel::ids::{Cid, MessageId, MessageText, UserId, parse_custom};
 use crate::media;
 use crate::model::channel_type::{Feature, Permission};
 use crate::model::message::Message;
-use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
 
 /// Sends a message. Returns it and whether it was stored now (`false`: the same client id was
@@ -336,8 +334,8 @@ impl Draft {
     }
 }
 
-/// Stores the message with the channel's next `seq`, binds its uploads, counts the reply and
-/// records `message.new`, all in one unit of work of its own.
+/// Stores the message in a unit of work of its own (a batch of one). A client id that raced
+/// in from another request is answered with what that request stored.
 async fn store_alone(
     ctx: &Parley,
     caller: &Caller,
@@ -345,80 +343,23 @@ async fn store_alone(
     draft: Draft,
 ) -> Result<(Message, bool)> {
     let tenant = caller.tenant_id();
-    let now = Utc::now();
-    let mut work = UnitOfWork::begin(ctx, permit).await?;
-    let (seq, event_seq) = take_seqs(&work, tenant, &draft, now).await?;
-    let row = draft.row(tenant, seq, now)?;
-    let stored = match row.into_active_model().insert(&*work).await {
-        Ok(m) => m,
-        Err(e) if Error::is_unique_violation(&e) => {
-            // The same client id raced in from another request: answer with what it stored.
-            drop(work);
+    let alone = [Ready {
+        tenant,
+        server: caller.user_id().is_none(),
+        draft: &draft,
+    }];
+    match super::batch::store(ctx, permit, &alone).await {
+        Ok(mut outcomes) => {
+            let view = outcomes
+                .pop()
+                .ok_or_else(|| Error::internal("a stored send has no outcome"))??;
+            Ok((view, true))
+        }
+        Err(e) if e.code == ErrorCode::MessageIdConflict => {
             let existing = find(&ctx.db, tenant, draft.id.as_str()).await?;
             let same = same_or_conflict(ctx, caller, &draft.author, &draft.cid, existing).await?;
-            return Ok((same, false));
+            Ok((same, false))
         }
-        Err(e) => return Err(e.into()),
-    };
-    media::bind_to_message(&*work, tenant, draft.id.as_str(), &draft.upload_ids).await?;
-    // A shadowed reply does not show in its thread's count.
-    if let Some(p) = draft.parent.as_ref().filter(|_| !draft.shadowed) {
-        super::count_replies(&*work, tenant, &p.id, 1).await?;
+        Err(e) => Err(e),
     }
-    let mut view = Message::bare(stored);
-    view.quoted_message = draft.quoted.map(Box::new);
-    media::present(&*work, &ctx.media, tenant, std::slice::from_mut(&mut view)).await?;
-    let payload = Payload {
-        message: Some(view),
-        ..Default::default()
-    };
-    work.record_at(
-        tenant,
-        &draft.cid,
-        EventKind::MessageNew,
-        event_seq,
-        &payload,
-    )
-    .await?;
-    if let Some(stored) = &payload.message {
-        for reason in draft.reports {
-            crate::moderation::raise_flag(&mut work, tenant, stored, reason, now).await?;
-        }
-    }
-    work.commit().await?;
-    let mut view = payload
-        .message
-        .ok_or_else(|| Error::internal("event payload lost its message"))?;
-    // Only the tenant server learns a message is shadowed; its author must not.
-    view.shadowed &= caller.user_id().is_none();
-    Ok((view, true))
-}
-
-/// One statement takes the next message seq and the next event seq, under the row lock that
-/// orders concurrent sends (PostgreSQL) or inside SQLite's single writer.
-async fn take_seqs(
-    work: &UnitOfWork<'_>,
-    tenant: &str,
-    draft: &Draft,
-    now: chrono::DateTime<Utc>,
-) -> Result<(i64, i64)> {
-    let cid = draft.cid.as_str();
-    let (set_activity, values): (&str, Vec<sea_orm::Value>) = if draft.parent.is_none() {
-        (
-            ", last_message_at = ?, activity_at = ?",
-            vec![now.into(), now.into(), tenant.into(), cid.into()],
-        )
-    } else {
-        ("", vec![tenant.into(), cid.into()])
-    };
-    let sql = format!(
-        "UPDATE channels SET last_seq = last_seq + 1, last_event_seq = last_event_seq + 1{set_activity} \
-         WHERE tenant_id = ? AND cid = ? RETURNING last_seq, last_event_seq"
-    );
-    let backend = work.get_database_backend();
-    let bumped = work
-        .query_one_raw(crate::kernel::db::statement(backend, &sql, values))
-        .await?
-        .ok_or_else(|| Error::channel_not_found(cid))?;
-    Ok((bumped.try_get_by_index(0)?, bumped.try_get_by_index(1)?))
 }

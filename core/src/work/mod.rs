@@ -98,19 +98,6 @@ impl<'a> UnitOfWork<'a> {
         payload: &Payload,
     ) -> Result<&mut Event> {
         let seq = events::next_seq(&self.txn, tenant, cid).await?;
-        self.record_at(tenant, cid, kind, seq, payload).await
-    }
-
-    /// Like [`record`](Self::record), for a write that already took the channel's next event
-    /// `seq` in its own statement (a message send takes both of its sequences at once).
-    pub async fn record_at(
-        &mut self,
-        tenant: &str,
-        cid: &str,
-        kind: EventKind,
-        seq: i64,
-        payload: &Payload,
-    ) -> Result<&mut Event> {
         self.record_all(&[(tenant, cid, kind, seq, payload)])
             .await?;
         let last = self.events.len() - 1;
