@@ -201,14 +201,13 @@ pub async fn channel_kind<C: ConnectionTrait>(
 
 /// [`channel_kind`] through this node's cache of channel types.
 pub async fn kind_of(ctx: &Parley, tenant: &str, name: &str) -> Result<Option<ChannelKind>> {
-    let kinds = &ctx.realtime.caches.kinds;
-    if let Some(kind) = kinds.get(tenant, name) {
-        return Ok(kind);
-    }
-    let generation = kinds.generation();
-    let kind = channel_kind(&ctx.reads, tenant, name).await?;
-    kinds.put(tenant, name, kind.clone(), generation);
-    Ok(kind)
+    ctx.realtime
+        .caches
+        .kinds
+        .get_or_load(tenant, name, async || {
+            channel_kind(&ctx.reads, tenant, name).await
+        })
+        .await
 }
 
 /// The settings of type `name` given its stored row: the row's, a built-in type's defaults,

@@ -416,22 +416,19 @@ pub(crate) async fn posting_ban(
     cid: &str,
 ) -> Result<Option<Ban>> {
     let now = ctx.now();
-    let cache = &ctx.realtime.caches.bans;
-    let rows = match cache.get(tenant, user) {
-        Some(rows) => rows,
-        None => {
-            let generation = cache.generation();
-            let rows = std::sync::Arc::new(
-                ban::Entity::find()
-                    .filter(ban::Column::TenantId.eq(tenant))
-                    .filter(ban::Column::UserId.eq(user))
-                    .all(ctx.fresh_reads())
-                    .await?,
-            );
-            cache.put(tenant, user, std::sync::Arc::clone(&rows), generation);
-            rows
-        }
-    };
+    let rows = ctx
+        .realtime
+        .caches
+        .bans
+        .get_or_load(tenant, user, async || {
+            let rows = ban::Entity::find()
+                .filter(ban::Column::TenantId.eq(tenant))
+                .filter(ban::Column::UserId.eq(user))
+                .all(ctx.fresh_reads())
+                .await?;
+            Ok::<_, Error>(std::sync::Arc::new(rows))
+        })
+        .await?;
     Ok(rows
         .iter()
         .filter(|b| (b.cid == ban::APP || b.cid == cid) && b.is_active(now))

@@ -70,13 +70,30 @@ impl<V: Clone> Table<V> {
         (read_at.elapsed() < MAX_AGE).then(|| value.clone())
     }
 
+    /// The cached value, or the one `load` reads, kept unless something was dropped while it
+    /// read.
+    pub async fn get_or_load<E>(
+        &self,
+        tenant: &str,
+        name: &str,
+        load: impl AsyncFnOnce() -> Result<V, E>,
+    ) -> Result<V, E> {
+        if let Some(value) = self.get(tenant, name) {
+            return Ok(value);
+        }
+        let generation = self.generation();
+        let value = load().await?;
+        self.put(tenant, name, value.clone(), generation);
+        Ok(value)
+    }
+
     /// Where the table stands before a read of the database: pass it to [`put`](Self::put).
-    pub fn generation(&self) -> u64 {
+    fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
     }
 
     /// Keeps a value read from the database, unless something was dropped since `generation`.
-    pub fn put(&self, tenant: &str, name: &str, value: V, generation: u64) {
+    fn put(&self, tenant: &str, name: &str, value: V, generation: u64) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if self.generation.load(Ordering::Acquire) != generation {
             return;
