@@ -199,13 +199,15 @@ pub async fn channel_kind<C: ConnectionTrait>(
     )
 }
 
-/// [`channel_kind`] through this node's cache of channel types.
+/// [`channel_kind`] through this node's cache of channel types. A miss reads what was
+/// committed last, not a replica that may still lag the change that dropped the entry (which
+/// would keep the old type cached for its whole age).
 pub async fn kind_of(ctx: &Parley, tenant: &str, name: &str) -> Result<Option<ChannelKind>> {
     ctx.realtime
         .caches
         .kinds
         .get_or_load(tenant, name, async || {
-            channel_kind(&ctx.reads, tenant, name).await
+            channel_kind(ctx.fresh_reads(), tenant, name).await
         })
         .await
 }
