@@ -23,6 +23,8 @@ pub mod users;
 pub mod work;
 
 mod context;
+#[cfg(test)]
+mod query_plans;
 
 pub use context::Parley;
 pub use kernel::error::{Error, ErrorCode, Result};

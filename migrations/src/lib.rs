@@ -15,6 +15,7 @@ mod m20261202_000009_flags;
 mod m20261202_000010_audit_log;
 mod m20261202_000011_blocklists;
 mod m20261202_000012_shadow_bans_and_blocks;
+mod m20261203_000013_members_by_user;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_audit_log::Migration),
             Box::new(m20261202_000011_blocklists::Migration),
             Box::new(m20261202_000012_shadow_bans_and_blocks::Migration),
+            Box::new(m20261203_000013_members_by_user::Migration),
         ]
     }
 }

@@ -9,7 +9,6 @@ use std::time::Instant;
 
 use bytestring::ByteString;
 use parley_core::authn::{Actor, Caller};
-use parley_core::entities::{channel, member};
 use parley_core::events::{Event, EventKind};
 use parley_core::kernel::ids::Cid;
 use parley_core::messages::{self, NewMessage};
@@ -17,34 +16,12 @@ use parley_core::realtime::hub::Conn;
 use parley_core::realtime::replay::{self, Replay};
 use parley_core::realtime::revoke::{self, Why};
 use parley_core::{Error, ErrorCode, Parley, channels};
-use sea_orm::{ColumnTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationTrait};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 /// After this many refused frames (malformed, unknown, over the rate), the connection is closed.
 const MAX_STRIKES: u32 = 10;
-
-/// The channels a user is a member of, with each channel's newest event seq.
-async fn member_channels(
-    ctx: &Parley,
-    tenant: &str,
-    user: &str,
-) -> Result<Vec<(String, i64)>, Error> {
-    let limit = ctx.config.realtime.max_subscriptions as u64;
-    member::Entity::find()
-        .select_only()
-        .column(member::Column::Cid)
-        .column(channel::Column::LastEventSeq)
-        .join(JoinType::InnerJoin, member::Relation::Channel.def())
-        .filter(member::Column::TenantId.eq(tenant))
-        .filter(member::Column::UserId.eq(user))
-        .limit(limit)
-        .into_tuple()
-        .all(&ctx.db)
-        .await
-        .map_err(Error::from)
-}
 
 /// A frame from the client.
 #[derive(Debug, Deserialize)]
@@ -320,8 +297,12 @@ impl Session {
         )?;
         if let Some(u) = &user {
             // Registered first, so a block made meanwhile is either loaded here or heard.
-            let blocked =
-                parley_core::entities::user_block::blocked_by(&ctx.db, caller.tenant_id(), u).await;
+            let blocked = parley_core::entities::user_block::blocked_by(
+                ctx.fresh_reads(),
+                caller.tenant_id(),
+                u,
+            )
+            .await;
             match blocked {
                 Ok(b) => conn.set_blocked(b),
                 Err(e) => {
@@ -357,7 +338,9 @@ impl Session {
         if let (Some(u), true) = (&user, subscribe_members) {
             // The user's channels with their newest event seq, in one query. A failure here
             // fails the connection (the client retries) rather than leaving it deaf.
-            for (cid, seq) in member_channels(&session.ctx, session.caller.tenant_id(), u).await? {
+            for (cid, seq) in
+                replay::member_cursors(&session.ctx, session.caller.tenant_id(), u).await?
+            {
                 let key: Arc<str> = cid.as_str().into();
                 session.ctx.realtime.hub.subscribe(&session.conn, &key)?;
                 session.floors.set(key, seq);

@@ -248,7 +248,9 @@ async fn authenticate_key_id(
         return Err(invalid());
     }
     let key_id = &rest[..KEY_ID_LEN];
-    let key = api_key::Entity::find_by_id(key_id.to_owned())
+    // The key and its tenant in one read: every authenticated request starts here.
+    let (key, tenant) = api_key::Entity::find_by_id(key_id.to_owned())
+        .find_also_related(tenant::Entity)
         .one(&ctx.reads)
         .await?
         .ok_or_else(invalid)?;
@@ -259,10 +261,7 @@ async fn authenticate_key_id(
     if !matches || key.revoked_at.is_some() || KeyKind::from_db(&key.kind) != expected {
         return Err(invalid());
     }
-    let tenant = tenant::Entity::find_by_id(key.tenant_id.clone())
-        .one(&ctx.reads)
-        .await?
-        .ok_or_else(invalid)?;
+    let tenant = tenant.ok_or_else(invalid)?;
     if tenant.disabled {
         return Err(Error::new(
             ErrorCode::TenantDisabled,

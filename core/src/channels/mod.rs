@@ -974,10 +974,38 @@ async fn unread_counts_in(
     user: &str,
     cids: Option<&[String]>,
 ) -> Result<HashMap<String, i64>> {
+    let rows = ctx
+        .reads
+        .query_all_raw(unread_statement(
+            ctx.reads.get_database_backend(),
+            tenant,
+            user,
+            cids,
+        ))
+        .await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let cid: String = row.try_get_by_index(0)?;
+        let n: i64 = row.try_get_by_index(1)?;
+        out.insert(cid, n);
+    }
+    Ok(out)
+}
+
+/// The statement behind [`unread_counts_in`]. `CROSS JOIN` keeps SQLite's join order as
+/// written (PostgreSQL reorders it freely): from the user's memberships, then each channel's
+/// messages after the read mark. Left to itself, SQLite (which keeps no statistics) started
+/// from every top-level message of the tenant.
+pub(crate) fn unread_statement(
+    backend: sea_orm::DatabaseBackend,
+    tenant: &str,
+    user: &str,
+    cids: Option<&[String]>,
+) -> sea_orm::Statement {
     let mut sql = String::from(
-        "SELECT m.cid, COUNT(msg.id) FROM members m \
-         JOIN messages msg ON msg.tenant_id = m.tenant_id AND msg.cid = m.cid AND msg.seq > m.last_read_seq \
-         WHERE m.tenant_id = ? AND m.user_id = ? AND msg.deleted_at IS NULL AND msg.silent = ? \
+        "SELECT m.cid, COUNT(msg.id) FROM members m CROSS JOIN messages msg \
+         WHERE msg.tenant_id = m.tenant_id AND msg.cid = m.cid AND msg.seq > m.last_read_seq \
+         AND m.tenant_id = ? AND m.user_id = ? AND msg.deleted_at IS NULL AND msg.silent = ? \
          AND msg.parent_id IS NULL AND (msg.user_id IS NULL OR msg.user_id <> ?) \
          AND msg.shadowed = ? AND NOT EXISTS (SELECT 1 FROM user_blocks b WHERE \
          b.tenant_id = m.tenant_id AND b.user_id = m.user_id AND b.target_id = msg.user_id)",
@@ -995,18 +1023,7 @@ async fn unread_counts_in(
         values.extend(cids.iter().map(|c| sea_orm::Value::from(c.as_str())));
     }
     sql.push_str(" GROUP BY m.cid");
-    let backend = ctx.reads.get_database_backend();
-    let rows = ctx
-        .reads
-        .query_all_raw(crate::kernel::db::statement(backend, &sql, values))
-        .await?;
-    let mut out = HashMap::with_capacity(rows.len());
-    for row in rows {
-        let cid: String = row.try_get_by_index(0)?;
-        let n: i64 = row.try_get_by_index(1)?;
-        out.insert(cid, n);
-    }
-    Ok(out)
+    crate::kernel::db::statement(backend, &sql, values)
 }
 
 /// Total and per-channel unread counts of the calling user.

@@ -226,28 +226,41 @@ impl Presence {
 
 /// Users who share a non-livestream channel with `user`.
 async fn audience(ctx: &Parley, tenant: &str, user: &str) -> Result<Vec<String>> {
-    let sql = "SELECT DISTINCT m2.user_id FROM members m1 \
-        JOIN members m2 ON m2.tenant_id = m1.tenant_id AND m2.cid = m1.cid \
-        JOIN channels c ON c.tenant_id = m1.tenant_id AND c.cid = m1.cid \
-        WHERE m1.tenant_id = ? AND m1.user_id = ? AND m2.user_id <> ? AND c.type <> ? LIMIT ?";
-    let backend = ctx.db.get_database_backend();
-    let rows = ctx
-        .db
-        .query_all_raw(crate::kernel::db::statement(
-            backend,
-            sql,
-            vec![
-                tenant.into(),
-                user.into(),
-                user.into(),
-                "livestream".into(),
-                (MAX_AUDIENCE as i64).into(),
-            ],
-        ))
+    let db = ctx.fresh_reads();
+    let rows = db
+        .query_all_raw(audience_statement(db.get_database_backend(), tenant, user))
         .await?;
     rows.into_iter()
         .map(|r| r.try_get_by_index::<String>(0).map_err(Into::into))
         .collect()
+}
+
+/// The members of the channels the user is a member of. `CROSS JOIN` fixes SQLite's join
+/// order (PostgreSQL reorders it freely): SQLite keeps no statistics, and left to itself it
+/// walked the tenant's memberships in user order, to skip sorting for `DISTINCT`, reading
+/// all of them on each connect.
+pub(crate) fn audience_statement(
+    backend: sea_orm::DbBackend,
+    tenant: &str,
+    user: &str,
+) -> sea_orm::Statement {
+    let sql = "SELECT DISTINCT m.user_id FROM members mine \
+        CROSS JOIN channels c CROSS JOIN members m \
+        WHERE mine.tenant_id = ? AND mine.user_id = ? \
+        AND c.tenant_id = mine.tenant_id AND c.cid = mine.cid AND c.type <> ? \
+        AND m.tenant_id = mine.tenant_id AND m.cid = mine.cid AND m.user_id <> ? \
+        LIMIT ?";
+    crate::kernel::db::statement(
+        backend,
+        sql,
+        vec![
+            tenant.into(),
+            user.into(),
+            "livestream".into(),
+            user.into(),
+            (MAX_AUDIENCE as i64).into(),
+        ],
+    )
 }
 
 /// The `presence.changed` event for the users who share a channel with `user`.

@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use bytestring::ByteString;
 use chrono::Utc;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 
 use crate::authn::Caller;
 use crate::authz::{self, Action, Target};
-use crate::entities::channel_event;
+use crate::entities::{channel, channel_event, member};
 use crate::kernel::ids::Cid;
 use crate::{Error, Parley, Result};
 
@@ -30,6 +31,41 @@ pub async fn authorize(ctx: &Parley, caller: &Caller, cid: &Cid) -> Result<i64> 
     let access = authz::channel_access(ctx, caller, &cid.to_string(), None).await?;
     authz::authorize(caller, Action::ReadChannel, Target::Channel(&access))?;
     Ok(access.channel.last_event_seq)
+}
+
+/// The channels `user` is a member of (at most `max_subscriptions`), each with its newest
+/// event seq: where a connection's default subscriptions start.
+pub async fn member_cursors(ctx: &Parley, tenant: &str, user: &str) -> Result<Vec<(String, i64)>> {
+    let limit = ctx.config.realtime.max_subscriptions as u64;
+    member_cursors_query(tenant, user, limit)
+        .into_tuple()
+        .all(ctx.fresh_reads())
+        .await
+        .map_err(Error::from)
+}
+
+/// Asked as "the channels among the user's memberships" rather than as a join from
+/// `members`: SQLite keeps no statistics, and for the join it chose the primary key's
+/// tenant prefix, reading every membership of the tenant on each connect (connection storms
+/// grew slower the bigger the tenant). This shape goes through the user's index.
+pub(crate) fn member_cursors_query(
+    tenant: &str,
+    user: &str,
+    limit: u64,
+) -> Select<channel::Entity> {
+    let memberships = Query::select()
+        .column(member::Column::Cid)
+        .from(member::Entity)
+        .and_where(member::Column::TenantId.eq(tenant))
+        .and_where(member::Column::UserId.eq(user))
+        .to_owned();
+    channel::Entity::find()
+        .select_only()
+        .column(channel::Column::Cid)
+        .column(channel::Column::LastEventSeq)
+        .filter(channel::Column::TenantId.eq(tenant))
+        .filter(channel::Column::Cid.in_subquery(memberships))
+        .limit(limit)
 }
 
 /// Events of `cid` after `after`.
