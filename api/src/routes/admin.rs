@@ -243,7 +243,7 @@ pub struct AdminAuditQuery {
 /// Every tenant's audit log, newest first: who (the operator, a tenant's server by its key, a
 /// user) changed what, when, in which request and from which address. Entries outlive the
 /// tenants and users they name until the audit retention ends.
-#[utoipa::path(tag = "operator", security(("admin_token" = [])), params(AdminAuditQuery),
+#[utoipa::path(tag = "operator", operation_id = "admin_audit_log", security(("admin_token" = [])), params(AdminAuditQuery),
     responses((status = 200, body = Page<AuditEntry>), (status = "4XX", body = Problem)))]
 #[get("/admin/v1/audit-log")]
 async fn audit_log(

@@ -71,6 +71,7 @@ pub struct BanQuery {
     /// Only this channel's bans (`type:id`).
     pub cid: Option<String>,
     /// `app`: only app-wide bans.
+    #[param(inline)]
     pub scope: Option<BanScope>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,

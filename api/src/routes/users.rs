@@ -185,7 +185,8 @@ async fn me(UserAuth(caller): UserAuth, ctx: web::Data<Parley>) -> ApiResult<web
     Ok(web::Json(users::get(&ctx, &caller, &id).await?))
 }
 
-/// The calling user's unread counts: total and per channel.
+/// The calling user's unread counts: the total, and each channel with unread messages (a
+/// channel read to its end is not listed).
 #[utoipa::path(tag = "me", security(("publishable_key" = [], "user_token" = [])),
     responses((status = 200, body = Unread), (status = "4XX", body = Problem)))]
 #[get("/v1/me/unread")]

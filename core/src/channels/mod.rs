@@ -188,6 +188,7 @@ pub struct ReadState {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Unread {
     pub total_unread_count: i64,
+    /// The channels with unread messages, by `cid`; a channel read to its end is left out.
     pub channels: Vec<ChannelUnread>,
 }
 

@@ -76,6 +76,41 @@ fn every_operation_has_a_summary_schemas_and_an_error_shape() {
     }
 }
 
+/// Generators refuse a document with a `$ref` to nothing or two operations of one id.
+#[test]
+fn every_reference_resolves_and_every_operation_id_is_unique() {
+    fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    out.push(r);
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let doc: Value = serde_json::from_str(&parley_api::openapi::document_json()).unwrap();
+    let mut found = Vec::new();
+    refs(&doc, &mut found);
+    assert!(!found.is_empty());
+    for r in found {
+        let pointer = r.strip_prefix('#').expect("a local reference");
+        assert!(doc.pointer(pointer).is_some(), "`{r}` points to nothing");
+    }
+    let mut ids = std::collections::BTreeMap::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            if let Some(id) = op["operationId"].as_str()
+                && let Some(other) = ids.insert(id.to_owned(), format!("{method} {path}"))
+            {
+                panic!("operationId `{id}` is used by {other} and {method} {path}");
+            }
+        }
+    }
+}
+
 mod served {
     use parley_tests::*;
     use reqwest::Method;
