@@ -165,6 +165,25 @@ fn constrain_parameter(path: &str, param: &mut utoipa::openapi::path::Parameter)
 
 /// The rules of list items that the body types hold as plain strings, by property name
 /// (the same in every body): user ids, and the event types a webhook may ask for.
+/// `Page<T>` repeats `T`'s schema inline, where the constraints added to `T` below do not
+/// reach; a reference keeps one definition, and generated clients one type.
+fn page_items_by_reference(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>) {
+    let names: std::collections::BTreeSet<String> = schemas.keys().cloned().collect();
+    for (name, schema) in schemas.iter_mut() {
+        let Some(item) = name.strip_prefix("Page_").filter(|i| names.contains(*i)) else {
+            continue;
+        };
+        let RefOr::T(Schema::Object(page)) = schema else {
+            continue;
+        };
+        if let Some(RefOr::T(Schema::Array(array))) = page.properties.get_mut("items") {
+            array.items = utoipa::openapi::schema::ArrayItems::RefOrSchema(Box::new(RefOr::Ref(
+                utoipa::openapi::Ref::from_schema_name(item),
+            )));
+        }
+    }
+}
+
 fn constrain_items(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>) {
     let event_types: Vec<serde_json::Value> = {
         let mut names: Vec<String> = parley_core::integrations::webhooks::EVENT_TYPES
@@ -207,6 +226,20 @@ fn constrain_items(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema
     }
 }
 
+/// The reason phrase of a status (`200` → `OK`), or of its class (`4XX`).
+fn status_description(status: &str) -> String {
+    let reason = status
+        .parse::<u16>()
+        .ok()
+        .and_then(|code| actix_web::http::StatusCode::from_u16(code).ok())
+        .and_then(|code| code.canonical_reason());
+    match (reason, status.chars().next()) {
+        (Some(reason), _) => reason.to_owned(),
+        (None, Some('2')) => "Success".to_owned(),
+        (None, _) => "An error".to_owned(),
+    }
+}
+
 /// What the route annotations cannot say by themselves, applied to the collected document:
 /// - every `Problem` answer is `application/problem+json` (the annotations name only the
 ///   body type, which utoipa documents as `application/json`);
@@ -214,9 +247,12 @@ fn constrain_items(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema
 /// - the rules of the common parameters ([`constrain_parameter`]) and list items
 ///   ([`constrain_items`]);
 /// - an operation that answers problems (`4XX`) may also answer 503 `database_unavailable`
-///   (with `Retry-After`) when the database cannot be reached.
+///   (with `Retry-After`) when the database cannot be reached;
+/// - every response has a description (its status's reason phrase unless annotated), and a
+///   page's items refer to their schema ([`page_items_by_reference`]).
 pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     if let Some(components) = api.components.as_mut() {
+        page_items_by_reference(&mut components.schemas);
         constrain_items(&mut components.schemas);
     }
     let problem = Problem::name();
@@ -233,10 +269,15 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
             {
                 op.responses.responses.insert("503".to_owned(), problems);
             }
-            for response in op.responses.responses.values_mut() {
+            for (status, response) in op.responses.responses.iter_mut() {
                 let RefOr::T(response) = response else {
                     continue;
                 };
+                // OpenAPI requires a description on every response, and generators refuse a
+                // document without one.
+                if response.description.is_empty() {
+                    response.description = status_description(status);
+                }
                 if let Some(RefOr::T(json)) = response.content.get("application/json")
                     && is_ref_to(json.schema.as_ref(), &problem)
                     && let Some(content) = response.content.shift_remove("application/json")

@@ -26,6 +26,7 @@ mod realtime;
 mod resume;
 mod revocation;
 mod schema_fuzz;
+mod sdk;
 mod shadow_and_blocks;
 mod users;
 mod webhooks;

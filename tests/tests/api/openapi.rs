@@ -27,6 +27,10 @@ fn every_operation_has_a_summary_schemas_and_an_error_shape() {
             );
             let responses = op["responses"].as_object().unwrap();
             for (status, res) in responses {
+                assert!(
+                    res["description"].as_str().is_some_and(|d| !d.is_empty()),
+                    "{at} {status}: no description (OpenAPI requires one)"
+                );
                 // 204 has no body; 101 switches to the WebSocket protocol (see asyncapi.yaml).
                 if status == "204" || status == "101" {
                     continue;
@@ -98,6 +102,16 @@ fn every_reference_resolves_and_every_operation_id_is_unique() {
     for r in found {
         let pointer = r.strip_prefix('#').expect("a local reference");
         assert!(doc.pointer(pointer).is_some(), "`{r}` points to nothing");
+    }
+    // A page's items are its item schema itself, not a copy without that schema's constraints.
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        if let Some(item) = name.strip_prefix("Page_") {
+            assert_eq!(
+                schema["properties"]["items"]["items"]["$ref"],
+                format!("#/components/schemas/{item}"),
+                "{name}"
+            );
+        }
     }
     let mut ids = std::collections::BTreeMap::new();
     for (path, ops) in doc["paths"].as_object().unwrap() {
