@@ -6,7 +6,7 @@ pub mod types;
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -590,13 +590,7 @@ pub async fn list(
     };
     let mut q = channel::Entity::find().filter(channel::Column::TenantId.eq(tenant));
     if let Some(user) = &member_of {
-        let sub = Query::select()
-            .column(member::Column::Cid)
-            .from(member::Entity)
-            .and_where(member::Column::TenantId.eq(tenant))
-            .and_where(member::Column::UserId.eq(user.as_str()))
-            .to_owned();
-        q = q.filter(channel::Column::Cid.in_subquery(sub));
+        q = q.filter(channel::Column::Cid.in_subquery(member::cids_of(tenant, user.as_str())));
     }
     q = match sort {
         ChannelSort::LastMessageAt => q.order_by_desc(channel::Column::ActivityAt),

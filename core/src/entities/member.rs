@@ -29,6 +29,17 @@ pub enum Relation {
 
 impl ActiveModelBehavior for ActiveModel {}
 
+/// The channels `user` is a member of, as a subquery (`cid IN (…)`): it goes through the
+/// user's index of memberships.
+pub fn cids_of(tenant: &str, user: &str) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(Column::Cid)
+        .from(Entity)
+        .and_where(Column::TenantId.eq(tenant))
+        .and_where(Column::UserId.eq(user))
+        .to_owned()
+}
+
 /// `user`'s membership of channel `cid`, if any.
 pub async fn find<C: ConnectionTrait>(
     db: &C,

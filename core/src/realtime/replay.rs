@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use bytestring::ByteString;
 use chrono::Utc;
-use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 
 use crate::authn::Caller;
@@ -44,27 +43,21 @@ pub async fn member_cursors(ctx: &Parley, tenant: &str, user: &str) -> Result<Ve
         .map_err(Error::from)
 }
 
-/// Asked as "the channels among the user's memberships" rather than as a join from
-/// `members`: SQLite keeps no statistics, and for the join it chose the primary key's
-/// tenant prefix, reading every membership of the tenant on each connect (connection storms
-/// grew slower the bigger the tenant). This shape goes through the user's index.
+/// The channels among the user's memberships. SQLite keeps no statistics: it took the
+/// primary key's tenant prefix for this (a covering index), reading every membership of the
+/// tenant on each connect, until the user's index also held the channel (migration 13).
+/// `query_plans` checks the plan.
 pub(crate) fn member_cursors_query(
     tenant: &str,
     user: &str,
     limit: u64,
 ) -> Select<channel::Entity> {
-    let memberships = Query::select()
-        .column(member::Column::Cid)
-        .from(member::Entity)
-        .and_where(member::Column::TenantId.eq(tenant))
-        .and_where(member::Column::UserId.eq(user))
-        .to_owned();
     channel::Entity::find()
         .select_only()
         .column(channel::Column::Cid)
         .column(channel::Column::LastEventSeq)
         .filter(channel::Column::TenantId.eq(tenant))
-        .filter(channel::Column::Cid.in_subquery(memberships))
+        .filter(channel::Column::Cid.in_subquery(member::cids_of(tenant, user)))
         .limit(limit)
 }
 

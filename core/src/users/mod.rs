@@ -5,7 +5,7 @@ pub mod blocks;
 pub mod export;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
     TransactionTrait,
@@ -330,12 +330,7 @@ pub async fn delete(
         },
     )
     .await?;
-    let memberships = Query::select()
-        .column(member::Column::Cid)
-        .from(member::Entity)
-        .and_where(member::Column::TenantId.eq(tenant))
-        .and_where(member::Column::UserId.eq(id))
-        .to_owned();
+    let memberships = member::cids_of(tenant, id);
     channel::Entity::update_many()
         .col_expr(
             channel::Column::MemberCount,

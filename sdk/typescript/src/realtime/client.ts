@@ -246,15 +246,7 @@ export class ParleyRealtime {
     const transport = this.transport;
     this.transport = undefined;
     transport?.close();
-    const error = new ParleyError({ code: "disconnected", status: 0, detail: "the client disconnected" });
-    for (const [reqId, send] of this.pending) {
-      clearTimeout(send.timer);
-      send.reject(error);
-      this.pending.delete(reqId);
-    }
-    this.connecting?.reject(error);
-    this.connecting = undefined;
-    this.setState("disconnected");
+    this.end(new ParleyError({ code: "disconnected", status: 0, detail: "the client disconnected" }));
   }
 
   private async open(): Promise<void> {
@@ -359,6 +351,11 @@ export class ParleyRealtime {
   private fail(error: ParleyError): void {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
+    this.end(error, true);
+  }
+
+  /** Rejects what waits on the connection with `error` and reports `disconnected`. */
+  private end(error: ParleyError, report = false): void {
     for (const [reqId, send] of this.pending) {
       clearTimeout(send.timer);
       send.reject(error);
@@ -366,7 +363,7 @@ export class ParleyRealtime {
     }
     this.connecting?.reject(error);
     this.connecting = undefined;
-    this.setState("disconnected", { error });
+    this.setState("disconnected", report ? { error } : undefined);
   }
 
   private setState(state: ConnectionState, extra: Partial<StateChange> = {}): void {
