@@ -163,10 +163,8 @@ fn constrain_parameter(path: &str, param: &mut utoipa::openapi::path::Parameter)
     }
 }
 
-/// The rules of list items that the body types hold as plain strings, by property name
-/// (the same in every body): user ids, and the event types a webhook may ask for.
-/// `Page<T>` repeats `T`'s schema inline, where the constraints added to `T` below do not
-/// reach; a reference keeps one definition, and generated clients one type.
+/// `Page<T>` repeats `T`'s schema inline, where the constraints [`constrain_items`] adds to
+/// `T` do not reach; a reference keeps one definition, and generated clients one type.
 fn page_items_by_reference(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>) {
     let names: std::collections::BTreeSet<String> = schemas.keys().cloned().collect();
     for (name, schema) in schemas.iter_mut() {
@@ -184,6 +182,8 @@ fn page_items_by_reference(schemas: &mut std::collections::BTreeMap<String, RefO
     }
 }
 
+/// The rules of list items that the body types hold as plain strings, by property name
+/// (the same in every body): user ids, and the event types a webhook may ask for.
 fn constrain_items(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>) {
     let event_types: Vec<serde_json::Value> = {
         let mut names: Vec<String> = parley_core::integrations::webhooks::EVENT_TYPES
