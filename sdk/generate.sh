@@ -8,6 +8,9 @@
 # (openapi-typescript) and openapi/asyncapi.yaml. The generators are the SDK's pinned
 # devDependencies, installed from its package-lock.json when missing.
 #
+# Rust: sdk/rust/src/generated.rs (a `Client` method per operation, typed with the server's
+# wire types from the parley-wire crate), by sdk/rust/scripts/generate.py (python3 alone).
+#
 # Python: sdk/python/parley/_generated/ from openapi/openapi.json (openapi-python-client),
 # and sdk/python/parley/_sync_rest.py from the asyncio clients in parley/_async_rest.py. The
 # generator runs in a virtualenv with the exact versions of sdk/python/requirements-generate.txt
@@ -29,6 +32,8 @@ if [ ! -d "$ts/node_modules/openapi-typescript" ]; then
 fi
 status=0
 node "$ts/scripts/generate.mjs" "${mode[@]}" || status=$?
+
+"${PYTHON:-python3}" "$repo/sdk/rust/scripts/generate.py" "${mode[@]}" || status=$?
 
 py="$repo/sdk/python"
 venv="${PARLEY_SDK_PYTHON_GENERATE_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/parley/sdk-python-generate-venv}"

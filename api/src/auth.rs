@@ -118,7 +118,7 @@ fn check_origin(req: &HttpRequest, caller: &Caller) -> Result<(), Error> {
         return Ok(());
     };
     let text = origin.to_str().unwrap_or_default();
-    if !caller.tenant.settings.allows_origin(text) {
+    if !parley_core::model::tenant::allows_origin(&caller.tenant.settings, text) {
         return Err(Error::new(
             ErrorCode::OriginNotAllowed,
             format!(

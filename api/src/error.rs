@@ -5,29 +5,12 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, error as actix_error, web};
 use parley_core::{Error, ErrorCode};
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::openapi::KnownPaths;
+pub use parley_wire::problem::Problem;
 
 /// The media type of every error answer.
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
-
-/// The problem document every error answers with.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Problem {
-    /// A URI naming the problem type: `urn:parley:error:{code}`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: String,
-    pub status: u16,
-    pub detail: String,
-    /// Stable machine-readable code, e.g. `channel_not_found`.
-    pub code: String,
-    /// For `forbidden`: the permission that was denied, e.g. `send_reply`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub action: Option<String>,
-}
 
 /// The api crate's error: a core error that actix can render.
 #[derive(Debug)]

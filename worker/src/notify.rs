@@ -14,14 +14,13 @@ use parley_core::outbox::PushJob;
 use parley_core::push::{ApnsInfo, Provider};
 use parley_core::{Error, ErrorCode, Parley, Result};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::Services;
 use crate::push::apns::ApnsCredentials;
 use crate::push::fcm::FcmCredentials;
 use crate::push::{Notification, Outcome};
 use crate::queue::{AttemptRecord, Claimed, Finish, record_attempt};
+pub use parley_wire::push::DeviceResult;
 
 /// Longest notification body, in characters.
 const MAX_BODY_CHARS: usize = 180;
@@ -269,16 +268,6 @@ async fn recipients(
         out.extend(parley_core::push::devices_of(ctx, tenant, &m.user_id).await?);
     }
     Ok(out)
-}
-
-/// What a test push did on one device.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DeviceResult {
-    pub provider: Provider,
-    pub token: String,
-    /// `delivered`, `removed` (the service said the token is dead), `retryable` or `failed`.
-    pub result: String,
-    pub reason: Option<String>,
 }
 
 /// Sends a test notification to every device of a user, now, and reports each result.

@@ -2,7 +2,7 @@
 //! presence, client frames (`subscribe`, `resume`, `message.send`, typing, read, ping) and the
 //! filter that keeps replayed and live events free of duplicates.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -11,65 +11,17 @@ use bytestring::ByteString;
 use parley_core::authn::{Actor, Caller};
 use parley_core::events::{Event, EventKind};
 use parley_core::kernel::ids::Cid;
-use parley_core::messages::{self, NewMessage};
+use parley_core::messages;
 use parley_core::realtime::hub::Conn;
 use parley_core::realtime::replay::{self, Replay};
 use parley_core::realtime::revoke::{self, Why};
 use parley_core::{Error, ErrorCode, Parley, channels};
-use serde::Deserialize;
+use parley_wire::realtime::{ClientFrame, ControlFrame};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 /// After this many refused frames (malformed, unknown, over the rate), the connection is closed.
 const MAX_STRIKES: u32 = 10;
-
-/// A frame from the client.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "type", deny_unknown_fields)]
-enum ClientFrame {
-    #[serde(rename = "subscribe")]
-    Subscribe {
-        cids: Vec<String>,
-        req_id: Option<Value>,
-    },
-    #[serde(rename = "unsubscribe")]
-    Unsubscribe {
-        cids: Vec<String>,
-        req_id: Option<Value>,
-    },
-    #[serde(rename = "resume")]
-    Resume {
-        cursors: HashMap<String, i64>,
-        req_id: Option<Value>,
-    },
-    #[serde(rename = "message.send")]
-    Send {
-        req_id: Value,
-        cid: String,
-        message: NewMessage,
-    },
-    #[serde(rename = "typing.start")]
-    TypingStart {
-        cid: String,
-        user_id: Option<String>,
-        req_id: Option<Value>,
-    },
-    #[serde(rename = "typing.stop")]
-    TypingStop {
-        cid: String,
-        user_id: Option<String>,
-        req_id: Option<Value>,
-    },
-    #[serde(rename = "read")]
-    Read {
-        cid: String,
-        seq: Option<i64>,
-        user_id: Option<String>,
-        req_id: Option<Value>,
-    },
-    #[serde(rename = "ping")]
-    Ping { req_id: Option<Value> },
-}
 
 /// What the transport must do after a client frame.
 pub enum Outgoing {
@@ -239,8 +191,9 @@ impl Feed {
     }
 }
 
-fn frame(v: &Value) -> ByteString {
-    ByteString::from(v.to_string())
+fn frame(v: &impl serde::Serialize) -> ByteString {
+    // A frame of plain data always serializes.
+    ByteString::from(serde_json::to_string(v).unwrap_or_default())
 }
 
 fn error_frame(req_id: Option<&Value>, e: &Error, cid: Option<&str>) -> ByteString {
@@ -253,24 +206,23 @@ fn error_frame(req_id: Option<&Value>, e: &Error, cid: Option<&str>) -> ByteStri
             "realtime frame failed"
         );
     }
-    let mut v = json!({"type": "error", "code": e.code.as_str(), "detail": e.detail});
-    if let Some(r) = req_id {
-        v["req_id"] = r.clone();
-    }
-    if let Some(c) = cid {
-        v["cid"] = json!(c);
-    }
-    if let Some(action) = e.action {
-        v["action"] = json!(action);
-    }
-    if let Some(seconds) = e.retry_after {
-        v["retry_after"] = json!(seconds);
-    }
-    frame(&v)
+    frame(&ControlFrame::Error {
+        code: e.code.as_str().to_owned(),
+        detail: e.detail.clone(),
+        req_id: req_id.cloned(),
+        cid: cid.map(str::to_owned),
+        action: e.action.map(str::to_owned),
+        retry_after: e.retry_after,
+    })
 }
 
 fn ack(req_id: Option<&Value>) -> Option<ByteString> {
-    req_id.map(|r| frame(&json!({"type": "ack", "req_id": r})))
+    req_id.map(|r| {
+        frame(&ControlFrame::Ack {
+            req_id: r.clone(),
+            message: None,
+        })
+    })
 }
 
 impl Session {
@@ -334,7 +286,7 @@ impl Session {
             strikes: 0,
             _registration: Arc::clone(&registration),
         };
-        let mut cursors = serde_json::Map::new();
+        let mut cursors = BTreeMap::new();
         if let (Some(u), true) = (&user, subscribe_members) {
             // The user's channels with their newest event seq, in one query. A failure here
             // fails the connection (the client retries) rather than leaving it deaf.
@@ -344,7 +296,7 @@ impl Session {
                 let key: Arc<str> = cid.as_str().into();
                 session.ctx.realtime.hub.subscribe(&session.conn, &key)?;
                 session.floors.set(key, seq);
-                cursors.insert(cid, json!(seq));
+                cursors.insert(cid, seq);
             }
         }
         if let Some(u) = &user {
@@ -352,12 +304,11 @@ impl Session {
             rt.presence.connected(&session.ctx, &tenant, u);
             registration.announced.store(true, Ordering::SeqCst);
         }
-        let ready = json!({
-            "type": "connection.ready",
-            "connection_id": session.conn.id.to_string(),
-            "user_id": user,
-            "cursors": cursors,
-        });
+        let ready = ControlFrame::ConnectionReady {
+            connection_id: session.conn.id.to_string(),
+            user_id: user,
+            cursors,
+        };
         Ok((session, feed, frame(&ready)))
     }
 
@@ -384,16 +335,16 @@ impl Session {
         req_id: Option<&Value>,
     ) -> Vec<Delivery> {
         let mut out = Vec::new();
-        let mut positions = serde_json::Map::new();
+        let mut positions = BTreeMap::new();
         for (cid_s, after) in cursors {
             if let Some(now) = self.replay_one(cid_s, *after, req_id, &mut out).await {
-                positions.insert(cid_s.clone(), json!(now));
+                positions.insert(cid_s.clone(), now);
             }
         }
-        let mut done = json!({"type": "resumed", "cursors": positions});
-        if let Some(r) = req_id {
-            done["req_id"] = r.clone();
-        }
+        let done = ControlFrame::Resumed {
+            cursors: positions,
+            req_id: req_id.cloned(),
+        };
         out.push(plain(frame(&done)));
         out
     }
@@ -450,9 +401,11 @@ impl Session {
             Ok(Replay::Failed { reason, last }) => {
                 self.floors.set(Arc::clone(&key), last);
                 self.replay_starts.insert(key, last);
-                out.push(plain(frame(&json!({
-                    "type": "resume.failed", "cid": cid_s, "reason": reason, "seq": last,
-                }))));
+                out.push(plain(frame(&ControlFrame::ResumeFailed {
+                    cid: cid_s.to_owned(),
+                    reason: reason.to_string(),
+                    seq: last,
+                })));
                 Some(last)
             }
             Err(e) => {
@@ -483,22 +436,22 @@ impl Session {
 
     async fn subscribe(&mut self, cids: &[String], req_id: Option<&Value>) -> Vec<ByteString> {
         let mut out = Vec::new();
-        let mut cursors = serde_json::Map::new();
+        let mut cursors = BTreeMap::new();
         for cid_s in cids {
             match Cid::parse_cid(cid_s) {
                 Ok(cid) => match self.subscribe_one(&cid).await {
                     Ok(seq) => {
-                        cursors.insert(cid_s.clone(), json!(seq));
+                        cursors.insert(cid_s.clone(), seq);
                     }
                     Err(e) => out.push(error_frame(req_id, &e, Some(cid_s))),
                 },
                 Err(e) => out.push(error_frame(req_id, &e, Some(cid_s))),
             }
         }
-        let mut done = json!({"type": "subscribed", "cursors": cursors});
-        if let Some(r) = req_id {
-            done["req_id"] = r.clone();
-        }
+        let done = ControlFrame::Subscribed {
+            cursors,
+            req_id: req_id.cloned(),
+        };
         out.push(frame(&done));
         out
     }
@@ -560,11 +513,7 @@ impl Session {
         let caller = self.caller.clone();
         match frame_in {
             ClientFrame::Ping { req_id } => {
-                let mut v = json!({"type": "pong"});
-                if let Some(r) = req_id {
-                    v["req_id"] = r;
-                }
-                out.push(Outgoing::Frame(frame(&v)));
+                out.push(Outgoing::Frame(frame(&ControlFrame::Pong { req_id })));
             }
             ClientFrame::Subscribe { cids, req_id } => {
                 out.extend(
@@ -599,7 +548,10 @@ impl Session {
                     Err(e) => Err(e),
                 };
                 let reply = match result {
-                    Ok((m, _)) => frame(&json!({"type": "ack", "req_id": req_id, "message": m})),
+                    Ok((m, _)) => frame(&ControlFrame::Ack {
+                        req_id,
+                        message: Some(Box::new(m)),
+                    }),
                     Err(e) => error_frame(Some(&req_id), &e, Some(&cid)),
                 };
                 out.push(Outgoing::Frame(reply));

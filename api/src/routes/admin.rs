@@ -4,17 +4,18 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use parley_core::Parley;
 use parley_core::audit::{self, ActorKind, AuditAction, AuditEntry, AuditFilter, TargetKind, Who};
 use parley_core::kernel::page::Page;
-use parley_core::outbox::{self, Attempt, Job, JobStatus};
+use parley_core::outbox::{self, Job, JobStatus};
 use parley_core::tenants::{
     self, ApiKey, CreatedKey, CreatedTenant, NewKey, NewTenant, Tenant, TenantPatch,
 };
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::OperatorAuth;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Json, Query};
+pub use parley_wire::jobs::JobDetail;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_tenant)
@@ -62,13 +63,6 @@ async fn list_jobs(
         )
         .await?,
     ))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct JobDetail {
-    #[serde(flatten)]
-    pub job: Job,
-    pub attempt_log: Vec<Attempt>,
 }
 
 /// A job with every attempt.

@@ -1,19 +1,17 @@
 //! The tenant's own app settings and user-token minting.
 
 use actix_web::{get, patch, post, web};
-use chrono::{DateTime, Utc};
 use parley_core::audit::Who;
 use parley_core::authn::mint_token;
 use parley_core::kernel::ids::UserId;
 use parley_core::tenants::{self, App, AppPatch};
 use parley_core::{Error, Parley};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::ServerAuth;
 use crate::error::{ApiResult, Problem};
 use crate::extract::Json;
+pub use parley_wire::tenants::{NewToken, Token};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_app)
@@ -41,24 +39,6 @@ async fn patch_app(
     Ok(web::Json(
         tenants::patch_app(&ctx, &Who::of(&caller), &caller.tenant, body.into_inner()).await?,
     ))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewToken {
-    /// The user the token is for; the user need not exist yet.
-    #[schema(pattern = "^[A-Za-z0-9_.@-]+$", min_length = 1, max_length = 128)]
-    pub user_id: String,
-    /// Lifetime in seconds; default 86,400 (a day), at most 30 days (the server's
-    /// `limits.max_token_ttl_s`).
-    #[schema(minimum = 1, maximum = 2_592_000)]
-    pub expires_in: Option<u64>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Token {
-    pub token: String,
-    pub expires_at: DateTime<Utc>,
 }
 
 /// Mint a user token (HS256 JWT) for an app or browser.

@@ -17,6 +17,7 @@ use crate::error::{ApiResult, Problem};
 use crate::extract::{Json, Query};
 use crate::routes::channels::cid;
 use crate::routes::created_or_ok;
+pub use parley_wire::moderation::BanScope;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(ban_user)
@@ -76,13 +77,6 @@ pub struct BanQuery {
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     pub cursor: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum BanScope {
-    /// App-wide bans only.
-    App,
 }
 
 /// The `cid` and `user_id` filters of a list, checked.

@@ -8,9 +8,6 @@ use parley_core::kernel::page::Page;
 use parley_core::model::channel::Member;
 use parley_core::push::{self, ApnsInput, Device, FcmInput, Mute, NewDevice, Provider, PushConfig};
 use parley_worker::Services;
-use parley_worker::notify::DeviceResult;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::created_or_ok;
@@ -18,6 +15,7 @@ use super::messages::ActAsQuery;
 use crate::auth::{AnyAuth, ServerAuth, UserAuth};
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Json, Query};
+pub use parley_wire::push::{PushTest, PushTestResult};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(register_device)
@@ -151,21 +149,6 @@ async fn delete_fcm(
 ) -> ApiResult<HttpResponse> {
     push::delete_credentials(&ctx, caller.tenant_id(), Provider::Fcm).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PushTest {
-    /// Whose devices to send to.
-    #[schema(pattern = "^[A-Za-z0-9_.@-]+$", min_length = 1, max_length = 128)]
-    pub user_id: String,
-    pub title: Option<String>,
-    pub body: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PushTestResult {
-    pub results: Vec<DeviceResult>,
 }
 
 /// Send a test notification to every device of a user now, and see each device's result.

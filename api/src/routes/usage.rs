@@ -2,24 +2,16 @@
 
 use actix_web::{get, web};
 use parley_core::Parley;
-use parley_core::media::{self, StorageUsage};
+use parley_core::media::{self};
 use parley_core::tenants;
-use serde::Serialize;
-use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{OperatorAuth, ServerAuth};
 use crate::error::{ApiResult, Problem};
+pub use parley_wire::media::Usage;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(app_usage).service(tenant_usage);
-}
-
-/// What a tenant uses.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Usage {
-    /// The media store: completed uploads and their thumbnails.
-    pub storage: StorageUsage,
 }
 
 /// The app's usage (storage).

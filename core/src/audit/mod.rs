@@ -9,36 +9,17 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
     QuerySelect,
 };
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::authn::{Actor, Caller};
 use crate::entities::audit_entry;
 use crate::kernel::page::{self, Page};
 pub use crate::kernel::request::RequestInfo;
 use crate::{Error, Parley, Result};
-
-/// Who acts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ActorKind {
-    /// The operator token, on `/admin/v1`.
-    Operator,
-    /// The tenant's server, by a secret key (`id` is the key's id).
-    Server,
-    /// A user of the tenant (`id` is theirs).
-    User,
-}
-
-impl ActorKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Operator => "operator",
-            Self::Server => "server",
-            Self::User => "user",
-        }
-    }
-}
+pub use parley_wire::audit::{
+    ActorKind, AuditAction, AuditActor, AuditEntry, AuditTarget, TargetKind,
+};
 
 /// The author of an audited change, with the request it came in.
 #[derive(Debug, Clone)]
@@ -67,121 +48,6 @@ impl Who {
             id,
             request: caller.request.clone(),
         }
-    }
-}
-
-/// Every audited action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub enum AuditAction {
-    #[serde(rename = "tenant.created")]
-    TenantCreated,
-    /// The operator changed a tenant's name, settings or disabled state.
-    #[serde(rename = "tenant.updated")]
-    TenantUpdated,
-    #[serde(rename = "tenant.deleted")]
-    TenantDeleted,
-    #[serde(rename = "key.created")]
-    KeyCreated,
-    #[serde(rename = "key.revoked")]
-    KeyRevoked,
-    /// The tenant changed its own name or settings, or rotated a secret (`PATCH /v1/app`).
-    #[serde(rename = "app.updated")]
-    AppUpdated,
-    #[serde(rename = "channel_type.updated")]
-    ChannelTypeUpdated,
-    #[serde(rename = "channel_type.deleted")]
-    ChannelTypeDeleted,
-    #[serde(rename = "blocklist.updated")]
-    BlocklistUpdated,
-    #[serde(rename = "blocklist.deleted")]
-    BlocklistDeleted,
-    /// A ban from the app, or from a channel (`details.cid`).
-    #[serde(rename = "user.banned")]
-    UserBanned,
-    #[serde(rename = "user.unbanned")]
-    UserUnbanned,
-    #[serde(rename = "user.role_changed")]
-    UserRoleChanged,
-    /// A user deactivated (`details.hard: false`) or erased with everything theirs.
-    #[serde(rename = "user.deleted")]
-    UserDeleted,
-    #[serde(rename = "user.exported")]
-    UserExported,
-    #[serde(rename = "flag.created")]
-    FlagCreated,
-    #[serde(rename = "flag.resolved")]
-    FlagResolved,
-    /// A channel frozen or thawed, or its slow mode changed.
-    #[serde(rename = "channel.moderated")]
-    ChannelModerated,
-    #[serde(rename = "channel.deleted")]
-    ChannelDeleted,
-    /// A message deleted by someone other than its author (a moderator, the tenant server).
-    #[serde(rename = "message.deleted")]
-    MessageDeleted,
-}
-
-impl AuditAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::TenantCreated => "tenant.created",
-            Self::TenantUpdated => "tenant.updated",
-            Self::TenantDeleted => "tenant.deleted",
-            Self::KeyCreated => "key.created",
-            Self::KeyRevoked => "key.revoked",
-            Self::AppUpdated => "app.updated",
-            Self::ChannelTypeUpdated => "channel_type.updated",
-            Self::ChannelTypeDeleted => "channel_type.deleted",
-            Self::BlocklistUpdated => "blocklist.updated",
-            Self::BlocklistDeleted => "blocklist.deleted",
-            Self::UserBanned => "user.banned",
-            Self::UserUnbanned => "user.unbanned",
-            Self::UserRoleChanged => "user.role_changed",
-            Self::UserDeleted => "user.deleted",
-            Self::UserExported => "user.exported",
-            Self::FlagCreated => "flag.created",
-            Self::FlagResolved => "flag.resolved",
-            Self::ChannelModerated => "channel.moderated",
-            Self::ChannelDeleted => "channel.deleted",
-            Self::MessageDeleted => "message.deleted",
-        }
-    }
-
-    fn from_db(s: &str) -> Option<Self> {
-        from_stored(s)
-    }
-}
-
-/// What an audited action was done to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TargetKind {
-    Tenant,
-    Key,
-    ChannelType,
-    Blocklist,
-    User,
-    Channel,
-    Message,
-    Flag,
-}
-
-impl TargetKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Tenant => "tenant",
-            Self::Key => "key",
-            Self::ChannelType => "channel_type",
-            Self::Blocklist => "blocklist",
-            Self::User => "user",
-            Self::Channel => "channel",
-            Self::Message => "message",
-            Self::Flag => "flag",
-        }
-    }
-
-    fn from_db(s: &str) -> Option<Self> {
-        from_stored(s)
     }
 }
 
@@ -262,66 +128,26 @@ pub fn changed_fields(before: &serde_json::Value, after: &serde_json::Value) -> 
     names
 }
 
-/// An actor as an entry shows it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AuditActor {
-    pub kind: ActorKind,
-    /// The user's id, or the id of the secret key the tenant server used; absent for the
-    /// operator.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
-
-/// A target as an entry shows it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AuditTarget {
-    pub kind: TargetKind,
-    pub id: String,
-}
-
-/// One entry of the audit log.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AuditEntry {
-    /// A UUIDv7; newer entries have greater ids.
-    pub id: String,
-    pub tenant_id: String,
-    pub at: DateTime<Utc>,
-    pub actor: AuditActor,
-    pub action: AuditAction,
-    pub target: AuditTarget,
-    /// The `X-Request-Id` of the request that made the change.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
-    /// The address the request came from.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ip: Option<String>,
-    /// What changed, by name (for example the settings fields a patch set); never message
-    /// text or secrets.
-    #[schema(value_type = Object)]
-    pub details: serde_json::Value,
-}
-
-impl AuditEntry {
-    fn from_row(row: audit_entry::Model) -> Option<Self> {
-        let kind = from_stored(&row.actor_kind).unwrap_or(ActorKind::User);
-        Some(Self {
-            action: AuditAction::from_db(&row.action)?,
-            target: AuditTarget {
-                kind: TargetKind::from_db(&row.target_kind)?,
-                id: row.target_id,
-            },
-            id: row.id,
-            tenant_id: row.tenant_id,
-            at: row.at,
-            actor: AuditActor {
-                kind,
-                id: row.actor_id,
-            },
-            request_id: row.request_id,
-            ip: row.ip,
-            details: row.details,
-        })
-    }
+/// A stored entry as the log shows it; `None` for a row this version cannot read.
+fn entry_from_row(row: audit_entry::Model) -> Option<AuditEntry> {
+    let kind = from_stored(&row.actor_kind).unwrap_or(ActorKind::User);
+    Some(AuditEntry {
+        action: AuditAction::from_db(&row.action)?,
+        target: AuditTarget {
+            kind: TargetKind::from_db(&row.target_kind)?,
+            id: row.target_id,
+        },
+        id: row.id,
+        tenant_id: row.tenant_id,
+        at: row.at,
+        actor: AuditActor {
+            kind,
+            id: row.actor_id,
+        },
+        request_id: row.request_id,
+        ip: row.ip,
+        details: row.details,
+    })
 }
 
 /// Which entries to list, newest first.
@@ -409,7 +235,7 @@ async fn entries(
         .await?;
     let next_cursor = page::next_cursor(&mut rows, limit, |e| e.id.clone());
     Ok(Page {
-        items: rows.into_iter().filter_map(AuditEntry::from_row).collect(),
+        items: rows.into_iter().filter_map(entry_from_row).collect(),
         next_cursor,
     })
 }

@@ -25,43 +25,12 @@ use crate::kernel::crypto::{random_string, write_private};
 use crate::kernel::ids::{TenantId, UserId, UserRole};
 use crate::model::tenant::{OidcIssuer, TenantSettings};
 use crate::{Error, ErrorCode, Parley, Result};
+pub use parley_wire::tenants::KeyKind;
 
 const KEY_ID_LEN: usize = 12;
 const KEY_SECRET_LEN: usize = 32;
 /// How often the last-used time of a key is written, at most, per process.
 const KEY_USAGE_WRITE_EVERY: Duration = Duration::from_secs(60);
-
-/// The two kinds of tenant key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum KeyKind {
-    /// `pk_…`: identifies the tenant from apps and browsers; useless without a user token.
-    Publishable,
-    /// `sk_…`: full access to the tenant; for the tenant's servers only.
-    Secret,
-}
-
-impl KeyKind {
-    pub fn prefix(self) -> &'static str {
-        match self {
-            Self::Publishable => "pk_",
-            Self::Secret => "sk_",
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Publishable => "publishable",
-            Self::Secret => "secret",
-        }
-    }
-    pub(crate) fn from_db(s: &str) -> Self {
-        if s == "secret" {
-            Self::Secret
-        } else {
-            Self::Publishable
-        }
-    }
-}
 
 /// A freshly generated key: `full` is shown to the caller once; only `hash` is stored.
 pub struct IssuedKey {

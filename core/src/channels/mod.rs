@@ -11,9 +11,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
 
 use crate::audit::{AuditAction, Change, TargetKind};
 use crate::authn::Caller;
@@ -28,6 +26,10 @@ use crate::model::channel_type::Feature;
 use crate::model::message::Message;
 use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
+pub use parley_wire::channels::{
+    AddMembers, Channel, ChannelPatch, ChannelSort, ChannelUnread, MarkRead, MemberPatch,
+    NewChannel, ReadState, Unread,
+};
 
 /// How many members a channel answer lists; `member_count` has the total.
 const MEMBERS_SHOWN: u64 = 100;
@@ -79,124 +81,6 @@ fn added_notification(tenant: &str, channel: &channel::Model, users: Vec<String>
         users,
         &payload,
     )
-}
-
-/// A channel as the caller sees it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Channel {
-    pub cid: String,
-    #[serde(rename = "type")]
-    pub kind: ChannelType,
-    pub id: String,
-    pub name: Option<String>,
-    #[schema(value_type = Object)]
-    pub custom: serde_json::Value,
-    pub frozen: bool,
-    /// Seconds a member waits between their messages (owners and moderators do not); 0: off.
-    pub slow_mode_s: i32,
-    pub created_by: Option<String>,
-    pub member_count: i32,
-    /// The `seq` of the newest message.
-    pub last_seq: i64,
-    pub last_message_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    /// The first members (up to 100), by join time.
-    pub members: Vec<Member>,
-    /// The caller's own membership, when the caller is a member.
-    pub membership: Option<Member>,
-    /// Messages the caller has not read (present when the caller is a member).
-    pub unread_count: Option<i64>,
-    pub last_message: Option<Message>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewChannel {
-    // A channel type of the app (the schema says so; a doc comment here would
-    // wrap it in an `allOf` that no value satisfies).
-    #[serde(rename = "type")]
-    #[schema(value_type = crate::kernel::ids::ChannelType, inline)]
-    pub kind: String,
-    /// Omit for a server-generated id (or with `distinct`).
-    #[schema(pattern = "^[A-Za-z0-9_-]+$", min_length = 1, max_length = 64)]
-    pub id: Option<String>,
-    #[schema(max_length = 200)]
-    pub name: Option<String>,
-    /// User ids to add as members. The creating user is always added, as owner.
-    #[serde(default)]
-    pub members: Vec<String>,
-    /// One channel per member set: creating it again returns the existing one.
-    #[serde(default)]
-    pub distinct: bool,
-    #[schema(value_type = Option<Object>)]
-    pub custom: Option<serde_json::Value>,
-    /// With the secret key: the user who creates the channel (becomes owner).
-    pub user_id: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ChannelPatch {
-    pub name: Option<String>,
-    #[schema(value_type = Option<Object>)]
-    pub custom: Option<serde_json::Value>,
-    /// A frozen channel accepts no new messages or reactions, except from the tenant server and admins.
-    pub frozen: Option<bool>,
-    /// Slow mode: seconds a member waits between their messages, 0 to turn it off (at most
-    /// 3,600). Those granted `skip_slow_mode` (owners, moderators) are not held back.
-    #[schema(minimum = 0, maximum = 3600)]
-    pub slow_mode_s: Option<u32>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AddMembers {
-    #[schema(min_items = 1)]
-    pub user_ids: Vec<String>,
-    /// Role for the added users; default `member`. Existing members get this role too.
-    pub role: Option<MemberRole>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MemberPatch {
-    pub role: MemberRole,
-}
-
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MarkRead {
-    /// Read up to and including this seq; default: everything.
-    #[schema(minimum = 0)]
-    pub seq: Option<i64>,
-    /// With the secret key: whose read state to change (required with the secret key).
-    #[schema(pattern = "^[A-Za-z0-9_.@-]+$", min_length = 1, max_length = 128)]
-    pub user_id: Option<String>,
-}
-
-/// Read state after `POST …/read`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReadState {
-    pub cid: String,
-    pub user_id: String,
-    pub last_read_seq: i64,
-    pub unread_count: i64,
-}
-
-/// `GET /v1/me/unread`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Unread {
-    pub total_unread_count: i64,
-    /// The channels with unread messages, by `cid`; a channel read to its end is left out.
-    pub channels: Vec<ChannelUnread>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ChannelUnread {
-    pub cid: String,
-    pub unread_count: i64,
-    pub last_read_seq: i64,
 }
 
 /// The longest slow mode interval, an hour.
@@ -540,18 +424,6 @@ pub async fn get(ctx: &Parley, caller: &Caller, cid: &Cid) -> Result<Channel> {
     let access = channel_access(ctx, caller, &cid.to_string(), None).await?;
     authorize(caller, Action::ReadChannel, Target::Channel(&access))?;
     view(ctx, caller, access).await
-}
-
-/// Which channels `GET /v1/channels` lists.
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema, PartialEq, Eq)]
-pub enum ChannelSort {
-    /// Most recent activity (last message, or creation) first.
-    #[default]
-    #[serde(rename = "-last_message_at")]
-    LastMessageAt,
-    /// Newest channels first.
-    #[serde(rename = "-created_at")]
-    CreatedAt,
 }
 
 /// Lists channels: a user sees the channels they are a member of; the tenant server sees

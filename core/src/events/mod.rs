@@ -9,149 +9,9 @@ use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use serde::{Deserialize, Serialize};
 
 use crate::entities::channel_event;
-use crate::model::channel::{ChannelInfo, Member};
-use crate::model::message::{Lean, Message, Reaction};
 use crate::{Error, Result};
-
-/// Every event type of the realtime protocol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum EventKind {
-    #[serde(rename = "message.new")]
-    MessageNew,
-    #[serde(rename = "message.updated")]
-    MessageUpdated,
-    #[serde(rename = "message.deleted")]
-    MessageDeleted,
-    #[serde(rename = "reaction.new")]
-    ReactionNew,
-    #[serde(rename = "reaction.deleted")]
-    ReactionDeleted,
-    #[serde(rename = "channel.created")]
-    ChannelCreated,
-    #[serde(rename = "channel.updated")]
-    ChannelUpdated,
-    #[serde(rename = "channel.deleted")]
-    ChannelDeleted,
-    #[serde(rename = "member.added")]
-    MemberAdded,
-    #[serde(rename = "member.removed")]
-    MemberRemoved,
-    #[serde(rename = "member.updated")]
-    MemberUpdated,
-    #[serde(rename = "read.updated")]
-    ReadUpdated,
-    #[serde(rename = "typing.start")]
-    TypingStart,
-    #[serde(rename = "typing.stop")]
-    TypingStop,
-    #[serde(rename = "presence.changed")]
-    PresenceChanged,
-    #[serde(rename = "notification.added_to_channel")]
-    NotificationAddedToChannel,
-    #[serde(rename = "user.banned")]
-    UserBanned,
-    #[serde(rename = "user.unbanned")]
-    UserUnbanned,
-    #[serde(rename = "message.flagged")]
-    MessageFlagged,
-    #[serde(rename = "user.flagged")]
-    UserFlagged,
-    /// To the blocker's own connections: they stop receiving the user's messages.
-    #[serde(rename = "user.blocked")]
-    UserBlocked,
-    #[serde(rename = "user.unblocked")]
-    UserUnblocked,
-}
-
-impl EventKind {
-    /// Whether an endpoint subscribed to `filters` (exact types or families like `message.*`;
-    /// none: everything) receives events of this kind.
-    pub fn wanted_by(self, filters: &[String]) -> bool {
-        let name = self.as_str();
-        filters.is_empty()
-            || filters.iter().any(|f| {
-                f == name
-                    || f.strip_suffix(".*")
-                        .is_some_and(|family| name.split('.').next() == Some(family))
-            })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::MessageNew => "message.new",
-            Self::MessageUpdated => "message.updated",
-            Self::MessageDeleted => "message.deleted",
-            Self::ReactionNew => "reaction.new",
-            Self::ReactionDeleted => "reaction.deleted",
-            Self::ChannelCreated => "channel.created",
-            Self::ChannelUpdated => "channel.updated",
-            Self::ChannelDeleted => "channel.deleted",
-            Self::MemberAdded => "member.added",
-            Self::MemberRemoved => "member.removed",
-            Self::MemberUpdated => "member.updated",
-            Self::ReadUpdated => "read.updated",
-            Self::TypingStart => "typing.start",
-            Self::TypingStop => "typing.stop",
-            Self::PresenceChanged => "presence.changed",
-            Self::NotificationAddedToChannel => "notification.added_to_channel",
-            Self::UserBanned => "user.banned",
-            Self::UserUnbanned => "user.unbanned",
-            Self::MessageFlagged => "message.flagged",
-            Self::UserFlagged => "user.flagged",
-            Self::UserBlocked => "user.blocked",
-            Self::UserUnblocked => "user.unblocked",
-        }
-    }
-}
-
-/// The body of an event: whichever of these the event type carries.
-#[derive(Debug, Default, Clone, Serialize)]
-pub struct Payload {
-    /// Serialized lean: fields at their default are left out (see [`Lean`]).
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "lean_message"
-    )]
-    pub message: Option<Message>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reaction: Option<Reaction>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub channel: Option<ChannelInfo>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub member: Option<Member>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_read_seq: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub online: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_active_at: Option<DateTime<Utc>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ban: Option<crate::model::ban::Ban>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub flag: Option<crate::model::flag::Flag>,
-}
-
-fn lean_message<S: serde::Serializer>(m: &Option<Message>, s: S) -> Result<S::Ok, S::Error> {
-    match m {
-        Some(m) => Lean(m).serialize(s),
-        None => s.serialize_none(),
-    }
-}
-
-#[derive(Serialize)]
-struct Wire<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cid: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    seq: Option<i64>,
-    created_at: DateTime<Utc>,
-    #[serde(flatten)]
-    payload: &'a Payload,
-}
+pub use parley_wire::events::EventKind;
+pub use parley_wire::realtime::{EventFrame, Payload};
 
 /// One event, routed by tenant and channel (or to named users), with its bytes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -204,8 +64,8 @@ fn encode(
     created_at: DateTime<Utc>,
     payload: &Payload,
 ) -> Result<ByteString> {
-    let wire = Wire {
-        kind: kind.as_str(),
+    let wire = EventFrame {
+        kind,
         cid,
         seq,
         created_at,

@@ -446,3 +446,9 @@ impl From<serde_json::Error> for Error {
         Self::internal(err)
     }
 }
+
+impl From<parley_wire::Invalid> for Error {
+    fn from(e: parley_wire::Invalid) -> Self {
+        Self::invalid(e.0)
+    }
+}

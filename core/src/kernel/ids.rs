@@ -4,9 +4,10 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::{Error, ErrorCode, Result};
+pub use parley_wire::channels::ChannelType;
+pub use parley_wire::roles::{MemberRole, UserRole};
 
 fn check_chars(
     field: &str,
@@ -108,54 +109,6 @@ impl MessageId {
     }
 }
 
-/// The name of a channel type: a built-in one (`messaging`, `team`, `livestream`) or one the
-/// tenant defined (`/v1/channel-types`). Up to 32 lowercase letters, digits, `_` and `-`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
-#[serde(try_from = "String", into = "String")]
-#[schema(value_type = String, pattern = "^[a-z0-9_-]{1,32}$", example = "messaging")]
-pub struct ChannelType(String);
-
-impl ChannelType {
-    pub fn parse(s: &str) -> Result<Self> {
-        check_chars(
-            "type",
-            s,
-            32,
-            |c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-'),
-            "lowercase letters, digits, _ -",
-        )?;
-        Ok(Self(s.to_owned()))
-    }
-
-    /// A type name read back from the database, where only parsed names are written.
-    pub(crate) fn from_db(s: &str) -> Self {
-        Self(s.to_owned())
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for ChannelType {
-    type Error = Error;
-    fn try_from(s: String) -> Result<Self> {
-        Self::parse(&s)
-    }
-}
-
-impl From<ChannelType> for String {
-    fn from(t: ChannelType) -> Self {
-        t.0
-    }
-}
-
-impl fmt::Display for ChannelType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 /// A channel address, `type:id`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Cid {
@@ -198,67 +151,6 @@ impl Cid {
 impl fmt::Display for Cid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.kind.as_str(), self.id)
-    }
-}
-
-/// A user's role in the tenant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum UserRole {
-    #[default]
-    User,
-    /// May do everything the tenant server may, inside the tenant.
-    Admin,
-    /// A visitor: gets what channel types grant to `guest` (by default, reading open
-    /// channels and what a membership grants).
-    Guest,
-}
-
-impl UserRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::User => "user",
-            Self::Admin => "admin",
-            Self::Guest => "guest",
-        }
-    }
-    pub(crate) fn from_db(s: &str) -> Self {
-        match s {
-            "admin" => Self::Admin,
-            "guest" => Self::Guest,
-            _ => Self::User,
-        }
-    }
-}
-
-/// A member's role in a channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum MemberRole {
-    Owner,
-    Moderator,
-    #[default]
-    Member,
-}
-
-impl MemberRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Owner => "owner",
-            Self::Moderator => "moderator",
-            Self::Member => "member",
-        }
-    }
-    pub(crate) fn from_db(s: &str) -> Self {
-        match s {
-            "owner" => Self::Owner,
-            "moderator" => Self::Moderator,
-            _ => Self::Member,
-        }
-    }
-    /// Owners and moderators manage the channel and its messages.
-    pub fn can_moderate(self) -> bool {
-        matches!(self, Self::Owner | Self::Moderator)
     }
 }
 

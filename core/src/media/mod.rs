@@ -12,10 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use secrecy::SecretString;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::kernel::config::Config;
 use crate::kernel::crypto::{random_string, write_private};
@@ -23,6 +20,7 @@ use crate::kernel::ids::TenantId;
 use crate::model::tenant::TenantSettings;
 use crate::{Error, Parley, Result};
 
+pub use parley_wire::media::{Attachment, CreatedUpload, NewUpload, StorageUsage, Upload};
 pub use store::MediaStore;
 pub use thumbnail::make_thumbnail;
 pub(crate) use uploads::{
@@ -32,97 +30,6 @@ pub use uploads::{accepts_put, complete, create, get, storage_usage};
 
 /// Longest side of a thumbnail, in pixels.
 pub const THUMBNAIL_SIZE: u32 = 320;
-
-/// The body of `POST /v1/uploads`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewUpload {
-    /// The file's name, shown to other users (a path is cut to its last part, which must
-    /// have 1 to 255 characters besides surrounding spaces, no control characters, and not
-    /// be `.` or `..`).
-    #[schema(
-        pattern = "^(?:.*[/\\\\])?\\s*(?!\\.\\.?\\s*$)[^/\\\\\\x00-\\x1f\\x7f-\\x9f]*[^\\s/\\\\\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*$",
-        max_length = 255
-    )]
-    pub filename: String,
-    /// The media type the client will send as `Content-Type`, e.g. `image/png`.
-    #[schema(pattern = "^\\s*[A-Za-z0-9!#$&^_.+-]{1,127}/[A-Za-z0-9!#$&^_.+-]{1,127}\\s*(;.*)?$")]
-    pub content_type: String,
-    /// The exact size in bytes.
-    #[schema(minimum = 1)]
-    pub size: u64,
-    /// With the secret key: the user who uploads (unset: the tenant server itself).
-    #[schema(pattern = "^[A-Za-z0-9_.@-]+$", min_length = 1, max_length = 128)]
-    pub user_id: Option<String>,
-}
-
-/// Where and how to send the bytes: `PUT put_url` with exactly `headers`, before `expires_at`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CreatedUpload {
-    pub upload_id: String,
-    pub put_url: String,
-    /// Headers the PUT must carry exactly (the URL's signature covers them).
-    pub headers: std::collections::BTreeMap<String, String>,
-    pub expires_at: DateTime<Utc>,
-}
-
-/// A completed upload as messages carry it in `attachments`. URLs are signed and short-lived;
-/// fetch the message or `GET /v1/uploads/{upload_id}` again for fresh ones.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Attachment {
-    pub upload_id: String,
-    /// `image`, `video`, `audio` or `file`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub content_type: String,
-    pub filename: String,
-    pub size: u64,
-    /// Signed download URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    /// When `url` and `thumb_url` stop working.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url_expires_at: Option<DateTime<Utc>>,
-    /// Images: pixels, after applying the EXIF orientation.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub width: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub height: Option<u32>,
-    /// Images: a signed URL of a thumbnail at most 320 pixels on its long side.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub thumb_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub thumb_width: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub thumb_height: Option<u32>,
-    /// Images: `pending`, `done` or `failed` (the file could not be decoded).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub thumbnail_status: Option<String>,
-}
-
-/// An upload as its owner sees it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Upload {
-    #[serde(flatten)]
-    pub attachment: Attachment,
-    /// `pending` until `POST /v1/uploads/{upload_id}/complete` succeeds, then `complete`.
-    pub status: String,
-    /// A fresh signed download URL (complete uploads).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub get_url: Option<String>,
-    /// The message it is attached to.
-    pub message_id: Option<String>,
-    pub user_id: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub completed_at: Option<DateTime<Utc>>,
-}
-
-/// Bytes and objects a tenant keeps in the media store (completed uploads and thumbnails).
-#[derive(Debug, Default, Serialize, ToSchema)]
-pub struct StorageUsage {
-    pub bytes: u64,
-    pub objects: u64,
-}
 
 /// The largest upload a tenant accepts.
 pub fn max_upload_bytes(ctx: &Parley, settings: &TenantSettings) -> u64 {

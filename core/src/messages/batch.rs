@@ -294,7 +294,7 @@ pub(super) async fn store(
         };
         let draft = &pending.draft;
         media::bind_to_message(&*work, pending.tenant, &row.id, &draft.upload_ids).await?;
-        let mut view = Message::bare(row.clone());
+        let mut view = crate::model::message::bare(row.clone());
         view.quoted_message = draft.quoted.clone().map(Box::new);
         media::present(
             &*work,

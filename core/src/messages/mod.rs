@@ -10,7 +10,6 @@ use sea_orm::{
     QuerySelect, Set,
 };
 use serde::Deserialize;
-use utoipa::ToSchema;
 
 use crate::audit::{AuditAction, Change, TargetKind};
 use crate::authn::Caller;
@@ -32,6 +31,7 @@ pub mod reader;
 mod send;
 
 pub use batch::WriteStats;
+pub use parley_wire::messages::{MessagePatch, NewMessage, NewReaction};
 pub use send::{Draft, send};
 
 const MAX_MENTIONS: usize = 100;
@@ -53,68 +53,6 @@ pub(super) async fn count_replies<C: ConnectionTrait>(
         .exec(db)
         .await?;
     Ok(())
-}
-
-/// The body of `POST /v1/channels/{type}/{id}/messages`.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewMessage {
-    /// Client-chosen id: sending the same id again returns the stored message instead of a copy.
-    #[schema(pattern = "^[A-Za-z0-9_-]+$", min_length = 1, max_length = 64)]
-    pub id: Option<String>,
-    /// The text; may be empty only when the message has `attachments`.
-    #[serde(default)]
-    pub text: String,
-    #[schema(value_type = Option<Vec<crate::model::attachments::AttachmentInput>>, max_items = 30)]
-    pub attachments: Option<serde_json::Value>,
-    /// Reply in the thread of this message.
-    #[schema(pattern = "^[A-Za-z0-9_-]+$", min_length = 1, max_length = 64)]
-    pub parent_id: Option<String>,
-    /// Quote this message of the same channel.
-    #[schema(pattern = "^[A-Za-z0-9_-]+$", min_length = 1, max_length = 64)]
-    pub quoted_id: Option<String>,
-    /// User ids mentioned; each must be a member of the channel.
-    #[serde(default)]
-    pub mentions: Vec<String>,
-    #[schema(value_type = Option<Object>)]
-    pub custom: Option<serde_json::Value>,
-    /// A silent message does not raise unread counts.
-    #[serde(default)]
-    pub silent: bool,
-    /// With the secret key: the author (required with the secret key).
-    #[schema(pattern = "^[A-Za-z0-9_.@-]+$", min_length = 1, max_length = 128)]
-    pub user_id: Option<String>,
-}
-
-/// The body of `PATCH /v1/messages/{message_id}`.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MessagePatch {
-    pub text: Option<String>,
-    #[schema(value_type = Option<Vec<crate::model::attachments::AttachmentInput>>, max_items = 30)]
-    pub attachments: Option<serde_json::Value>,
-    pub mentions: Option<Vec<String>>,
-    #[schema(value_type = Option<Object>)]
-    pub custom: Option<serde_json::Value>,
-    /// With the secret key: who edits (must be the author or a moderator); default: the tenant server.
-    #[schema(pattern = "^[A-Za-z0-9_.@-]+$", min_length = 1, max_length = 128)]
-    pub user_id: Option<String>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewReaction {
-    /// A reaction type such as `like`: no spaces, control characters or `/`.
-    #[serde(rename = "type")]
-    #[schema(
-        pattern = "^[^\\s/\\x00-\\x1f\\x7f-\\x9f]+$",
-        min_length = 1,
-        max_length = 32
-    )]
-    pub kind: String,
-    /// With the secret key: who reacts (required with the secret key).
-    #[schema(pattern = "^[A-Za-z0-9_.@-]+$", min_length = 1, max_length = 128)]
-    pub user_id: Option<String>,
 }
 
 /// History window: `after_seq` pages forward, otherwise pages go back from `before_seq`
@@ -243,13 +181,13 @@ pub(crate) async fn enrich<C: ConnectionTrait>(
             .all(db)
             .await?
         {
-            quoted.insert(q.id.clone(), Message::bare(q));
+            quoted.insert(q.id.clone(), crate::model::message::bare(q));
         }
     }
     let mut views: Vec<Message> = rows
         .into_iter()
         .map(|m| {
-            let mut view = Message::bare(m);
+            let mut view = crate::model::message::bare(m);
             // Only the tenant server learns a message is shadowed; its author must not.
             view.shadowed &= viewer.is_none();
             view.reaction_counts = by_message.remove(&view.id).unwrap_or_default();

@@ -156,7 +156,7 @@ impl Draft {
                     "`quoted_id` must be a message of the same channel",
                 ));
             }
-            self.quoted = Some(Message::bare(q));
+            self.quoted = Some(crate::model::message::bare(q));
         }
         self.mentions = check_mentions(
             ctx.fresh_reads(),

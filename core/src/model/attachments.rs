@@ -3,11 +3,10 @@
 //! URLs are http(s) and whose fields are bounded. Clients render attachments, so nothing else
 //! gets in: anything an app wants to carry beside them goes in the attachment's `custom`.
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use utoipa::ToSchema;
 
 use crate::{Error, Result};
+pub use parley_wire::media::{AttachmentInput, AttachmentKind};
 
 /// At most this many attachments on one message.
 pub const MAX_ATTACHMENTS: usize = 30;
@@ -18,56 +17,6 @@ const MAX_MIME: usize = 255;
 /// The largest integer every JSON client reads exactly.
 const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 const MAX_PIXELS: u64 = 100_000;
-
-/// The kinds of attachment a client may describe by URL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum AttachmentKind {
-    Image,
-    Video,
-    Audio,
-    File,
-    Link,
-}
-
-/// An attachment as a client sends it: either `upload_id` (a completed upload: Parley fills in
-/// `type`, `content_type`, `filename`, `size` and signed URLs, and ignores those fields if sent
-/// back), or `type` and `url` for a file elsewhere. Other fields are refused; put app data in
-/// `custom`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[allow(dead_code)] // the schema of the documentation; bodies are checked by `parse`
-pub struct AttachmentInput {
-    /// A completed upload of this tenant (of the author, unless the tenant server sends).
-    #[schema(min_length = 1, max_length = 64)]
-    upload_id: Option<String>,
-    /// Required without `upload_id`.
-    #[serde(rename = "type")]
-    kind: Option<AttachmentKind>,
-    /// Required without `upload_id`: an `http` or `https` URL.
-    #[schema(max_length = 2048, pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]+")]
-    url: Option<String>,
-    /// A preview image, `http` or `https`.
-    #[schema(max_length = 2048, pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]+")]
-    thumb_url: Option<String>,
-    #[schema(max_length = 256)]
-    title: Option<String>,
-    /// A description.
-    #[schema(max_length = 1000)]
-    text: Option<String>,
-    /// The MIME type of the file at `url`.
-    #[schema(max_length = 255)]
-    mime_type: Option<String>,
-    /// Bytes.
-    #[schema(minimum = 0, maximum = 9007199254740991_u64)]
-    size: Option<u64>,
-    #[schema(minimum = 0, maximum = 100000)]
-    width: Option<u32>,
-    #[schema(minimum = 0, maximum = 100000)]
-    height: Option<u32>,
-    /// App data, up to the tenant's custom data limit (8 KiB by default).
-    #[schema(value_type = Option<Object>)]
-    custom: Option<Value>,
-}
 
 /// Fields Parley sets on an upload's attachment; a client sending them back is not refused,
 /// they are replaced.

@@ -1,23 +1,8 @@
 //! Channels and members as answers and events show them.
 
-use chrono::{DateTime, Utc};
-use serde::Serialize;
-use utoipa::ToSchema;
-
 use crate::entities::{channel, member};
 use crate::kernel::ids::{ChannelType, MemberRole};
-
-/// A member of a channel.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Member {
-    pub user_id: String,
-    pub role: MemberRole,
-    pub last_read_seq: i64,
-    /// The member gets no push notifications from this channel.
-    pub muted: bool,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
+pub use parley_wire::channels::{ChannelInfo, Member};
 
 impl From<member::Model> for Member {
     fn from(m: member::Model) -> Self {
@@ -30,25 +15,6 @@ impl From<member::Model> for Member {
             updated_at: m.updated_at,
         }
     }
-}
-
-/// A channel as events carry it (nothing specific to a viewer).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ChannelInfo {
-    pub cid: String,
-    #[serde(rename = "type")]
-    pub kind: ChannelType,
-    pub id: String,
-    pub name: Option<String>,
-    #[schema(value_type = Object)]
-    pub custom: serde_json::Value,
-    pub frozen: bool,
-    /// Seconds a member waits between their messages; 0: off.
-    pub slow_mode_s: i32,
-    pub created_by: Option<String>,
-    pub member_count: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
 }
 
 impl From<&channel::Model> for ChannelInfo {

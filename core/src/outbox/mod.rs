@@ -9,12 +9,12 @@ use sea_orm::{
     QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::entities::{outbox, outbox_attempt};
 use crate::events::{Event, EventKind, Payload};
 use crate::kernel::page::{self, Page};
 use crate::{Error, ErrorCode, Parley, Result};
+pub use parley_wire::jobs::{Attempt, Job, JobStatus};
 
 /// What a job does.
 /// What a job does; stored by its name.
@@ -51,40 +51,6 @@ impl JobKind {
     /// The kind a stored name stands for (`None` for a name this version does not know).
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == name)
-    }
-}
-
-/// Where a job is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum JobStatus {
-    /// Waiting for its `run_at` (first run or a retry).
-    Pending,
-    /// Claimed by a worker.
-    Running,
-    /// Finished successfully.
-    Done,
-    /// Out of attempts (or its webhook is disabled); listed for the operator, retryable.
-    Dead,
-}
-
-impl JobStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Running => "running",
-            Self::Done => "done",
-            Self::Dead => "dead",
-        }
-    }
-
-    fn parse(s: &str) -> Self {
-        match s {
-            "running" => Self::Running,
-            "done" => Self::Done,
-            "dead" => Self::Dead,
-            _ => Self::Pending,
-        }
     }
 }
 
@@ -357,23 +323,6 @@ pub(crate) async fn on_event<C: ConnectionTrait>(
     Ok(written)
 }
 
-/// One attempt at a job.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Attempt {
-    pub attempt: i32,
-    pub started_at: DateTime<Utc>,
-    pub duration_ms: i32,
-    pub ok: bool,
-    /// The receiver's HTTP status, when it answered.
-    pub status_code: Option<i32>,
-    /// Why the attempt failed, when it did.
-    pub error: Option<String>,
-    /// The start of the receiver's answer.
-    pub response: Option<String>,
-    /// Which worker made the attempt.
-    pub worker: Option<String>,
-}
-
 impl From<outbox_attempt::Model> for Attempt {
     fn from(a: outbox_attempt::Model) -> Self {
         Self {
@@ -387,24 +336,6 @@ impl From<outbox_attempt::Model> for Attempt {
             worker: a.worker,
         }
     }
-}
-
-/// A job as the operator sees it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Job {
-    pub id: i64,
-    pub tenant_id: String,
-    pub kind: String,
-    pub status: JobStatus,
-    pub attempts: i32,
-    /// When it runs next, while pending.
-    pub next_attempt_at: Option<DateTime<Utc>>,
-    pub last_error: Option<String>,
-    pub webhook_id: Option<String>,
-    pub event_id: Option<String>,
-    pub event_type: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
 }
 
 impl From<outbox::Model> for Job {

@@ -2,62 +2,21 @@
 //! (sealed with the master key, never returned), and the mutes push respects. Sending is the
 //! worker's.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::authn::Caller;
 use crate::entities::{device, member, push_credential, user_mute};
 use crate::kernel::ids::{Cid, UserId};
 use crate::kernel::page::Page;
 use crate::{Error, ErrorCode, Parley, Result};
+pub use parley_wire::push::{
+    ApnsInfo, ApnsInput, Device, FcmInfo, FcmInput, Mute, NewDevice, Provider, PushConfig,
+};
 
 /// Devices one user may register; the oldest goes when a new one comes.
 pub const MAX_DEVICES_PER_USER: usize = 25;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Provider {
-    Apns,
-    Fcm,
-}
-
-impl Provider {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Apns => "apns",
-            Self::Fcm => "fcm",
-        }
-    }
-
-    pub fn from_db(s: &str) -> Self {
-        if s == "fcm" { Self::Fcm } else { Self::Apns }
-    }
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewDevice {
-    pub provider: Provider,
-    /// The APNs device token (32 to 200 hex digits) or the FCM registration token (20 to
-    /// 4,096 letters, digits and `- _ : .`).
-    #[schema(pattern = "^[A-Za-z0-9_:.-]+$", min_length = 20, max_length = 4096)]
-    pub token: String,
-    /// Whose device it is: required with the secret key; with a user token, only the caller.
-    #[schema(pattern = "^[A-Za-z0-9_.@-]+$", min_length = 1, max_length = 128)]
-    pub user_id: Option<String>,
-}
-
-/// A device that receives push notifications.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Device {
-    pub provider: Provider,
-    pub token: String,
-    pub user_id: String,
-    pub created_at: DateTime<Utc>,
-}
 
 impl From<device::Model> for Device {
     fn from(d: device::Model) -> Self {
@@ -198,53 +157,6 @@ pub async fn forget_token(ctx: &Parley, tenant: &str, token: &str) -> Result<()>
     Ok(())
 }
 
-/// APNs credentials: a token-based (.p8) key.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ApnsInput {
-    /// The contents of the `.p8` file (PEM, `-----BEGIN PRIVATE KEY-----`).
-    pub p8_key: String,
-    /// The key's 10-character id.
-    pub key_id: String,
-    /// The Apple developer team id.
-    pub team_id: String,
-    /// The app's bundle id (the `apns-topic`).
-    pub bundle_id: String,
-    /// Send to Apple's sandbox (development builds) instead of production.
-    #[serde(default)]
-    pub sandbox: bool,
-}
-
-/// FCM credentials: a Google service account with the Firebase Messaging role.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FcmInput {
-    /// The service-account JSON key file, as an object.
-    #[schema(value_type = Object)]
-    pub service_account: serde_json::Value,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ApnsInfo {
-    pub key_id: String,
-    pub team_id: String,
-    pub bundle_id: String,
-    pub sandbox: bool,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct FcmInfo {
-    pub project_id: String,
-    pub client_email: String,
-}
-
-/// What push is configured with (secrets are never returned).
-#[derive(Debug, Default, Serialize, ToSchema)]
-pub struct PushConfig {
-    pub apns: Option<ApnsInfo>,
-    pub fcm: Option<FcmInfo>,
-}
-
 fn non_empty(field: &str, v: &str) -> Result<String> {
     let v = v.trim();
     if v.is_empty() {
@@ -381,14 +293,6 @@ pub async fn credentials(
     };
     let secret = ctx.secrets.open(&row.secret)?;
     Ok(Some((row.settings, secret)))
-}
-
-/// A user the caller muted.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Mute {
-    pub user_id: String,
-    pub target_id: String,
-    pub created_at: DateTime<Utc>,
 }
 
 /// Mutes `target` for the acting user: no push for their messages.

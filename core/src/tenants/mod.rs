@@ -1,14 +1,12 @@
 //! Tenants (the businesses on this Parley), their keys and their app settings.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, TransactionTrait,
 };
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::ToSchema;
 
 use crate::audit::{self, AuditAction, Change, TargetKind, Who};
 use crate::authn::{KeyKind, TenantCtx, generate_key};
@@ -22,32 +20,9 @@ use crate::model::tenant::TenantSettings;
 use crate::realtime::revoke::{Revocation, Why};
 use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
-
-/// `settings` must be an object (or null): serde alone would also read a struct from an
-/// array of its fields, which no client means.
-fn settings_object<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Option<TenantSettings>, D::Error> {
-    use serde::de::Error as _;
-    match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Null => Ok(None),
-        v @ serde_json::Value::Object(_) => TenantSettings::deserialize(v)
-            .map(Some)
-            .map_err(D::Error::custom),
-        _ => Err(D::Error::custom("invalid type: expected an object")),
-    }
-}
-
-/// A tenant as the operator sees it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Tenant {
-    pub id: String,
-    pub name: String,
-    pub disabled: bool,
-    pub settings: TenantSettings,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
+pub use parley_wire::tenants::{
+    ApiKey, App, AppPatch, CreatedKey, CreatedTenant, NewKey, NewTenant, Tenant, TenantPatch,
+};
 
 impl From<tenant::Model> for Tenant {
     fn from(m: tenant::Model) -> Self {
@@ -60,31 +35,6 @@ impl From<tenant::Model> for Tenant {
             updated_at: m.updated_at,
         }
     }
-}
-
-/// The answer to creating a tenant: the keys and the signing secret are shown this once.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CreatedTenant {
-    pub tenant: Tenant,
-    /// For apps and browsers, with a user token.
-    pub publishable_key: String,
-    /// For the tenant's servers only.
-    pub secret_key: String,
-    /// HS256 secret for minting user tokens without calling `POST /v1/tokens`.
-    pub signing_secret: String,
-}
-
-/// An API key, without its secret.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ApiKey {
-    pub id: String,
-    pub kind: KeyKind,
-    pub name: Option<String>,
-    /// The first characters of the key, to recognise it.
-    pub prefix: String,
-    pub created_at: DateTime<Utc>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 impl From<api_key::Model> for ApiKey {
@@ -100,46 +50,6 @@ impl From<api_key::Model> for ApiKey {
             revoked_at: m.revoked_at,
         }
     }
-}
-
-/// A new key: `key` is shown this once.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CreatedKey {
-    #[serde(flatten)]
-    pub info: ApiKey,
-    pub key: String,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewTenant {
-    /// 1 to 200 characters, not only spaces.
-    #[schema(pattern = "\\S", min_length = 1, max_length = 200)]
-    pub name: String,
-    #[serde(default, deserialize_with = "settings_object")]
-    pub settings: Option<TenantSettings>,
-}
-
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TenantPatch {
-    /// 1 to 200 characters, not only spaces.
-    #[schema(pattern = "\\S", min_length = 1, max_length = 200)]
-    pub name: Option<String>,
-    /// A disabled tenant's keys stop working until it is enabled again.
-    pub disabled: Option<bool>,
-    #[serde(default, deserialize_with = "settings_object")]
-    pub settings: Option<TenantSettings>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewKey {
-    pub kind: KeyKind,
-    /// 1 to 200 characters, not only spaces.
-    #[serde(default)]
-    #[schema(pattern = "\\S", min_length = 1, max_length = 200)]
-    pub name: Option<String>,
 }
 
 fn parse_name(name: &str) -> Result<String> {
@@ -442,42 +352,6 @@ pub async fn revoke_key(ctx: &Parley, who: &Who, tenant_id: &str, key_id: &str) 
     txn.commit().await?;
     ctx.realtime.revoke(Revocation::key(tenant_id, key_id));
     Ok(())
-}
-
-/// The app as its tenant sees it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct App {
-    pub id: String,
-    pub name: String,
-    pub settings: TenantSettings,
-    /// The effective message length limit.
-    pub max_message_length: usize,
-    /// Until when tokens signed with the previous signing secret are still accepted.
-    pub previous_signing_secret_valid_until: Option<DateTime<Utc>>,
-    /// Present only in the answer to a rotation: the new secret, shown once.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub signing_secret: Option<String>,
-    /// Present only when the before-send hook is first set or its secret rotated: the secret
-    /// (`whsec_…`) its calls are signed with, shown once.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub before_send_secret: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AppPatch {
-    /// 1 to 200 characters, not only spaces.
-    #[schema(pattern = "\\S", min_length = 1, max_length = 200)]
-    pub name: Option<String>,
-    #[serde(default, deserialize_with = "settings_object")]
-    pub settings: Option<TenantSettings>,
-    /// Generate a new signing secret. Tokens signed with the old one keep working until they
-    /// expire (at most the longest token lifetime).
-    #[serde(default)]
-    pub rotate_signing_secret: bool,
-    /// Generate a new secret for signing the before-send hook's calls.
-    #[serde(default)]
-    pub rotate_before_send_secret: bool,
 }
 
 fn app_view(

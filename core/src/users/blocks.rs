@@ -2,12 +2,9 @@
 //! reach the blocker (live, in replays, history, unread counts and push), and the blocked user
 //! can neither open nor post into a distinct DM with the blocker.
 
-use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
 };
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::authn::Caller;
 use crate::authz::{Action, Target, authorize};
@@ -16,13 +13,7 @@ use crate::events::{Event, EventKind, Payload};
 use crate::kernel::ids::UserId;
 use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
-
-/// A user the caller blocked.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Block {
-    pub user_id: String,
-    pub created_at: DateTime<Utc>,
-}
+pub use parley_wire::users::Block;
 
 fn me(caller: &Caller) -> Result<&UserId> {
     caller

@@ -4,15 +4,13 @@
 pub mod blocks;
 pub mod export;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
     TransactionTrait,
 };
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::ToSchema;
 
 use crate::audit::{AuditAction, Change, TargetKind, Who};
 use crate::authn::Caller;
@@ -27,21 +25,7 @@ use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
 
 pub use export::{Export, UserExport, export};
-
-/// A user as every API answer shows it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct User {
-    pub id: String,
-    pub name: Option<String>,
-    pub image: Option<String>,
-    pub role: UserRole,
-    #[schema(value_type = Object)]
-    pub custom: serde_json::Value,
-    pub deactivated: bool,
-    pub deactivated_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
+pub use parley_wire::users::{DeleteMode, DeletedUserMessages, User, UserInput};
 
 impl From<user::Model> for User {
     fn from(m: user::Model) -> Self {
@@ -55,48 +39,6 @@ impl From<user::Model> for User {
             deactivated_at: m.deactivated_at,
             created_at: m.created_at,
             updated_at: m.updated_at,
-        }
-    }
-}
-
-/// The body of `PUT /v1/users/{user_id}` (create or replace) and `PATCH` (change some fields).
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UserInput {
-    pub name: Option<String>,
-    pub image: Option<String>,
-    pub role: Option<UserRole>,
-    #[schema(value_type = Option<Object>)]
-    pub custom: Option<serde_json::Value>,
-}
-
-/// How `DELETE /v1/users/{user_id}` treats the user.
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum DeleteMode {
-    /// Deactivate: the user can no longer connect; everything is kept.
-    #[default]
-    Soft,
-    /// Remove the user, their memberships, reactions and uploaded files.
-    Hard,
-}
-
-/// What a hard delete does with the user's messages.
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum DeletedUserMessages {
-    /// Keep them, shown as by a deleted user (`user_id: null`).
-    #[default]
-    Keep,
-    /// Delete them (tombstones keep their `seq`).
-    Delete,
-}
-
-impl DeletedUserMessages {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Keep => "keep",
-            Self::Delete => "delete",
         }
     }
 }

@@ -27,6 +27,7 @@ mod resume;
 mod revocation;
 mod schema_fuzz;
 mod sdk;
+mod sdk_rust;
 mod shadow_and_blocks;
 mod users;
 mod webhooks;
