@@ -169,6 +169,10 @@ pub struct Payload {
     pub ban: Option<Ban>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flag: Option<Flag>,
+    /// `notification.added_to_channel`: the channel's newest event seq once the user was
+    /// added; the channel's later events follow it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<i64>,
 }
 
 fn lean_message<S: serde::Serializer>(m: &Option<Message>, s: S) -> Result<S::Ok, S::Error> {

@@ -35,18 +35,19 @@ pub use parley_wire::channels::{
 const MEMBERS_SHOWN: u64 = 100;
 const MAX_MEMBERS_PER_CALL: usize = 100;
 
+/// Records a channel event; returns its seq.
 async fn record_channel(
     work: &mut UnitOfWork<'_>,
     tenant: &str,
     kind: EventKind,
     channel: &channel::Model,
-) -> Result<()> {
+) -> Result<i64> {
     let payload = Payload {
         channel: Some(ChannelInfo::from(channel)),
         ..Default::default()
     };
-    work.record(tenant, &channel.cid, kind, &payload).await?;
-    Ok(())
+    let event = work.record(tenant, &channel.cid, kind, &payload).await?;
+    Ok(event.seq.unwrap_or_default())
 }
 
 async fn record_member(
@@ -68,10 +69,17 @@ async fn record_member(
 }
 
 /// Tells users they were added to a channel, wherever they are connected (their connections
-/// also start receiving the channel's events).
-fn added_notification(tenant: &str, channel: &channel::Model, users: Vec<String>) -> Result<Event> {
+/// also start receiving the channel's events). `cursor` is the channel's newest event seq
+/// once they were added (their own `member.added` included): later events follow it.
+fn added_notification(
+    tenant: &str,
+    channel: &channel::Model,
+    cursor: i64,
+    users: Vec<String>,
+) -> Result<Event> {
     let payload = Payload {
         channel: Some(ChannelInfo::from(channel)),
+        cursor: Some(cursor),
         ..Default::default()
     };
     Event::to_users(
@@ -234,10 +242,11 @@ pub async fn create(ctx: &Parley, caller: &Caller, input: NewChannel) -> Result<
         insert_member(&*work, tenant, &cid_s, user_id, role, now).await?;
     }
     let stored = channel::find(&*work, tenant, &cid_s).await?;
-    record_channel(&mut work, tenant, EventKind::ChannelCreated, &stored).await?;
+    let created = record_channel(&mut work, tenant, EventKind::ChannelCreated, &stored).await?;
     work.publish_after(added_notification(
         tenant,
         &stored,
+        created,
         members.into_iter().collect(),
     )?);
     work.commit().await?;
@@ -686,7 +695,12 @@ pub async fn add_members(
     }
     let stored = channel::find(&*work, tenant, &cid_s).await?;
     if !added_users.is_empty() {
-        work.publish_after(added_notification(tenant, &stored, added_users)?);
+        work.publish_after(added_notification(
+            tenant,
+            &stored,
+            stored.last_event_seq,
+            added_users,
+        )?);
     }
     work.commit().await?;
     let access = channel_access(ctx, caller, &cid_s, None).await?;

@@ -55,6 +55,17 @@ def doc(text, indent):
     return out
 
 
+def rustfmt(text):
+    """The text as `cargo fmt` leaves it, so that formatting the workspace changes nothing."""
+    import subprocess
+
+    done = subprocess.run(
+        ["rustfmt", "--edition", "2024", "--emit", "stdout"],
+        input=text, capture_output=True, text=True, check=True,
+    )
+    return done.stdout
+
+
 def main():
     check = "--check" in sys.argv
     spec = json.load(open(os.path.join(REPO, "openapi", "openapi.json")))
@@ -165,7 +176,7 @@ def main():
         "\n\n".join("\n".join(q) for q in queries),
         "",
     ]
-    text = "\n".join(out)
+    text = rustfmt("\n".join(out))
     old = open(OUT).read() if os.path.exists(OUT) else None
     if check:
         if old != text:

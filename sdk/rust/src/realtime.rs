@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use parley_wire::{Channel, ClientFrame, ControlFrame, Event, Incoming, Message, NewMessage};
+use parley_wire::{
+    Channel, ClientFrame, ControlFrame, Event, EventKind, Incoming, Message, NewMessage,
+};
 use rand::Rng;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
@@ -494,7 +496,14 @@ impl Task {
         let step = match incoming {
             Incoming::Event(event) => match (event.cid.clone(), event.seq) {
                 (Some(cid), Some(seq)) => self.locked(|c| c.receive(*event, cid, seq)),
-                _ => {
+                (cid, _) => {
+                    // A channel the user was just added to starts from the notification's
+                    // cursor, unless one of its events already started it.
+                    if event.kind == EventKind::NotificationAddedToChannel
+                        && let (Some(cid), Some(cursor)) = (cid, event.payload.cursor)
+                    {
+                        self.locked(|c| c.adopt(&BTreeMap::from([(cid, cursor)])));
+                    }
                     self.emit(RealtimeEvent::Event(event));
                     Step::default()
                 }

@@ -142,7 +142,10 @@ async fn every_event_reaches_members_only(app: TestApp) {
     .await;
     let note = e.expect("notification.added_to_channel").await;
     assert_eq!(note["channel"]["cid"], "messaging:room");
-    assert_eq!(e.expect("member.added").await["member"]["user_id"], "eve");
+    let added = e.expect("member.added").await;
+    assert_eq!(added["member"]["user_id"], "eve");
+    // The notification's cursor is the channel's position once eve was added.
+    assert_eq!(note["cursor"], added["seq"], "{note}");
     assert_eq!(a.expect("member.added").await["member"]["user_id"], "eve");
     say(&alice, "welcome eve").await;
     assert_eq!(
@@ -172,24 +175,22 @@ async fn every_event_reaches_members_only(app: TestApp) {
             .json(&json!({"type": "team", "id": "news", "members": ["bob"]})),
     )
     .await;
-    assert_eq!(
-        b.expect("notification.added_to_channel").await["channel"]["cid"],
-        "team:news"
-    );
-    assert_eq!(
-        server.expect("channel.created").await["channel"]["cid"],
-        "team:news"
-    );
+    let note = b.expect("notification.added_to_channel").await;
+    assert_eq!(note["channel"]["cid"], "team:news");
+    let created = server.expect("channel.created").await;
+    assert_eq!(created["channel"]["cid"], "team:news");
+    assert_eq!(note["cursor"], created["seq"], "{note}");
     send(
         t.server(Method::POST, "/v1/channels/team/news/messages")
             .json(&json!({"text": "news!", "user_id": "bob"})),
     )
     .await;
-    assert_eq!(
-        b.expect_where("message.new", |v| v["cid"] == "team:news")
-            .await["message"]["text"],
-        "news!"
-    );
+    let news = b
+        .expect_where("message.new", |v| v["cid"] == "team:news")
+        .await;
+    assert_eq!(news["message"]["text"], "news!");
+    // The channel's next event follows the notification's cursor.
+    assert_eq!(news["seq"].as_i64(), note["cursor"].as_i64().map(|c| c + 1));
     a.expect_none("notification.added_to_channel").await;
     let (status, _) = send(t.server(Method::DELETE, "/v1/channels/messaging/room")).await;
     assert_eq!(status, 204);

@@ -427,6 +427,9 @@ class ParleyRealtime:
                     entry[1].set_exception(ParleyError.from_frame(frame))
             elif frame.get("cid") and frame.get("code") in UNFOLLOW_CODES:
                 self._cursors.forget(frame["cid"])
+        elif kind == "notification.added_to_channel" and isinstance(frame.get("cursor"), int):
+            # Starts the new channel's cursor unless one of its events already did.
+            self._cursors.adopt({frame["cid"]: frame["cursor"]})
         elif kind == "channel.deleted":
             self._cursors.forget(frame["cid"])
             self.unread.drop(frame["cid"])

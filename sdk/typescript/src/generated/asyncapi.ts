@@ -428,13 +428,21 @@ export interface components {
             /** @description Present when `online` is false. */
             last_active_at?: components["schemas"]["Timestamp"];
         };
-        /** @description Ephemeral (no `seq`), addressed to the added users. */
+        /**
+         * @description Ephemeral (no `seq`), addressed to the added users. `cursor` starts the channel's
+         *     `last[cid]` for a client that had none: the channel's later events follow it.
+         */
         NotificationAddedToChannelEvent: {
             /** @constant */
             type: "notification.added_to_channel";
             cid: components["schemas"]["Cid"];
             created_at: components["schemas"]["Timestamp"];
             channel: components["schemas"]["ChannelInfo"];
+            /**
+             * @description The channel's newest event `seq` once the users were added (`channel.created`
+             *     for a channel created with them, else their own `member.added`).
+             */
+            cursor: number;
         };
         /** @description A ban from the app (no `cid`) or from one channel. */
         Ban: {

@@ -430,6 +430,10 @@ export class ParleyRealtime {
         }
         break;
       }
+      case "notification.added_to_channel":
+        // Starts the new channel's cursor unless one of its events already did.
+        this.cursorsByChannel.adopt({ [frame.cid]: frame.cursor });
+        break;
       case "channel.deleted":
         this.cursorsByChannel.forget(frame.cid);
         this.unread.drop(frame.cid);
