@@ -9,6 +9,7 @@ pub use jwks::IssuerKeys;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -217,12 +218,20 @@ async fn authenticate_key_id(
         return Err(invalid());
     }
     let key_id = &rest[..KEY_ID_LEN];
-    // The key and its tenant in one read: every authenticated request starts here.
-    let (key, tenant) = api_key::Entity::find_by_id(key_id.to_owned())
-        .find_also_related(tenant::Entity)
-        .one(&ctx.reads)
-        .await?
-        .ok_or_else(invalid)?;
+    // Every authenticated request starts here: the key and its tenant come from this node's
+    // cache, which every write to a tenant or its keys clears (on every node).
+    let known = ctx
+        .realtime
+        .caches
+        .keys
+        .get_or_load("", key_id, async || {
+            load_key(ctx, key_id)
+                .await?
+                .map(Arc::new)
+                .ok_or_else(invalid)
+        })
+        .await?;
+    let key = &known.key;
     let matches: bool = sha256_hex(raw)
         .as_bytes()
         .ct_eq(key.secret_hash.as_bytes())
@@ -230,21 +239,39 @@ async fn authenticate_key_id(
     if !matches || key.revoked_at.is_some() || KeyKind::from_db(&key.kind) != expected {
         return Err(invalid());
     }
-    let tenant = tenant.ok_or_else(invalid)?;
-    if tenant.disabled {
+    if known.tenant.model.disabled {
         return Err(Error::new(
             ErrorCode::TenantDisabled,
             "this tenant has been disabled by the operator",
         ));
     }
     if ctx.key_usage.due(key_id) {
-        let mut am: api_key::ActiveModel = key.into();
+        let mut am: api_key::ActiveModel = key.clone().into();
         am.last_used_at = Set(Some(Utc::now()));
         if let Err(e) = am.update(&ctx.db).await {
             tracing::warn!(error = %e, "could not record key usage");
         }
     }
-    // The token signing secrets are sealed at rest; the request works with them in clear.
+    Ok((known.tenant.clone(), key_id.to_owned()))
+}
+
+/// A key with its tenant, as [`authenticate_key`] checks them; the tenant's token signing
+/// secrets are opened (they are sealed at rest).
+#[derive(Debug)]
+pub struct KnownKey {
+    pub key: api_key::Model,
+    pub tenant: TenantCtx,
+}
+
+/// Reads a key and its tenant in one statement; `None` when either is missing.
+async fn load_key(ctx: &Parley, key_id: &str) -> Result<Option<KnownKey>> {
+    let Some((key, Some(tenant))) = api_key::Entity::find_by_id(key_id.to_owned())
+        .find_also_related(tenant::Entity)
+        .one(&ctx.reads)
+        .await?
+    else {
+        return Ok(None);
+    };
     let signing = SigningSecrets {
         current: SecretString::from(ctx.secrets.open_or_plain(&tenant.signing_secret)?),
         previous: match &tenant.signing_secret_prev {
@@ -254,7 +281,7 @@ async fn authenticate_key_id(
     };
     let mut tenant = TenantCtx::from_model(tenant);
     tenant.signing = Some(signing);
-    Ok((tenant, key_id.to_owned()))
+    Ok(Some(KnownKey { key, tenant }))
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -1,5 +1,5 @@
-//! Per-node caches of what every send reads and few writes change: channel types' settings
-//! and users' bans. A write that changes one names what it made [`Stale`]; after its commit
+//! Per-node caches of what every request or send reads and few writes change: API keys with
+//! their tenants, channel types' settings and users' bans. A write that changes one names what it made [`Stale`]; after its commit
 //! the entry is dropped on this node and, through the bus, on every other. An entry also
 //! expires after [`MAX_AGE`], so a change whose news was lost (Redis down for a while) still
 //! shows within that time.
@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use crate::authn::KnownKey;
 use crate::authz::ChannelKind;
 use crate::entities::ban;
 
@@ -28,6 +29,8 @@ pub enum Stale {
     ChannelType { tenant: String, name: String },
     /// A user's bans (app-wide or in a channel, set or lifted).
     Bans { tenant: String, user: String },
+    /// A tenant's row (name, settings, signing secrets, disabled) or one of its keys.
+    Tenant { tenant: String },
 }
 
 impl Stale {
@@ -35,6 +38,12 @@ impl Stale {
         Self::ChannelType {
             tenant: tenant.to_owned(),
             name: name.to_owned(),
+        }
+    }
+
+    pub fn tenant(tenant: &str) -> Self {
+        Self::Tenant {
+            tenant: tenant.to_owned(),
         }
     }
 
@@ -112,11 +121,21 @@ impl<V: Clone> Table<V> {
         self.generation.fetch_add(1, Ordering::AcqRel);
         entries.remove(&(tenant.to_owned(), name.to_owned()));
     }
+
+    /// Drops every entry whose value `stale` says is stale.
+    fn forget_where(&self, stale: impl Fn(&V) -> bool) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        entries.retain(|_, (_, v)| !stale(v));
+    }
 }
 
 /// This node's caches.
 #[derive(Default)]
 pub struct Caches {
+    /// API keys by id (under the tenant `""`: a key is looked up before its tenant is known),
+    /// each with its tenant; checked against the presented secret on every use.
+    pub keys: Table<Arc<KnownKey>>,
     /// A tenant's channel type by name (`None`: the tenant has no such type).
     pub kinds: Table<Option<ChannelKind>>,
     /// A user's bans, every scope, expired ones included (checked when used).
@@ -129,6 +148,7 @@ impl Caches {
         match stale {
             Stale::ChannelType { tenant, name } => self.kinds.forget(tenant, name),
             Stale::Bans { tenant, user } => self.bans.forget(tenant, user),
+            Stale::Tenant { tenant } => self.keys.forget_where(|k| k.tenant.id.as_str() == tenant),
         }
     }
 }

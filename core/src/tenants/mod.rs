@@ -17,6 +17,7 @@ use crate::kernel::crypto::random_string;
 use crate::kernel::ids::TenantId;
 use crate::kernel::page::{self, Page};
 use crate::model::tenant::TenantSettings;
+use crate::realtime::cache::Stale;
 use crate::realtime::revoke::{Revocation, Why};
 use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
@@ -274,6 +275,7 @@ async fn save_audited(
     let saved = am.update(&txn).await?;
     audit::record(&txn, ctx, tenant_id, who, change).await?;
     txn.commit().await?;
+    ctx.realtime.forget(Stale::tenant(tenant_id));
     Ok(saved)
 }
 
@@ -289,6 +291,7 @@ pub async fn delete(ctx: &Parley, who: &Who, id: &str) -> Result<()> {
         .exec(&*work)
         .await?;
     work.revoke_after(Revocation::tenant(id, Why::TenantDeleted));
+    work.forget_after(Stale::tenant(id));
     if !objects.is_empty() {
         work.jobs_queued();
     }
@@ -350,6 +353,7 @@ pub async fn revoke_key(ctx: &Parley, who: &Who, tenant_id: &str, key_id: &str) 
         audit::record(&txn, ctx, tenant_id, who, change).await?;
     }
     txn.commit().await?;
+    ctx.realtime.forget(Stale::tenant(tenant_id));
     ctx.realtime.revoke(Revocation::key(tenant_id, key_id));
     Ok(())
 }

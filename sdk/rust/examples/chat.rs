@@ -52,6 +52,8 @@ async fn main() -> parley_sdk::Result<()> {
     let alice = Client::user(&base, &pk, tokens("alice"))?;
     let bob = Client::user(&base, &pk, tokens("bob"))?;
     let mut inbox = Realtime::connect(&bob, RealtimeOptions::default());
+    // Live events start once the connection is ready; earlier messages are history.
+    inbox.ready().await?;
 
     for text in ["Hi Bob!", "Lunch at noon?"] {
         let message = NewMessage {

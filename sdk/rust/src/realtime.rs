@@ -133,6 +133,27 @@ impl Realtime {
         self.events.recv().await
     }
 
+    /// Waits for the connection to be ready (`connection.ready`); returns its id. Events
+    /// after it arrive through [`Realtime::next`]; what was sent before it is history (fetch
+    /// it through REST). Fails if the connection closes for good first.
+    pub async fn ready(&mut self) -> Result<String> {
+        loop {
+            match self.next().await {
+                Some(RealtimeEvent::State(ConnectionState::Connected { connection_id })) => {
+                    return Ok(connection_id);
+                }
+                Some(RealtimeEvent::State(ConnectionState::Closed { code })) => {
+                    return Err(Error::Realtime(format!(
+                        "closed: {}",
+                        code.unwrap_or_else(|| "refused".into())
+                    )));
+                }
+                Some(_) => {}
+                None => return Err(Error::Realtime("the connection was closed".into())),
+            }
+        }
+    }
+
     /// Every channel's cursor: store them to resume from after a restart of the app.
     pub fn cursors(&self) -> HashMap<String, i64> {
         self.cursors

@@ -234,6 +234,54 @@ async fn a_change_on_one_node_reaches_the_other_nodes_cache() {
         },
     )
     .await;
+
+    // Keys and their tenant: a key used on node 2 (now in its cache) and revoked through
+    // node 1 is refused by node 2 at once, and so is every key of a tenant disabled there.
+    let tenant_path = format!("/admin/v1/tenants/{}", t.id);
+    let (status, key) = send(
+        n1.admin(Method::POST, &format!("{tenant_path}/keys"))
+            .json(&json!({"kind": "secret", "name": "ci"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{key}");
+    let with_key = |k: &str| {
+        on2.client
+            .get(format!("{}/v1/app", on2.app_base))
+            .bearer_auth(k.to_owned())
+    };
+    let ci = key["key"].as_str().unwrap().to_owned();
+    assert_eq!(send(with_key(&ci)).await.0, 200);
+    let (status, body) = send(n1.admin(
+        Method::DELETE,
+        &format!("{tenant_path}/keys/{}", key["id"].as_str().unwrap()),
+    ))
+    .await;
+    assert_eq!(status, 204, "{body}");
+    eventually(
+        "node 2 refuses the revoked key",
+        Duration::from_secs(5),
+        async || match send(with_key(&ci)).await {
+            (s, b) if s == 401 && b["code"] == "invalid_api_key" => Ok(()),
+            (s, b) => Err(format!("{s} {b}")),
+        },
+    )
+    .await;
+    assert_eq!(send(with_key(&t.secret_key)).await.0, 200);
+    let (status, body) = send(
+        n1.admin(Method::PATCH, &tenant_path)
+            .json(&json!({"disabled": true})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    eventually(
+        "node 2 refuses the disabled tenant",
+        Duration::from_secs(5),
+        async || match send(with_key(&t.secret_key)).await {
+            (s, b) if s == 403 && b["code"] == "tenant_disabled" => Ok(()),
+            (s, b) => Err(format!("{s} {b}")),
+        },
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -135,16 +135,10 @@ async fn next_event(rt: &mut Realtime, kind: &str) -> parley_sdk::wire::Event {
 }
 
 async fn connected(rt: &mut Realtime) {
-    loop {
-        match tokio::time::timeout(Duration::from_secs(20), rt.next()).await {
-            Ok(Some(RealtimeEvent::State(ConnectionState::Connected { .. }))) => return,
-            Ok(Some(RealtimeEvent::State(ConnectionState::Closed { code }))) => {
-                panic!("closed: {code:?}")
-            }
-            Ok(Some(_)) => {}
-            other => panic!("not connected: {other:?}"),
-        }
-    }
+    tokio::time::timeout(Duration::from_secs(20), rt.ready())
+        .await
+        .expect("connected within 20 s")
+        .expect("connected");
 }
 
 #[tokio::test]
