@@ -255,6 +255,36 @@ async fn authenticate_key_id(
     Ok((known.tenant.clone(), key_id.to_owned()))
 }
 
+/// What signing in checks of a user, as this node caches it.
+#[derive(Debug, Clone)]
+pub struct KnownUser {
+    pub role: UserRole,
+    pub deactivated: bool,
+}
+
+/// Every ban of a user (all scopes, lifted-by-time ones included: check `is_active`), from
+/// this node's cache.
+pub async fn bans_of(
+    ctx: &Parley,
+    tenant: &str,
+    user: &str,
+) -> Result<Arc<Vec<crate::entities::ban::Model>>> {
+    use crate::entities::ban;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    ctx.realtime
+        .caches
+        .bans
+        .get_or_load(tenant, user, async || {
+            let rows = ban::Entity::find()
+                .filter(ban::Column::TenantId.eq(tenant))
+                .filter(ban::Column::UserId.eq(user))
+                .all(ctx.fresh_reads())
+                .await?;
+            Ok::<_, Error>(Arc::new(rows))
+        })
+        .await
+}
+
 /// A key with its tenant, as [`authenticate_key`] checks them; the tenant's token signing
 /// secrets are opened (they are sealed at rest).
 #[derive(Debug)]
@@ -484,33 +514,42 @@ pub async fn authenticate_user(ctx: &Parley, api_key: &str, token: &str) -> Resu
         .verify(ctx, &tenant, token)
         .await?;
     let user_id = verified.id;
-    let user = ensure_named_user(ctx, &tenant.id, &user_id, verified.name.as_deref()).await?;
-    if user.deactivated_at.is_some() {
+    // The user's row and bans come from this node's caches, which every write to them
+    // clears (on every node).
+    let caches = &ctx.realtime.caches;
+    let user = caches
+        .users
+        .get_or_load(tenant.id.as_str(), user_id.as_str(), async || {
+            let m = ensure_named_user(ctx, &tenant.id, &user_id, verified.name.as_deref()).await?;
+            Ok::<_, Error>(KnownUser {
+                role: UserRole::from_db(&m.role),
+                deactivated: m.deactivated_at.is_some(),
+            })
+        })
+        .await?;
+    if user.deactivated {
         return Err(Error::new(
             ErrorCode::UserDeactivated,
             "this user has been deactivated",
         ));
     }
-    let app_ban = crate::entities::ban::in_force(
-        &ctx.reads,
-        tenant.id.as_str(),
-        user_id.as_str(),
-        crate::entities::ban::APP,
-        ctx.now(),
-    )
-    .await?;
+    let now = ctx.now();
+    let bans = bans_of(ctx, tenant.id.as_str(), user_id.as_str()).await?;
+    let app_ban = bans
+        .iter()
+        .find(|b| b.cid == crate::entities::ban::APP && b.is_active(now) && !b.shadow);
     // A shadow ban lets the user in: they must not notice it.
-    if let Some(ban) = app_ban.filter(|b| !b.shadow) {
+    if let Some(ban) = app_ban {
         return Err(Error::new(
             ErrorCode::UserBanned,
-            crate::model::ban::Ban::from(ban).refusal_detail(),
+            crate::model::ban::Ban::from(ban.clone()).refusal_detail(),
         ));
     }
     Ok(Caller {
         tenant,
         actor: Actor::User(SessionUser {
             id: user_id,
-            role: UserRole::from_db(&user.role),
+            role: user.role,
         }),
         key_id: Some(key_id),
         request: crate::kernel::request::RequestInfo::default(),

@@ -416,19 +416,7 @@ pub(crate) async fn posting_ban(
     cid: &str,
 ) -> Result<Option<Ban>> {
     let now = ctx.now();
-    let rows = ctx
-        .realtime
-        .caches
-        .bans
-        .get_or_load(tenant, user, async || {
-            let rows = ban::Entity::find()
-                .filter(ban::Column::TenantId.eq(tenant))
-                .filter(ban::Column::UserId.eq(user))
-                .all(ctx.fresh_reads())
-                .await?;
-            Ok::<_, Error>(std::sync::Arc::new(rows))
-        })
-        .await?;
+    let rows = crate::authn::bans_of(ctx, tenant, user).await?;
     Ok(rows
         .iter()
         .filter(|b| (b.cid == ban::APP || b.cid == cid) && b.is_active(now))

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::authn::KnownKey;
+use crate::authn::{KnownKey, KnownUser};
 use crate::authz::ChannelKind;
 use crate::entities::ban;
 
@@ -29,8 +29,11 @@ pub enum Stale {
     ChannelType { tenant: String, name: String },
     /// A user's bans (app-wide or in a channel, set or lifted).
     Bans { tenant: String, user: String },
-    /// A tenant's row (name, settings, signing secrets, disabled) or one of its keys.
+    /// A tenant's row (name, settings, signing secrets, disabled) or one of its keys; its
+    /// users' entries go too (a deleted tenant's users are gone).
     Tenant { tenant: String },
+    /// A user's row (role, deactivation, deletion) and bans.
+    User { tenant: String, user: String },
 }
 
 impl Stale {
@@ -44,6 +47,13 @@ impl Stale {
     pub fn tenant(tenant: &str) -> Self {
         Self::Tenant {
             tenant: tenant.to_owned(),
+        }
+    }
+
+    pub fn user(tenant: &str, user: &str) -> Self {
+        Self::User {
+            tenant: tenant.to_owned(),
+            user: user.to_owned(),
         }
     }
 
@@ -122,11 +132,11 @@ impl<V: Clone> Table<V> {
         entries.remove(&(tenant.to_owned(), name.to_owned()));
     }
 
-    /// Drops every entry whose value `stale` says is stale.
-    fn forget_where(&self, stale: impl Fn(&V) -> bool) {
+    /// Drops every entry that `stale` says is stale, given its (tenant, name) and value.
+    fn forget_where(&self, stale: impl Fn(&str, &V) -> bool) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         self.generation.fetch_add(1, Ordering::AcqRel);
-        entries.retain(|_, (_, v)| !stale(v));
+        entries.retain(|(tenant, _), (_, v)| !stale(tenant, v));
     }
 }
 
@@ -140,6 +150,8 @@ pub struct Caches {
     pub kinds: Table<Option<ChannelKind>>,
     /// A user's bans, every scope, expired ones included (checked when used).
     pub bans: Table<Arc<Vec<ban::Model>>>,
+    /// What signing in checks of a user: their role and whether they are deactivated.
+    pub users: Table<KnownUser>,
 }
 
 impl Caches {
@@ -148,7 +160,16 @@ impl Caches {
         match stale {
             Stale::ChannelType { tenant, name } => self.kinds.forget(tenant, name),
             Stale::Bans { tenant, user } => self.bans.forget(tenant, user),
-            Stale::Tenant { tenant } => self.keys.forget_where(|k| k.tenant.id.as_str() == tenant),
+            Stale::Tenant { tenant } => {
+                self.keys
+                    .forget_where(|_, k| k.tenant.id.as_str() == tenant);
+                self.users.forget_where(|t, _| t == tenant);
+                self.bans.forget_where(|t, _| t == tenant);
+            }
+            Stale::User { tenant, user } => {
+                self.users.forget(tenant, user);
+                self.bans.forget(tenant, user);
+            }
         }
     }
 }

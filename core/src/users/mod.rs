@@ -20,6 +20,7 @@ use crate::entities::{channel, member, message, user};
 use crate::kernel::ids::{UserId, UserRole, parse_custom};
 use crate::kernel::page::next_cursor;
 use crate::kernel::page::{self, Page};
+use crate::realtime::cache::Stale;
 use crate::realtime::revoke::{Revocation, Why};
 use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
@@ -100,7 +101,9 @@ pub async fn upsert(
             am.role = Set(role.as_str().to_owned());
             am.custom = Set(custom);
             am.updated_at = Set(now);
-            am.update(&ctx.db).await?
+            let saved = am.update(&ctx.db).await?;
+            ctx.realtime.forget(Stale::user(tenant, &saved.id));
+            saved
         }
         None => {
             user::ActiveModel {
@@ -200,6 +203,8 @@ pub async fn patch(ctx: &Parley, caller: &Caller, id: &str, input: UserInput) ->
         crate::audit::record(&txn, ctx, caller.tenant_id(), &Who::of(caller), change).await?;
     }
     txn.commit().await?;
+    ctx.realtime
+        .forget(Stale::user(caller.tenant_id(), &updated.id));
     Ok(updated.into())
 }
 
@@ -210,7 +215,9 @@ pub async fn reactivate(ctx: &Parley, caller: &Caller, id: &str) -> Result<User>
     let mut am: user::ActiveModel = found.into();
     am.deactivated_at = Set(None);
     am.updated_at = Set(Utc::now());
-    Ok(am.update(&ctx.db).await?.into())
+    let saved = am.update(&ctx.db).await?;
+    ctx.realtime.forget(Stale::user(caller.tenant_id(), id));
+    Ok(saved.into())
 }
 
 /// Deletes the event-log rows that name the user (her messages with their text, her
@@ -257,6 +264,7 @@ pub async fn delete(
         am.update(&txn).await?;
         crate::audit::record(&txn, ctx, tenant, &Who::of(caller), change).await?;
         txn.commit().await?;
+        ctx.realtime.forget(Stale::user(tenant, id));
         ctx.realtime
             .revoke(Revocation::user(tenant, id, Why::UserDeactivated));
         return Ok(());
@@ -295,7 +303,7 @@ pub async fn delete(
     // Her rows go; what she did to others' things (channels she created, messages she wrote
     // or pinned) stays without her name.
     owned::erase(&*work, tenant, Owner::User(id)).await?;
-    work.forget_after(crate::realtime::cache::Stale::bans(tenant, id));
+    work.forget_after(Stale::user(tenant, id));
     forget_in_event_log(&*work, tenant, id).await?;
     user::Entity::delete_by_id((tenant.to_owned(), id.to_owned()))
         .exec(&*work)

@@ -235,6 +235,21 @@ async fn a_change_on_one_node_reaches_the_other_nodes_cache() {
     )
     .await;
 
+    // A user deactivated through node 1 is refused by node 2, which had them cached.
+    let bob2 = on2.user("bob").await;
+    assert_eq!(send(bob2.request(Method::GET, "/v1/me")).await.0, 200);
+    let (status, body) = send(t.server(Method::DELETE, "/v1/users/bob?mode=soft")).await;
+    assert!(status.is_success(), "{status} {body}");
+    eventually(
+        "node 2 refuses the deactivated user",
+        Duration::from_secs(5),
+        async || match send(bob2.request(Method::GET, "/v1/me")).await {
+            (s, b) if s == 403 && b["code"] == "user_deactivated" => Ok(()),
+            (s, b) => Err(format!("{s} {b}")),
+        },
+    )
+    .await;
+
     // Keys and their tenant: a key used on node 2 (now in its cache) and revoked through
     // node 1 is refused by node 2 at once, and so is every key of a tenant disabled there.
     let tenant_path = format!("/admin/v1/tenants/{}", t.id);
