@@ -134,6 +134,29 @@ async fn next_event(rt: &mut Realtime, kind: &str) -> parley_sdk::wire::Event {
     }
 }
 
+/// Bob's realtime connection through `proxy`, reconnecting after about `backoff_ms`; ready.
+async fn bob_through(
+    proxy: &Proxy,
+    created: &parley_sdk::wire::CreatedTenant,
+    backoff_ms: u64,
+) -> Realtime {
+    let tokens = provider(
+        created.signing_secret.clone(),
+        "bob",
+        Arc::new(AtomicUsize::new(0)),
+    );
+    let bob = Client::user(&proxy.base, &created.publishable_key, tokens).unwrap();
+    let mut rt = Realtime::connect(
+        &bob,
+        RealtimeOptions {
+            min_backoff: Duration::from_millis(backoff_ms),
+            ..Default::default()
+        },
+    );
+    connected(&mut rt).await;
+    rt
+}
+
 async fn connected(rt: &mut Realtime) {
     tokio::time::timeout(Duration::from_secs(20), rt.ready())
         .await
@@ -320,24 +343,7 @@ async fn realtime_survives_cut_connections_with_every_message_once_in_order() {
     let (server, created) = tenant(&app).await;
     let cid = room(&server).await;
     let proxy = Proxy::start(app.addr).await;
-    let bob = Client::user(
-        &proxy.base,
-        &created.publishable_key,
-        provider(
-            created.signing_secret.clone(),
-            "bob",
-            Arc::new(AtomicUsize::new(0)),
-        ),
-    )
-    .unwrap();
-    let mut rt = Realtime::connect(
-        &bob,
-        RealtimeOptions {
-            min_backoff: Duration::from_millis(50),
-            ..Default::default()
-        },
-    );
-    connected(&mut rt).await;
+    let mut rt = bob_through(&proxy, &created, 50).await;
 
     // Alice sends 60 messages straight to the server while bob's connection is cut three
     // times, once while it is down for half a second.
@@ -407,24 +413,7 @@ async fn a_replay_the_log_cannot_serve_is_refetched_and_reported() {
     let (server, created) = tenant(&app).await;
     let cid = room(&server).await;
     let proxy = Proxy::start(app.addr).await;
-    let bob = Client::user(
-        &proxy.base,
-        &created.publishable_key,
-        provider(
-            created.signing_secret.clone(),
-            "bob",
-            Arc::new(AtomicUsize::new(0)),
-        ),
-    )
-    .unwrap();
-    let mut rt = Realtime::connect(
-        &bob,
-        RealtimeOptions {
-            min_backoff: Duration::from_millis(300),
-            ..Default::default()
-        },
-    );
-    connected(&mut rt).await;
+    let mut rt = bob_through(&proxy, &created, 300).await;
     proxy.down.store(true, Ordering::SeqCst);
     proxy.cut();
     for i in 0..6 {
