@@ -120,9 +120,11 @@ pub async fn after_seq(ctx: &Parley, caller: &Caller, cid: &Cid, after: i64) -> 
     let user = caller.user_id().map(|u| u.as_str());
     let blocked = match user {
         Some(u) => {
-            crate::entities::user_block::blocked_by(&ctx.reads, caller.tenant_id(), u).await?
+            ctx.realtime
+                .blocked_by(&ctx.reads, caller.tenant_id(), u)
+                .await?
         }
-        None => Vec::new(),
+        None => Arc::default(),
     };
     Ok(Replay::Events {
         events: rows

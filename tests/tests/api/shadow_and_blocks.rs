@@ -227,13 +227,21 @@ async fn blocking_hides_a_user_and_closes_the_dm(backend: Backend) {
     let (_, list) = send(bob.request(Method::GET, "/v1/me/blocks")).await;
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
     assert_eq!(bob_ws.expect("user.blocked").await["user_id"], "alice");
+    // A connection bob opens after the block filters her too (his blocks were read, and
+    // cached, by the connection opened before it).
+    let mut bob_again = bob.connect().await;
 
     // In the shared channel bob no longer gets her messages: live, history, unread.
     ok(say(&alice, "hi bob")).await;
     bob_ws.expect_none("message.new").await;
+    bob_again.expect_none("message.new").await;
     ok(say(&carol, "hi all")).await;
     assert_eq!(
         bob_ws.expect("message.new").await["message"]["text"],
+        "hi all"
+    );
+    assert_eq!(
+        bob_again.expect("message.new").await["message"]["text"],
         "hi all"
     );
     let history = "/v1/channels/messaging/room/messages";
