@@ -249,14 +249,17 @@ impl Session {
         )?;
         if let Some(u) = &user {
             // Registered first, so a block made meanwhile is either loaded here or heard.
-            let blocked = rt
-                .blocked_by(ctx.fresh_reads(), caller.tenant_id(), u)
-                .await;
+            let blocked = parley_core::entities::user_block::blocked_by(
+                ctx.fresh_reads(),
+                caller.tenant_id(),
+                u,
+            )
+            .await;
             match blocked {
-                Ok(b) => conn.set_blocked(b.iter().cloned()),
+                Ok(b) => conn.set_blocked(b),
                 Err(e) => {
                     rt.hub.unregister(&conn);
-                    return Err(e);
+                    return Err(e.into());
                 }
             }
         }

@@ -32,7 +32,7 @@ pub enum Stale {
     /// A tenant's row (name, settings, signing secrets, disabled) or one of its keys; its
     /// users' entries go too (a deleted tenant's users are gone).
     Tenant { tenant: String },
-    /// A user's row (role, deactivation, deletion), bans and blocks.
+    /// A user's row (role, deactivation, deletion) and bans.
     User { tenant: String, user: String },
 }
 
@@ -152,8 +152,6 @@ pub struct Caches {
     pub bans: Table<Arc<Vec<ban::Model>>>,
     /// What signing in checks of a user: their role and whether they are deactivated.
     pub users: Table<KnownUser>,
-    /// The users a user blocked (their connections skip those users' content).
-    pub blocks: Table<Arc<Vec<String>>>,
 }
 
 impl Caches {
@@ -167,12 +165,10 @@ impl Caches {
                     .forget_where(|_, k| k.tenant.id.as_str() == tenant);
                 self.users.forget_where(|t, _| t == tenant);
                 self.bans.forget_where(|t, _| t == tenant);
-                self.blocks.forget_where(|t, _| t == tenant);
             }
             Stale::User { tenant, user } => {
                 self.users.forget(tenant, user);
                 self.bans.forget(tenant, user);
-                self.blocks.forget(tenant, user);
             }
         }
     }

@@ -92,22 +92,6 @@ impl Realtime {
         tracing::info!(tenant = %r.tenant, why = ?r.why, closed = n, "connections revoked");
     }
 
-    /// The users `user` blocked, from this node's cache.
-    pub async fn blocked_by(
-        &self,
-        db: &sea_orm::DatabaseConnection,
-        tenant: &str,
-        user: &str,
-    ) -> crate::Result<Arc<Vec<String>>> {
-        self.caches
-            .blocks
-            .get_or_load(tenant, user, async || {
-                let rows = crate::entities::user_block::blocked_by(db, tenant, user).await?;
-                Ok::<_, crate::Error>(Arc::new(rows))
-            })
-            .await
-    }
-
     /// Drops, on every node, the cached entries a committed write made stale.
     pub fn forget(&self, stale: cache::Stale) {
         self.caches.forget(&stale);

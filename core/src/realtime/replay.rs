@@ -120,11 +120,9 @@ pub async fn after_seq(ctx: &Parley, caller: &Caller, cid: &Cid, after: i64) -> 
     let user = caller.user_id().map(|u| u.as_str());
     let blocked = match user {
         Some(u) => {
-            ctx.realtime
-                .blocked_by(&ctx.reads, caller.tenant_id(), u)
-                .await?
+            crate::entities::user_block::blocked_by(&ctx.reads, caller.tenant_id(), u).await?
         }
-        None => Arc::default(),
+        None => Vec::new(),
     };
     Ok(Replay::Events {
         events: rows

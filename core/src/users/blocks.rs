@@ -11,7 +11,6 @@ use crate::authz::{Action, Target, authorize};
 use crate::entities::{user, user_block};
 use crate::events::{Event, EventKind, Payload};
 use crate::kernel::ids::UserId;
-use crate::realtime::cache::Stale;
 use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
 pub use parley_wire::users::Block;
@@ -63,7 +62,6 @@ pub async fn block(ctx: &Parley, caller: &Caller, target: &str) -> Result<(Block
         target.as_str(),
     )
     .await?;
-    work.forget_after(Stale::user(tenant, me));
     work.commit().await?;
     Ok((view(row), true))
 }
@@ -85,7 +83,6 @@ pub async fn unblock(ctx: &Parley, caller: &Caller, target: &str) -> Result<()> 
         ));
     }
     tell(&mut work, tenant, EventKind::UserUnblocked, me, target).await?;
-    work.forget_after(Stale::user(tenant, me));
     work.commit().await
 }
 
