@@ -32,19 +32,3 @@ impl Model {
         self.expires_at.is_none_or(|until| until > now)
     }
 }
-
-/// `user`'s ban in `cid` (or app-wide, [`APP`]) in force at `now`, if any.
-pub async fn in_force<C: ConnectionTrait>(
-    db: &C,
-    tenant: &str,
-    user: &str,
-    cid: &str,
-    now: DateTimeUtc,
-) -> Result<Option<Model>, DbErr> {
-    Ok(
-        Entity::find_by_id((tenant.to_owned(), user.to_owned(), cid.to_owned()))
-            .one(db)
-            .await?
-            .filter(|b| b.is_active(now)),
-    )
-}

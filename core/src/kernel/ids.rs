@@ -7,27 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, ErrorCode, Result};
 pub use parley_wire::channels::ChannelType;
+use parley_wire::check_chars;
 pub use parley_wire::roles::{MemberRole, UserRole};
-
-fn check_chars(
-    field: &str,
-    value: &str,
-    max: usize,
-    allowed: impl Fn(char) -> bool,
-    what: &str,
-) -> Result<()> {
-    if value.is_empty() || value.chars().count() > max {
-        return Err(Error::invalid(format!(
-            "`{field}` must be 1 to {max} characters"
-        )));
-    }
-    if let Some(bad) = value.chars().find(|c| !allowed(*c)) {
-        return Err(Error::invalid(format!(
-            "`{field}` contains {bad:?}; allowed: {what}"
-        )));
-    }
-    Ok(())
-}
 
 macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident) => {

@@ -1,8 +1,8 @@
 //! Per-node caches of what every request or send reads and few writes change: API keys with
-//! their tenants, channel types' settings and users' bans. A write that changes one names what it made [`Stale`]; after its commit
-//! the entry is dropped on this node and, through the bus, on every other. An entry also
-//! expires after [`MAX_AGE`], so a change whose news was lost (Redis down for a while) still
-//! shows within that time.
+//! their tenants, users' roles and deactivation, channel types' settings and users' bans. A
+//! write that changes one names what it made [`Stale`]; after its commit the entry is dropped
+//! on this node and, through the bus, on every other. An entry also expires after [`MAX_AGE`],
+//! so a change whose news was lost (Redis down for a while) still shows within that time.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

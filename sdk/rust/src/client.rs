@@ -43,14 +43,15 @@ impl RetryPolicy {
     }
 }
 
+#[derive(Clone)]
 pub(crate) enum Credentials {
     None,
     /// `Authorization: Bearer <secret key>` (a tenant's server) or the operator token.
     Bearer(String),
-    /// The publishable key with a user token.
+    /// The publishable key with a user token, shared by the clients made from one another.
     User {
         publishable_key: String,
-        token: RwLock<Option<String>>,
+        token: Arc<RwLock<Option<String>>>,
         provider: TokenProvider,
     },
 }
@@ -106,7 +107,7 @@ impl Client {
             base,
             Credentials::User {
                 publishable_key: publishable_key.to_owned(),
-                token: RwLock::new(None),
+                token: Arc::default(),
                 provider,
             },
         )
@@ -125,27 +126,14 @@ impl Client {
         )
     }
 
-    /// The same client with `policy` for 429 and 503 answers.
+    /// The same client (and the same user token) with `policy` for 429 and 503 answers.
     pub fn with_retry(self, policy: RetryPolicy) -> Self {
         let inner = &self.inner;
-        let credentials = match &inner.credentials {
-            Credentials::None => Credentials::None,
-            Credentials::Bearer(b) => Credentials::Bearer(b.clone()),
-            Credentials::User {
-                publishable_key,
-                token,
-                provider,
-            } => Credentials::User {
-                publishable_key: publishable_key.clone(),
-                token: RwLock::new(token.read().ok().and_then(|t| t.clone())),
-                provider: Arc::clone(provider),
-            },
-        };
         Self {
             inner: Arc::new(Inner {
                 http: inner.http.clone(),
                 base: inner.base.clone(),
-                credentials,
+                credentials: inner.credentials.clone(),
                 retry: policy,
             }),
         }
