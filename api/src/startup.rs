@@ -3,9 +3,13 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
+use std::rc::Rc;
+use std::time::Duration;
 
-use actix_web::dev::ServerHandle;
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_http::{HttpService, KeepAlive};
+use actix_service::{IntoServiceFactory, ServiceFactory, fn_factory, fn_service, map_config};
+use actix_web::dev::{AppConfig, ServerHandle};
+use actix_web::{App, HttpResponse, web};
 use parley_core::kernel::config::Config;
 use parley_core::realtime::Realtime;
 use parley_core::{Parley, authn, kernel::db};
@@ -88,7 +92,7 @@ pub async fn spawn(mut config: Config, opts: ServeOptions) -> anyhow::Result<Run
     let known_paths = web::Data::new(crate::openapi::KnownPaths::from_document(
         &crate::openapi::document(),
     ));
-    let mut server = HttpServer::new(move || {
+    let app = move || {
         App::new()
             .into_utoipa_app()
             .openapi(<crate::openapi::ApiDoc as utoipa::OpenApi>::openapi())
@@ -126,13 +130,49 @@ pub async fn spawn(mut config: Config, opts: ServeOptions) -> anyhow::Result<Run
             .wrap(actix_web::middleware::from_fn(
                 crate::request_id::request_id,
             ))
-    })
-    .workers(opts.workers)
-    // Writes are batched by the realtime writer; Nagle would only add delay (up to the
-    // peer's delayed-ACK timeout) to small frames.
-    .tcp_nodelay(true)
-    .shutdown_timeout(10)
-    .listen(listener)?;
+    };
+    // What actix-web's `HttpServer` builds, plus an upgrade service: requests that upgrade
+    // their connection (WebSocket handshakes) are answered by the same app, and the socket
+    // then leaves the HTTP/1 dispatcher (see `realtime::upgrade`).
+    let mut server = actix_server::Server::build();
+    let shutdown = server.graceful_shutdown_signal();
+    server = server.workers(opts.workers).shutdown_timeout(10).listen(
+        "parley",
+        listener,
+        move || {
+            // Semver-exempt in actix-web, and what its own `HttpServer` and test server set.
+            let config = AppConfig::__priv_test_new(false, addr.to_string(), addr);
+            let upgrade_config = config.clone();
+            let shutdown = shutdown.clone();
+            let upgrade_app = app.clone();
+            let upgrades = fn_factory(move || {
+                let factory = upgrade_app().into_factory();
+                let config = upgrade_config.clone();
+                async move {
+                    let app = Rc::new(factory.new_service(config).await?);
+                    Ok::<_, ()>(fn_service(move |(req, framed)| {
+                        let app = Rc::clone(&app);
+                        async move { crate::realtime::upgrade::answer(&*app, req, framed).await }
+                    }))
+                }
+            });
+            HttpService::build()
+                .graceful_shutdown_signal(move || {
+                    let shutdown = shutdown.clone();
+                    async move { shutdown.notified().await }
+                })
+                .keep_alive(KeepAlive::default())
+                .client_request_timeout(Duration::from_secs(5))
+                .client_disconnect_timeout(Duration::from_secs(1))
+                .local_addr(addr)
+                // Writes are batched by the realtime writer; Nagle would only add delay (up to
+                // the peer's delayed-ACK timeout) to small frames.
+                .tcp_nodelay(true)
+                .upgrade(upgrades)
+                .finish(map_config(app().into_factory(), move |()| config.clone()))
+                .tcp()
+        },
+    )?;
     if !opts.handle_signals {
         server = server.disable_signals();
     }

@@ -3,6 +3,7 @@
 
 pub mod session;
 pub mod sse;
+pub mod upgrade;
 pub mod ws;
 
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -1,7 +1,11 @@
-//! WebSocket transport (`GET /v1/connect`). The response body is the connection's event queue
-//! itself: when the socket can take data, everything queued is encoded into one buffer and
-//! written at once, so a busy connection costs one write for many events and no task of its
-//! own. A reader task handles the client's frames, heartbeats and closing.
+//! WebSocket transport (`GET /v1/connect`). The handler authenticates and opens the session;
+//! its 101 answer carries the session as a [`Handover`], which the upgrade service
+//! ([`super::upgrade`]) starts on the bare socket once the answer is written. From then on
+//! the socket is read and written by two tasks of its own, outside the HTTP/1 dispatcher:
+//! a writer that, when the socket can take data, encodes everything queued into one buffer
+//! and writes it at once (a busy connection costs one write for many events), and a reader
+//! that handles the client's frames, heartbeats and closing. An idle socket holds no read or
+//! write buffer.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -11,13 +15,15 @@ use std::time::{Duration, Instant};
 
 use actix_codec::{Decoder, Encoder};
 use actix_http::ws::{CloseCode, CloseReason, Codec, Frame, Item, Message};
-use actix_web::body::{BodyStream, MessageBody};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use bytes::{Bytes, BytesMut};
 use bytestring::ByteString;
 use futures_channel::mpsc;
 use futures_util::{Stream, StreamExt};
 use parley_core::{Error, Parley};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
 use super::session::{Feed, Outgoing, Session};
 use crate::auth::authenticate;
@@ -27,6 +33,8 @@ const MAX_FRAME: usize = 64 * 1024;
 const MAX_MESSAGE: usize = 256 * 1024;
 /// Events encoded into one write, at most.
 const BATCH: usize = 256;
+/// Room made in the read buffer before each read from the socket.
+const READ_CHUNK: usize = 4 * 1024;
 
 /// What the reader task asks the writer to send.
 enum Control {
@@ -46,37 +54,77 @@ enum Control {
     security(("publishable_key" = [], "user_token" = []), ("secret_key" = [])),
     responses((status = 101, description = "Switching to the WebSocket protocol; see openapi/asyncapi.yaml."), (status = "4XX", body = Problem)))]
 #[get("/v1/connect")]
-pub async fn connect(
-    req: HttpRequest,
-    payload: web::Payload,
-    ctx: web::Data<Parley>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn connect(req: HttpRequest, ctx: web::Data<Parley>) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&req, true).await?;
     let mut handshake = actix_http::ws::handshake(req.head())
         .map_err(|e| ApiError(Error::invalid(e.to_string())))?;
     let (session, feed, ready) = Session::open(ctx.get_ref().clone(), caller, true).await?;
-    // futures' channel allocates per message; tokio's unbounded one allocates a block of 32
-    // slots up front, 1.7 KiB per connection that mostly sits idle.
-    let (control_tx, control_rx) = mpsc::unbounded();
-    let _ = control_tx.unbounded_send(Control::Frame(ready));
-    let writer = Writer {
-        delay: Duration::from_millis(ctx.config.realtime.write_delay_ms),
+    let mut response = HttpResponse::from(handshake.finish().map_into_boxed_body());
+    response.extensions_mut().insert(Handover {
+        session,
         feed,
-        control: control_rx,
-        codec: Codec::new(),
-        buf: BytesMut::new(),
-        done: false,
-        last_write: None,
-        timer: None,
-    };
-    actix_web::rt::spawn(read_loop(session, payload, control_tx));
-    let response = handshake
-        .message_body(BodyStream::new(writer).boxed())
-        .map_err(|e| ApiError(Error::internal(e)))?;
-    Ok(response.into())
+        ready,
+    });
+    Ok(response)
 }
 
-/// The response body: control frames first, then queued events, batched into one chunk.
+/// An opened session on its way from the `connect` handler to its socket, in the extensions
+/// of the handler's 101 answer.
+pub struct Handover {
+    session: Session,
+    feed: Feed,
+    ready: ByteString,
+}
+
+impl Handover {
+    /// Runs the session on the socket its 101 answer was written to. `read` holds what the
+    /// client sent after its handshake request and was already read.
+    pub fn run(self, io: TcpStream, read: BytesMut) {
+        let Self {
+            session,
+            feed,
+            ready,
+        } = self;
+        // futures' channel allocates per message; tokio's unbounded one allocates a block of 32
+        // slots up front, 1.7 KiB per connection that mostly sits idle.
+        let (control_tx, control_rx) = mpsc::unbounded();
+        let _ = control_tx.unbounded_send(Control::Frame(ready));
+        let writer = Writer {
+            delay: Duration::from_millis(session.ctx.config.realtime.write_delay_ms),
+            feed,
+            control: control_rx,
+            codec: Codec::new(),
+            buf: BytesMut::new(),
+            done: false,
+            last_write: None,
+            timer: None,
+        };
+        let (rd, wr) = io.into_split();
+        let stuck = Duration::from_millis(session.ctx.config.realtime.idle_timeout_ms);
+        actix_web::rt::spawn(write_loop(writer, wr, stuck));
+        actix_web::rt::spawn(read_loop(session, rd, read, control_tx));
+    }
+}
+
+/// Writes what the [`Writer`] batches until it is done or the peer is gone, then ends the
+/// sending half (after a close frame, when there is one). A peer that takes nothing for
+/// `stuck` (the idle timeout) is gone too: otherwise a client that stopped reading would keep
+/// its socket, and its place in the hub, for ever after the reader gave up on it.
+async fn write_loop(mut writer: Writer, mut io: OwnedWriteHalf, stuck: Duration) {
+    while let Some(Ok(chunk)) = writer.next().await {
+        match tokio::time::timeout(stuck, io.write_all(&chunk)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) | Err(_) => return,
+        }
+        if writer.buf.is_empty() {
+            // An idle socket keeps no write buffer.
+            writer.buf = BytesMut::new();
+        }
+    }
+    let _ = io.shutdown().await;
+}
+
+/// The outgoing stream: control frames first, then queued events, batched into one chunk.
 /// Events for a connection written to within `delay` wait for the end of that window, so a
 /// busy socket takes many events per write (like Nagle's algorithm, but bounded by `delay`
 /// instead of the peer's delayed-ACK timer); replies to the client's own frames never wait.
@@ -108,7 +156,7 @@ impl Writer {
 }
 
 impl Stream for Writer {
-    type Item = Result<Bytes, actix_web::Error>;
+    type Item = Result<Bytes, std::convert::Infallible>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
@@ -193,9 +241,9 @@ enum Incoming {
     Close,
 }
 
-/// Reads and decodes the client's frames from the request payload.
+/// Reads and decodes the client's frames from the socket.
 struct Reader {
-    payload: web::Payload,
+    io: OwnedReadHalf,
     buf: BytesMut,
     codec: Codec,
     partial: Option<(bool, BytesMut)>,
@@ -247,10 +295,23 @@ impl Reader {
                         }
                     }
                 },
-                Ok(None) => match self.payload.next().await? {
-                    Ok(bytes) => self.buf.extend_from_slice(&bytes),
-                    Err(e) => return Some(Err(e.to_string())),
-                },
+                Ok(None) => {
+                    if self.buf.is_empty() {
+                        // Frames decoded so far are gone: an idle socket keeps no read buffer.
+                        self.buf = BytesMut::new();
+                    }
+                    // Waiting for data holds no buffer; both steps are cancel-safe.
+                    if let Err(e) = self.io.readable().await {
+                        return Some(Err(e.to_string()));
+                    }
+                    self.buf.reserve(READ_CHUNK);
+                    match self.io.try_read_buf(&mut self.buf) {
+                        Ok(0) => return None,
+                        Ok(_) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                        Err(e) => return Some(Err(e.to_string())),
+                    }
+                }
                 Err(e) => return Some(Err(e.to_string())),
             }
         }
@@ -259,14 +320,15 @@ impl Reader {
 
 async fn read_loop(
     mut session: Session,
-    payload: web::Payload,
+    io: OwnedReadHalf,
+    read: BytesMut,
     control: mpsc::UnboundedSender<Control>,
 ) {
     let rc = session.ctx.config.realtime.clone();
     let conn = Arc::clone(&session.conn);
     let mut reader = Reader {
-        payload,
-        buf: BytesMut::new(),
+        io,
+        buf: read,
         codec: Codec::new().max_size(MAX_FRAME),
         partial: None,
     };

@@ -579,6 +579,20 @@ async fn websocket_auth_is_checked(app: TestApp) {
     );
     let err = Ws::open(&url, &[]).await.err().expect("refused");
     assert!(err.to_string().contains("401"), "{err}");
+    // The refusal is the same problem a REST request gets, and closes the connection.
+    let tokio_tungstenite::tungstenite::Error::Http(res) = err else {
+        panic!("not an HTTP answer: {err}")
+    };
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/problem+json",
+        "{res:?}"
+    );
+    assert_eq!(res.headers()["connection"], "close", "{res:?}");
+    let problem: serde_json::Value =
+        serde_json::from_slice(res.body().as_deref().expect("body")).expect("problem");
+    assert_eq!(problem["status"], 401, "{problem}");
+    assert!(problem["code"].is_string(), "{problem}");
     let url = format!("{}/v1/connect", parley_tests::realtime::ws_base(&app.base));
     let err = Ws::open(&url, &[]).await.err().expect("refused");
     assert!(err.to_string().contains("401"), "{err}");
