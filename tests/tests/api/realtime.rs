@@ -645,6 +645,62 @@ async fn resume_past_the_limit_fails_cleanly() {
     assert_eq!(b.expect("message.new").await["message"]["text"], "after");
 }
 
+/// Sends `total` messages of `len` characters into the room, from six senders at once.
+async fn flood_room(t: &Tenant, total: usize, len: usize) {
+    let text = "x".repeat(len);
+    let mut tasks = Vec::new();
+    for w in 0..6 {
+        let t = t.clone();
+        let text = text.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..total / 6 {
+                let (status, body) = send(t.server(Method::POST, "/v1/channels/messaging/room/messages").json(&json!({"text": text, "user_id": if w % 2 == 0 { "alice" } else { "bob" }}))).await;
+                assert_eq!(status, 201, "a send failed, so the reader was not flooded: {body}");
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+}
+
+/// A client that stops reading altogether (and so answers no ping) is given up on: once the
+/// server has had nothing taken from the socket for the idle timeout, the connection leaves
+/// the hub, even though its closing frame could never be written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_reads_nothing_is_let_go() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.realtime.heartbeat_interval_ms = 200;
+        c.realtime.idle_timeout_ms = 1_000;
+        c.limits.server_requests_per_second = 0;
+        c.limits.max_message_length = 20_000;
+    })
+    .await;
+    let (t, _alice, bob, _) = room(&app).await;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(app.addr).await.unwrap();
+    let url = format!(
+        "{}/v1/connect?api_key={}&token={}",
+        parley_tests::realtime::ws_base(&app.base),
+        t.publishable_key,
+        bob.token
+    );
+    let (_ws, _) = tokio_tungstenite::client_async(url, stream).await.unwrap();
+    // More than the socket's buffers on both sides hold: the server's writes stall.
+    flood_room(&t, 600, 20_000).await;
+    let hub = &app.running.as_ref().unwrap().ctx.realtime.hub;
+    eventually(
+        "the unread connection leaves the hub",
+        WAIT,
+        async || match hub.connection_count() {
+            0 => Ok(()),
+            n => Err(format!("{n} connection(s) still held")),
+        },
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_consumer_is_disconnected() {
     let app = TestApp::spawn_with(Backend::Sqlite, |c| {
@@ -664,22 +720,8 @@ async fn slow_consumer_is_disconnected() {
         bob.token
     );
     let (mut ws, _) = tokio_tungstenite::client_async(url, stream).await.unwrap();
-    let text = "x".repeat(4_000);
     let total = 1_500;
-    let mut tasks = Vec::new();
-    for w in 0..6 {
-        let t = t.clone();
-        let text = text.clone();
-        tasks.push(tokio::spawn(async move {
-            for _ in 0..total / 6 {
-                let (status, body) = send(t.server(Method::POST, "/v1/channels/messaging/room/messages").json(&json!({"text": text, "user_id": if w % 2 == 0 { "alice" } else { "bob" }}))).await;
-                assert_eq!(status, 201, "a send failed, so the reader was not flooded: {body}");
-            }
-        }));
-    }
-    for task in tasks {
-        task.await.unwrap();
-    }
+    flood_room(&t, total, 4_000).await;
     // Now read: the buffered frames, then the end of the connection, well before all 1,500.
     use futures_util::StreamExt;
     let mut received = 0;
