@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use actix_http::{HttpService, KeepAlive};
-use actix_service::{IntoServiceFactory, ServiceFactory, fn_factory, fn_service, map_config};
+use actix_service::{IntoServiceFactory, Service, ServiceFactory, fn_factory, fn_service};
 use actix_web::dev::{AppConfig, ServerHandle};
 use actix_web::{App, HttpResponse, web};
 use parley_core::kernel::config::Config;
@@ -142,14 +142,40 @@ pub async fn spawn(mut config: Config, opts: ServeOptions) -> anyhow::Result<Run
         move || {
             // Semver-exempt in actix-web, and what its own `HttpServer` and test server set.
             let config = AppConfig::__priv_test_new(false, addr.to_string(), addr);
-            let upgrade_config = config.clone();
             let shutdown = shutdown.clone();
-            let upgrade_app = app.clone();
-            let upgrades = fn_factory(move || {
-                let factory = upgrade_app().into_factory();
-                let config = upgrade_config.clone();
+            // One app per worker answers both ordinary and upgrade requests: built once, on
+            // first need, and shared (an instance holds its own routes and OpenAPI document).
+            let shared = Rc::new((app().into_factory(), tokio::sync::OnceCell::new()));
+            let instance = move || {
+                let shared = Rc::clone(&shared);
+                let config = config.clone();
                 async move {
-                    let app = Rc::new(factory.new_service(config).await?);
+                    let (factory, built) = &*shared;
+                    built
+                        .get_or_try_init(|| async {
+                            factory.new_service(config).await.map(Rc::new)
+                        })
+                        .await
+                        .map(Rc::clone)
+                }
+            };
+            let ordinary = fn_factory({
+                let instance = instance.clone();
+                move || {
+                    let app = instance();
+                    async move {
+                        let app = app.await?;
+                        Ok::<_, ()>(fn_service(move |req| {
+                            let app = Rc::clone(&app);
+                            async move { app.call(req).await }
+                        }))
+                    }
+                }
+            });
+            let upgrades = fn_factory(move || {
+                let app = instance();
+                async move {
+                    let app = app.await?;
                     Ok::<_, ()>(fn_service(move |(req, framed)| {
                         let app = Rc::clone(&app);
                         async move { crate::realtime::upgrade::answer(&*app, req, framed).await }
@@ -169,7 +195,7 @@ pub async fn spawn(mut config: Config, opts: ServeOptions) -> anyhow::Result<Run
                 // the peer's delayed-ACK timeout) to small frames.
                 .tcp_nodelay(true)
                 .upgrade(upgrades)
-                .finish(map_config(app().into_factory(), move |()| config.clone()))
+                .finish(ordinary)
                 .tcp()
         },
     )?;

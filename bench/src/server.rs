@@ -128,7 +128,16 @@ impl Server {
                     toml.push_str(&format!("idle_timeout_ms = {ms}\n"));
                 }
                 std::fs::write(&config, toml)?;
-                let mut cmd = Command::new(std::env::current_exe()?);
+                // PARLEY_BENCH_SERVER_WRAPPER runs the server under a profiler, e.g.
+                // `heaptrack` (its output lands in the working directory).
+                let mut cmd = match std::env::var_os("PARLEY_BENCH_SERVER_WRAPPER") {
+                    Some(wrapper) => {
+                        let mut c = Command::new(wrapper);
+                        c.arg(std::env::current_exe()?);
+                        c
+                    }
+                    None => Command::new(std::env::current_exe()?),
+                };
                 cmd.arg("server")
                     .arg("--config")
                     .arg(&config)
