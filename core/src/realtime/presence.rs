@@ -123,8 +123,17 @@ impl Presence {
                     _ => false,
                 }
             };
+            // Boxed: taking a user offline is a large future (Redis, the database, the event),
+            // and inlined it would make every pending offline that large (13 KiB) while it
+            // sleeps, a spike of that much per user when many connections drop at once.
             if still_gone
-                && let Err(e) = go_offline(&ctx, &key.0, &key.1, Some(&ctx.realtime.node_id)).await
+                && let Err(e) = Box::pin(go_offline(
+                    &ctx,
+                    &key.0,
+                    &key.1,
+                    Some(&ctx.realtime.node_id),
+                ))
+                .await
             {
                 tracing::warn!(error = %e.detail, "presence: could not record offline");
             }
