@@ -123,9 +123,9 @@ impl Presence {
                     _ => false,
                 }
             };
-            // Boxed: taking a user offline is a large future (Redis, the database, the event),
-            // and inlined it would make every pending offline that large (13 KiB) while it
-            // sleeps, a spike of that much per user when many connections drop at once.
+            // Boxed: taking a user offline is a large future (Redis, the database, the event);
+            // inlined, every pending offline held it while it slept (2.4 KiB instead of 0.5
+            // per user when many connections drop at once; bench/RESULTS.md).
             if still_gone
                 && let Err(e) = Box::pin(go_offline(
                     &ctx,
