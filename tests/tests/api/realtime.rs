@@ -645,6 +645,28 @@ async fn resume_past_the_limit_fails_cleanly() {
     assert_eq!(b.expect("message.new").await["message"]["text"], "after");
 }
 
+/// A WebSocket as `user` over a socket with a tiny receive buffer, left for the test to read
+/// (or not).
+async fn tiny_window_socket(
+    app: &TestApp,
+    t: &Tenant,
+    user: &User,
+) -> tokio_tungstenite::WebSocketStream<tokio::net::TcpStream> {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(app.addr).await.unwrap();
+    let url = format!(
+        "{}/v1/connect?api_key={}&token={}",
+        parley_tests::realtime::ws_base(&app.base),
+        t.publishable_key,
+        user.token
+    );
+    tokio_tungstenite::client_async(url, stream)
+        .await
+        .unwrap()
+        .0
+}
+
 /// Sends `total` messages of `len` characters into the room, from six senders at once.
 async fn flood_room(t: &Tenant, total: usize, len: usize) {
     let text = "x".repeat(len);
@@ -677,16 +699,7 @@ async fn a_client_that_reads_nothing_is_let_go() {
     })
     .await;
     let (t, _alice, bob, _) = room(&app).await;
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.set_recv_buffer_size(4096).unwrap();
-    let stream = socket.connect(app.addr).await.unwrap();
-    let url = format!(
-        "{}/v1/connect?api_key={}&token={}",
-        parley_tests::realtime::ws_base(&app.base),
-        t.publishable_key,
-        bob.token
-    );
-    let (_ws, _) = tokio_tungstenite::client_async(url, stream).await.unwrap();
+    let _ws = tiny_window_socket(&app, &t, &bob).await;
     // More than the socket's buffers on both sides hold: the server's writes stall.
     flood_room(&t, 600, 20_000).await;
     let hub = &app.running.as_ref().unwrap().ctx.realtime.hub;
@@ -710,16 +723,7 @@ async fn slow_consumer_is_disconnected() {
     .await;
     let (t, _alice, bob, _) = room(&app).await;
     // Bob connects over a socket with a tiny receive buffer and then reads nothing.
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.set_recv_buffer_size(4096).unwrap();
-    let stream = socket.connect(app.addr).await.unwrap();
-    let url = format!(
-        "{}/v1/connect?api_key={}&token={}",
-        parley_tests::realtime::ws_base(&app.base),
-        t.publishable_key,
-        bob.token
-    );
-    let (mut ws, _) = tokio_tungstenite::client_async(url, stream).await.unwrap();
+    let mut ws = tiny_window_socket(&app, &t, &bob).await;
     let total = 1_500;
     flood_room(&t, total, 4_000).await;
     // Now read: the buffered frames, then the end of the connection, well before all 1,500.
