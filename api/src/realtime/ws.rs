@@ -111,14 +111,10 @@ impl Handover {
 /// `stuck` (the idle timeout) is gone too: otherwise a client that stopped reading would keep
 /// its socket, and its place in the hub, for ever after the reader gave up on it.
 async fn write_loop(mut writer: Writer, mut io: OwnedWriteHalf, stuck: Duration) {
-    while let Some(Ok(chunk)) = writer.next().await {
+    while let Some(chunk) = writer.next().await {
         match tokio::time::timeout(stuck, io.write_all(&chunk)).await {
             Ok(Ok(())) => {}
             Ok(Err(_)) | Err(_) => return,
-        }
-        if writer.buf.is_empty() {
-            // An idle socket keeps no write buffer.
-            writer.buf = BytesMut::new();
         }
     }
     let _ = io.shutdown().await;
@@ -156,7 +152,7 @@ impl Writer {
 }
 
 impl Stream for Writer {
-    type Item = Result<Bytes, std::convert::Infallible>;
+    type Item = Bytes;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
@@ -228,7 +224,8 @@ impl Stream for Writer {
         }
         this.timer = None;
         this.last_write = Some(now);
-        Poll::Ready(Some(Ok(this.buf.split().freeze())))
+        // Taken whole: the writer keeps no buffer between writes, so an idle socket has none.
+        Poll::Ready(Some(std::mem::take(&mut this.buf).freeze()))
     }
 }
 
@@ -258,14 +255,9 @@ impl Reader {
     fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<usize>> {
         let mut chunk = [0u8; READ_CHUNK];
         let mut read = tokio::io::ReadBuf::new(&mut chunk);
-        match Pin::new(&mut self.io).poll_read(cx, &mut read) {
-            Poll::Ready(Ok(())) => {
-                self.buf.extend_from_slice(read.filled());
-                Poll::Ready(Ok(read.filled().len()))
-            }
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Pending => Poll::Pending,
-        }
+        std::task::ready!(Pin::new(&mut self.io).poll_read(cx, &mut read))?;
+        self.buf.extend_from_slice(read.filled());
+        Poll::Ready(Ok(read.filled().len()))
     }
 
     /// The next client frame; `None` when the client went away. Cancel-safe.
