@@ -365,6 +365,13 @@ impl Follower {
                 self.resuming = false;
                 if let Some(c) = frame["cursors"][self.cid.as_str()].as_i64() {
                     self.floor = self.floor.max(c);
+                    // The replies to a frame come before any later live event: whatever
+                    // arrived before `resumed` is at or below its cursor, or a client that
+                    // takes the cursor (as the protocol says) would apply it twice.
+                    if let Some(past) = self.seen.keys().next_back().filter(|s| **s > c) {
+                        self.violations
+                            .push(format!("seq {past} arrived before a `resumed` at {c}"));
+                    }
                 }
                 // The replay runs from the cursor this follower sent up to `c`, in order, so
                 // the follower has taken all of it.

@@ -38,6 +38,10 @@ const READ_CHUNK: usize = 4 * 1024;
 
 /// What the reader task asks the writer to send.
 enum Control {
+    /// The reader took a client frame: no live event goes out until its replies have.
+    Hold,
+    /// The replies to the frame are queued (before this): live events may follow them.
+    Release,
     Frame(ByteString),
     Ping,
     Pong(Bytes),
@@ -96,6 +100,7 @@ impl Handover {
             codec: Codec::new(),
             buf: BytesMut::new(),
             done: false,
+            held: false,
             last_write: None,
             timer: None,
         };
@@ -130,6 +135,9 @@ struct Writer {
     codec: Codec,
     buf: BytesMut,
     done: bool,
+    /// A client frame is being handled: live events wait, so its replies go first (a
+    /// `resumed` before any event past its cursor; an `ack` before the message's own event).
+    held: bool,
     delay: Duration,
     last_write: Option<tokio::time::Instant>,
     timer: Option<Pin<Box<tokio::time::Sleep>>>,
@@ -162,6 +170,8 @@ impl Stream for Writer {
         let mut urgent = false;
         while !this.done {
             match this.control.poll_next_unpin(cx) {
+                Poll::Ready(Some(Control::Hold)) => this.held = true,
+                Poll::Ready(Some(Control::Release)) => this.held = false,
                 Poll::Ready(Some(Control::Frame(f))) => {
                     this.encode(Message::Text(f));
                     urgent = true;
@@ -185,7 +195,7 @@ impl Stream for Writer {
         // A revoked connection gets no further event, only its closing frames.
         let revoked = this.feed.conn.revoked().is_some();
         let mut n = 0;
-        while !this.done && !revoked && n < BATCH {
+        while !this.done && !revoked && !this.held && n < BATCH {
             match this.feed.poll_next(cx) {
                 Poll::Ready(Some(ev)) => {
                     this.encode(Message::Text(ev.json.clone()));
@@ -384,10 +394,16 @@ async fn read_loop(
                             Incoming::Text(bytes) => String::from_utf8_lossy(bytes).into_owned(),
                             _ => "binary frames are not supported".to_owned(),
                         };
+                        // Live events wait while the frame is handled: they go after its
+                        // replies, as the protocol promises (a resume subscribes before it reads
+                        // the log, so events it did not replay are already queued meanwhile).
+                        let _ = control.unbounded_send(Control::Hold);
                         // Boxed: handling a frame (a send through the writer, a resume) is a
                         // large future, and inlined it would make every idle connection's task
                         // that large (19 KiB).
-                        if forward(Box::pin(session.handle_frame(&text)).await) {
+                        let closed = forward(Box::pin(session.handle_frame(&text)).await);
+                        let _ = control.unbounded_send(Control::Release);
+                        if closed {
                             return;
                         }
                     }

@@ -451,6 +451,53 @@ async fn resume_racing_live_sends_is_exactly_once(app: TestApp) {
         .await;
 }
 
+/// Resumes back to back on one busy connection: each `resumed` comes before every live event
+/// the connection had not been sent when the resume was read, so no event arrives past the
+/// cursor `resumed` hands the client.
+async fn resumes_on_a_busy_connection_come_before_later_events(app: TestApp) {
+    let (t, _alice, bob, _) = room(&app).await;
+    let total = 200;
+    let mut ws = bob.connect().await;
+    let mut f = Follower::new(
+        "messaging:room",
+        ws.ready["cursors"]["messaging:room"].as_i64().unwrap(),
+    );
+    let mut senders = Vec::new();
+    for w in 0..2 {
+        let t = t.clone();
+        senders.push(tokio::spawn(async move {
+            for i in 0..total / 2 {
+                let (status, m) = send(
+                    t.server(Method::POST, "/v1/channels/messaging/room/messages")
+                        .json(&json!({"text": format!("w{w}-{i}"), "user_id": "alice"})),
+                )
+                .await;
+                assert_eq!(status, 201, "{m}");
+            }
+        }));
+    }
+    f.resume(&mut ws).await;
+    while f.messages.len() < total {
+        let frame = ws.recv(WAIT).await.unwrap_or_else(|| {
+            panic!(
+                "{} of {total} messages; closed: {:?}",
+                f.messages.len(),
+                ws.closed
+            )
+        });
+        let resumed = frame["type"] == "resumed";
+        f.feed(&mut ws, frame).await;
+        if resumed && f.messages.len() < total {
+            f.resume(&mut ws).await;
+        }
+    }
+    for s in senders {
+        s.await.unwrap();
+    }
+    assert!(f.resumes > 20, "{} resumes raced the sends", f.resumes);
+    assert_eq!(f.message_seqs(), (1..=total as i64).collect::<Vec<_>>());
+}
+
 async fn typing_starts_stops_and_expires(app: TestApp) {
     let (_t, alice, bob, eve) = room(&app).await;
     let mut a = alice.connect().await;
@@ -605,6 +652,7 @@ on_both_backends!(
     resume_replays_exactly_the_missed_events,
     resume_past_the_retention_fails,
     resume_racing_live_sends_is_exactly_once,
+    resumes_on_a_busy_connection_come_before_later_events,
     typing_starts_stops_and_expires,
     sse_streams_and_resumes_with_last_event_id,
     websocket_auth_is_checked,
