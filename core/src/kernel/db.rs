@@ -9,6 +9,22 @@ use crate::kernel::config::Config;
 use crate::kernel::error::ErrorCode;
 use crate::{Error, Result};
 
+/// A pooled PostgreSQL connection idle at least this long is pinged before it is handed out.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(30);
+
+/// How pooled connections are checked before use. By default every checkout is pinged first,
+/// one more round trip per statement outside a transaction: on SQLite a hand-off to the
+/// connection's thread and back, for a file that cannot hang up. A PostgreSQL connection is
+/// pinged only after sitting idle (where a server, proxy or firewall may have dropped it); a
+/// busy one goes straight to its statement, and a broken one fails that statement instead.
+fn check_on_checkout(opts: &mut ConnectOptions, sqlite: bool) {
+    if sqlite {
+        opts.test_before_acquire(false);
+    } else {
+        opts.test_before_acquire_if_idle_for(PING_AFTER_IDLE);
+    }
+}
+
 /// Opens the pool. SQLite gets WAL, a busy timeout and a single writer connection, because
 /// SQLite admits one writer at a time and a pool of writers only trades waiting for
 /// `database is locked` errors.
@@ -16,6 +32,7 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection> {
     let mut opts = ConnectOptions::new(config.database_url.clone());
     opts.sqlx_logging(false)
         .acquire_timeout(Duration::from_secs(5));
+    check_on_checkout(&mut opts, config.is_sqlite());
     if config.is_sqlite() {
         crate::kernel::config::create_data_dir(&config.data_dir)?;
         if let Some(path) = config.sqlite_path() {
@@ -58,6 +75,7 @@ pub async fn connect_reads(
             return Ok(primary.clone());
         }
         let mut opts = ConnectOptions::new(config.database_url.clone());
+        check_on_checkout(&mut opts, true);
         opts.sqlx_logging(false)
             .acquire_timeout(Duration::from_secs(5))
             .max_connections(SQLITE_READERS)
@@ -74,6 +92,7 @@ pub async fn connect_reads(
     match &config.database_read_url {
         Some(url) => {
             let mut opts = ConnectOptions::new(url.clone());
+            check_on_checkout(&mut opts, false);
             opts.sqlx_logging(false)
                 .acquire_timeout(Duration::from_secs(5))
                 .max_connections(20)
