@@ -502,9 +502,11 @@ impl Session {
             }
         };
         self.strikes = self.strikes.saturating_sub(1);
+        // A send's credentials are checked inside the transaction that stores it (one
+        // statement for its whole batch); every other frame that acts checks them here.
         if !matches!(
             frame_in,
-            ClientFrame::Ping { .. } | ClientFrame::Unsubscribe { .. }
+            ClientFrame::Ping { .. } | ClientFrame::Unsubscribe { .. } | ClientFrame::Send { .. }
         ) && let Some(closing) = self.credentials_withdrawn(frame_req_id(&frame_in)).await
         {
             return closing;
@@ -552,6 +554,14 @@ impl Session {
                         req_id,
                         message: Some(Box::new(m)),
                     }),
+                    Err(e) if withdrawn(&e) => {
+                        // Refused by its transaction: the credentials are gone (revoked on a
+                        // node whose news has not arrived). Close as the check would have.
+                        if let Some(closing) = self.credentials_withdrawn(Some(&req_id)).await {
+                            return closing;
+                        }
+                        error_frame(Some(&req_id), &e, Some(&cid))
+                    }
                     Err(e) => error_frame(Some(&req_id), &e, Some(&cid)),
                 };
                 out.push(Outgoing::Frame(reply));
@@ -591,6 +601,17 @@ impl Session {
         }
         out
     }
+}
+
+/// An error a send's transaction gives when the credentials it was made with are withdrawn.
+fn withdrawn(e: &Error) -> bool {
+    matches!(
+        e.code,
+        ErrorCode::InvalidApiKey
+            | ErrorCode::TenantDisabled
+            | ErrorCode::UserDeactivated
+            | ErrorCode::UserDeleted
+    )
 }
 
 async fn typing(

@@ -6,6 +6,10 @@
 //! answers every sender. Acknowledged still means committed, and `seq`s stay gap-free: the
 //! channel rows are bumped inside the batch's transaction, in key order.
 //!
+//! The batch's first statement reads the credentials of its sends again (tenants, keys,
+//! users, all at once): a send whose key, tenant or user was withdrawn, on any node, fails with
+//! the error a new handshake would get, so connections need no read of their own before a send.
+//!
 //! A send fails alone: a channel deleted meanwhile fails its own sends; anything else that
 //! stops the batch (a client id that raced in from another request, an upload attached
 //! elsewhere) rolls it back and each of its sends is stored again in a unit of work of its
@@ -28,6 +32,7 @@ use crate::entities::message;
 use crate::events::{EventKind, Payload};
 use crate::media;
 use crate::model::message::Message;
+use crate::realtime::revoke::{self, Credentials, Why};
 use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
 
@@ -49,6 +54,7 @@ pub(super) struct Pending {
     tenant: String,
     /// The tenant server sends: only it learns that a message is shadowed.
     server: bool,
+    credentials: Credentials,
     draft: Draft,
     done: oneshot::Sender<Outcome>,
 }
@@ -85,16 +91,16 @@ impl Writer {
         &self,
         ctx: &Parley,
         permit: Permit,
-        server: bool,
-        tenant: &str,
+        credentials: Credentials,
         draft: Draft,
     ) -> Result<Outcome> {
         let (done, outcome) = oneshot::channel();
         let pending = Pending {
             ctx: ctx.clone(),
             permit,
-            tenant: tenant.to_owned(),
-            server,
+            tenant: credentials.tenant.clone(),
+            server: credentials.user_id.is_none(),
+            credentials,
             draft,
             done,
         };
@@ -171,6 +177,7 @@ async fn write(batch: Vec<Pending>) {
         .map(|p| Ready {
             tenant: &p.tenant,
             server: p.server,
+            credentials: &p.credentials,
             draft: &p.draft,
         })
         .collect();
@@ -219,6 +226,9 @@ pub(super) struct Ready<'a> {
     pub tenant: &'a str,
     /// The tenant server sends: only it learns that a message is shadowed.
     pub server: bool,
+    /// Checked again inside the transaction: a send whose key, tenant or user was withdrawn
+    /// meanwhile (on any node) fails alone, with the error a new handshake would get.
+    pub credentials: &'a Credentials,
     pub draft: &'a Draft,
 }
 
@@ -233,20 +243,33 @@ pub(super) async fn store(
     // The precision PostgreSQL keeps, so the answer equals what a later read returns.
     let now = Utc::now().trunc_subsecs(6);
     let mut work = UnitOfWork::begin(ctx, permit).await?;
+    let credentials: Vec<&Credentials> = batch.iter().map(|p| p.credentials).collect();
+    let withdrawn = revoke::check_all(&*work, &credentials).await?;
     let mut channels: BTreeMap<(&str, &str), Bump> = BTreeMap::new();
-    for pending in batch {
+    for (pending, _) in batch.iter().zip(&withdrawn).filter(|(_, w)| w.is_none()) {
         let bump = channels
             .entry((pending.tenant, &pending.draft.cid))
             .or_default();
         bump.sends += 1;
         bump.top_level |= pending.draft.parent.is_none();
     }
+    if channels.is_empty() {
+        // Every send of the batch was refused: nothing to write.
+        return Ok(withdrawn
+            .into_iter()
+            .map(|why| Err(why.map_or_else(|| Error::internal("a send went missing"), Why::error)))
+            .collect());
+    }
     take_seqs(&work, &mut channels, now).await?;
 
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut rows = Vec::with_capacity(batch.len());
     let mut replies: BTreeMap<(&str, &str), i32> = BTreeMap::new();
-    for pending in batch {
+    for (pending, withdrawn) in batch.iter().zip(&withdrawn) {
+        if let Some(why) = withdrawn {
+            outcomes.push(Err(why.error()));
+            continue;
+        }
         let draft = &pending.draft;
         let bump = channels
             .get_mut(&(pending.tenant, draft.cid.as_str()))

@@ -17,6 +17,7 @@ use crate::kernel::ids::{Cid, MessageId, MessageText, UserId, parse_custom};
 use crate::media;
 use crate::model::channel_type::{Feature, Permission};
 use crate::model::message::Message;
+use crate::realtime::revoke::Credentials;
 use crate::{Error, ErrorCode, Parley, Result};
 
 /// Sends a message. Returns it and whether it was stored now (`false`: the same client id was
@@ -286,7 +287,7 @@ async fn store(
     }
     let outcome = ctx
         .writer
-        .submit(ctx, *permit, server, caller.tenant_id(), draft)
+        .submit(ctx, *permit, Credentials::of(caller), draft)
         .await?;
     match outcome {
         Outcome::Stored(view) => Ok((*view, true)),
@@ -343,9 +344,11 @@ async fn store_alone(
     draft: Draft,
 ) -> Result<(Message, bool)> {
     let tenant = caller.tenant_id();
+    let credentials = Credentials::of(caller);
     let alone = [Ready {
         tenant,
         server: caller.user_id().is_none(),
+        credentials: &credentials,
         draft: &draft,
     }];
     match super::batch::store(ctx, permit, &alone).await {

@@ -322,6 +322,50 @@ async fn a_refused_send_fails_alone(app: TestApp) {
     assert_event_log_gap_free(&app, "room").await;
 }
 
+/// A user deactivated while her send waits in the writer's queue: the batch reads every
+/// sender's credentials again in its transaction, so hers fails alone with the code a new
+/// request would get, and the others are stored with gap-free `seq`s.
+async fn a_send_whose_user_is_withdrawn_meanwhile_fails_alone(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |c| c.writes.batch_linger_us = 600_000).await;
+    let t = rooms(&app, &["room"]).await;
+    let (alice, bob, carol) = (
+        t.user("alice").await,
+        t.user("bob").await,
+        t.user("carol").await,
+    );
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, who) in [alice, bob, carol].into_iter().enumerate() {
+        tasks.spawn(async move {
+            let (status, m) = send(post(&who, "room", json!({"text": format!("m{i}")}))).await;
+            (who.id.clone(), status.as_u16(), m)
+        });
+    }
+    // The writer lingers 600 ms after the first send; carol is deactivated meanwhile.
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let (status, _) = send(t.server(Method::DELETE, "/v1/users/carol")).await;
+    assert_eq!(status, 204);
+    let mut answers = BTreeMap::new();
+    while let Some(done) = tasks.join_next().await {
+        let (who, status, m) = done.unwrap();
+        answers.insert(who, (status, m));
+    }
+    assert_eq!(answers["alice"].0, 201, "{:?}", answers["alice"]);
+    assert_eq!(answers["bob"].0, 201, "{:?}", answers["bob"]);
+    let (status, refusal) = &answers["carol"];
+    assert_eq!(
+        (*status, refusal["code"].as_str()),
+        (403, Some("user_deactivated")),
+        "{refusal}"
+    );
+    let texts: BTreeSet<String> = history(&t, "room")
+        .await
+        .iter()
+        .map(|m| m["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(texts, BTreeSet::from(["m0".to_owned(), "m1".to_owned()]));
+    assert_event_log_gap_free(&app, "room").await;
+}
+
 async fn spawn_lingering(backend: Backend) -> TestApp {
     TestApp::spawn_with(backend, lingering).await
 }
@@ -349,6 +393,16 @@ mod lingering {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn refusals_postgres() {
         a_refused_send_fails_alone(spawn_lingering(Backend::Postgres).await).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn withdrawn_sqlite() {
+        a_send_whose_user_is_withdrawn_meanwhile_fails_alone(Backend::Sqlite).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn withdrawn_postgres() {
+        a_send_whose_user_is_withdrawn_meanwhile_fails_alone(Backend::Postgres).await
     }
 }
 

@@ -283,7 +283,8 @@ async fn a_revocation_closes_connections_on_every_node() {
 
 /// Without Redis the other node never hears of the revocation; a frame sent there after the
 /// commit is still refused (and the connection closed) because every frame re-reads the
-/// credentials: the revoked key posts nothing.
+/// credentials (a send's inside the transaction that would store it): the revoked key posts
+/// nothing, over the socket or through REST.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_frame_after_the_revocation_is_refused_on_a_node_that_did_not_hear_of_it() {
     let (_db, a, b) = two_nodes(false).await;
@@ -322,6 +323,16 @@ async fn a_frame_after_the_revocation_is_refused_on_a_node_that_did_not_hear_of_
     );
     let (close, _) = ws.closed_with(CLOSE_WITHIN).await;
     assert_eq!(close, 4401);
+    // Nor through REST on that node, where the key is still in its cache: the send's own
+    // transaction reads the key again.
+    let (status, refused) = send(
+        server_b
+            .server(Method::POST, "/v1/channels/messaging/room/messages")
+            .json(&json!({"text": "rest after", "user_id": "alice"})),
+    )
+    .await;
+    assert_eq!(status, 401, "{refused}");
+    assert_eq!(refused["code"], "invalid_api_key", "{refused}");
 
     // Only the first message was stored.
     let (_, new_key) = send(
