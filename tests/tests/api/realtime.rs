@@ -395,6 +395,31 @@ async fn resume_past_the_retention_fails(app: TestApp) {
     assert_eq!(f.message_seqs(), vec![4, 5]);
 }
 
+/// Two server-side senders post `total` messages as alice into the room between them,
+/// counting each acknowledged one in `sent`.
+fn post_from_two_senders(
+    t: &Tenant,
+    total: usize,
+    sent: &std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..2)
+        .map(|w| {
+            let (t, sent) = (t.clone(), sent.clone());
+            tokio::spawn(async move {
+                for i in 0..total / 2 {
+                    let (status, m) = send(
+                        t.server(Method::POST, "/v1/channels/messaging/room/messages")
+                            .json(&json!({"text": format!("w{w}-{i}"), "user_id": "alice"})),
+                    )
+                    .await;
+                    assert_eq!(status, 201, "{m}");
+                    sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+            })
+        })
+        .collect()
+}
+
 /// `resume` while messages keep coming: the replay and live delivery meet without a gap or a
 /// repeat. Three times during a flood from two senders, Bob reconnects and resumes from
 /// where his follower is; he ends with every message once, in order.
@@ -407,22 +432,7 @@ async fn resume_racing_live_sends_is_exactly_once(app: TestApp) {
         ws.ready["cursors"]["messaging:room"].as_i64().unwrap(),
     );
     let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let mut senders = Vec::new();
-    for w in 0..2 {
-        let t = t.clone();
-        let sent = sent.clone();
-        senders.push(tokio::spawn(async move {
-            for i in 0..total / 2 {
-                let (status, m) = send(
-                    t.server(Method::POST, "/v1/channels/messaging/room/messages")
-                        .json(&json!({"text": format!("w{w}-{i}"), "user_id": "alice"})),
-                )
-                .await;
-                assert_eq!(status, 201, "{m}");
-                sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            }
-        }));
-    }
+    let senders = post_from_two_senders(&t, total, &sent);
     let mut reconnects = 0;
     while f.messages.len() < total {
         let progress = sent.load(std::sync::atomic::Ordering::SeqCst);
@@ -462,20 +472,7 @@ async fn resumes_on_a_busy_connection_come_before_later_events(app: TestApp) {
         "messaging:room",
         ws.ready["cursors"]["messaging:room"].as_i64().unwrap(),
     );
-    let mut senders = Vec::new();
-    for w in 0..2 {
-        let t = t.clone();
-        senders.push(tokio::spawn(async move {
-            for i in 0..total / 2 {
-                let (status, m) = send(
-                    t.server(Method::POST, "/v1/channels/messaging/room/messages")
-                        .json(&json!({"text": format!("w{w}-{i}"), "user_id": "alice"})),
-                )
-                .await;
-                assert_eq!(status, 201, "{m}");
-            }
-        }));
-    }
+    let senders = post_from_two_senders(&t, total, &Default::default());
     f.resume(&mut ws).await;
     while f.messages.len() < total {
         let frame = ws.recv(WAIT).await.unwrap_or_else(|| {
