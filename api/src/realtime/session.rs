@@ -682,6 +682,22 @@ fn reply(res: Result<(), Error>, req_id: Option<&Value>, cid: &str) -> Vec<Outgo
     }
 }
 
+/// Whether a client frame's replies carry channel positions (`subscribed`, `resumed`): the
+/// transport holds live events back while it is handled, so none passes the cursors they
+/// give. Other frames' replies may interleave with live events: holding those back during a
+/// slow before-send hook would let a busy connection's queue overflow.
+pub fn positions_live_events(text: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Kind<'a> {
+        #[serde(borrow, rename = "type")]
+        kind: Option<std::borrow::Cow<'a, str>>,
+    }
+    serde_json::from_str::<Kind<'_>>(text)
+        .ok()
+        .and_then(|k| k.kind)
+        .is_some_and(|k| k == "resume" || k == "subscribe")
+}
+
 /// Parses a client frame, naming what is wrong.
 fn parse_frame(text: &str) -> Result<ClientFrame, Error> {
     let v: Value = serde_json::from_str(text).map_err(|e| {

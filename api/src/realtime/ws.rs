@@ -38,7 +38,7 @@ const READ_CHUNK: usize = 4 * 1024;
 
 /// What the reader task asks the writer to send.
 enum Control {
-    /// The reader took a client frame: no live event goes out until its replies have.
+    /// The reader took a resume or subscribe: no live event goes out until its replies have.
     Hold,
     /// The replies to the frame are queued (before this): live events may follow them.
     Release,
@@ -135,8 +135,8 @@ struct Writer {
     codec: Codec,
     buf: BytesMut,
     done: bool,
-    /// A client frame is being handled: live events wait, so its replies go first (a
-    /// `resumed` before any event past its cursor; an `ack` before the message's own event).
+    /// A resume or subscribe is being handled: live events wait, so its replies go first (a
+    /// `resumed` before any event past its cursor).
     held: bool,
     delay: Duration,
     last_write: Option<tokio::time::Instant>,
@@ -394,15 +394,21 @@ async fn read_loop(
                             Incoming::Text(bytes) => String::from_utf8_lossy(bytes).into_owned(),
                             _ => "binary frames are not supported".to_owned(),
                         };
-                        // Live events wait while the frame is handled: they go after its
-                        // replies, as the protocol promises (a resume subscribes before it reads
-                        // the log, so events it did not replay are already queued meanwhile).
-                        let _ = control.unbounded_send(Control::Hold);
+                        // Live events wait while a resume or subscribe is handled: they go
+                        // after its replies, as the protocol promises (a resume subscribes
+                        // before it reads the log, so events it did not replay are already
+                        // queued meanwhile, past the cursor `resumed` will give).
+                        let hold = super::session::positions_live_events(&text);
+                        if hold {
+                            let _ = control.unbounded_send(Control::Hold);
+                        }
                         // Boxed: handling a frame (a send through the writer, a resume) is a
                         // large future, and inlined it would make every idle connection's task
                         // that large (19 KiB).
                         let closed = forward(Box::pin(session.handle_frame(&text)).await);
-                        let _ = control.unbounded_send(Control::Release);
+                        if hold {
+                            let _ = control.unbounded_send(Control::Release);
+                        }
                         if closed {
                             return;
                         }

@@ -643,6 +643,51 @@ async fn two_workers_deliver_each_job_once() {
 
 /// The before-send hook sees each message first: accept, reject with a reason, rewrite; a slow
 /// hook times out and the tenant's fail-open/closed setting decides.
+/// While a slow before-send hook decides on a WebSocket send, the connection keeps receiving
+/// live events: holding them back until the `ack` would overflow a busy connection's queue
+/// and close it as a slow consumer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_before_send_hook_holds_back_no_live_events() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.realtime.send_queue = 16).await;
+    let t = app.tenant("Acme").await;
+    let r = Receiver::start().await;
+    r.respond_with(|_| (200, json!({"action": "accept"}).to_string()));
+    r.set_delay(Duration::from_secs(2));
+    let (status, appv) = send(t.server(Method::PATCH, "/v1/app").json(
+        &json!({"settings": {"before_send": {"url": r.url(), "timeout_ms": 8_000, "fail_open": false}}}),
+    ))
+    .await;
+    assert_eq!(status, 200, "{appv}");
+    r.set_secret(appv["before_send_secret"].as_str().unwrap());
+    t.create_user("alice").await;
+    let (status, _) = send(
+        t.server(Method::POST, "/v1/channels")
+            .json(&json!({"type": "messaging", "id": "room", "members": ["alice"]})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let alice = t.user("alice").await;
+    let mut ws = alice.connect().await;
+    ws.send(json!({"type": "message.send", "req_id": "s1", "cid": "messaging:room", "message": {"text": "hello"}}))
+        .await;
+    // Twice the queue's worth of events while the hook takes its time.
+    for i in 0..32 {
+        let (status, body) = send(
+            t.server(Method::PATCH, "/v1/channels/messaging/room")
+                .json(&json!({"custom": {"n": i}})),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let ack = ws.expect("ack").await;
+    assert_eq!(ack["req_id"], "s1", "{ack}");
+    assert_eq!(ack["message"]["text"], "hello");
+    assert!(ws.closed.is_none(), "closed: {:?}", ws.closed);
+    for _ in 0..32 {
+        ws.expect("channel.updated").await;
+    }
+}
+
 async fn before_send_hook_decides(app: TestApp) {
     let t = app.tenant("Acme").await;
     let r = Receiver::start().await;
