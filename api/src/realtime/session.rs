@@ -480,28 +480,35 @@ impl Session {
         }
     }
 
-    /// Handles one text frame from the client.
-    pub async fn handle_frame(&mut self, text: &str) -> Vec<Outgoing> {
+    /// Takes one text frame from the client: the frame to [`handle`](Self::handle_frame),
+    /// or the replies that refuse it (over the frame budget, or not a frame).
+    pub fn take_frame(&mut self, text: &str) -> Result<ClientFrame, Vec<Outgoing>> {
         let mut out = Vec::new();
         if !self.budget.take() {
             let e = Error::new(ErrorCode::RateLimited, "too many frames; slow down");
             out.push(Outgoing::Frame(error_frame(None, &e, None)));
             self.strike(&mut out);
-            return out;
+            return Err(out);
         }
-        let parsed: Result<ClientFrame, _> = parse_frame(text);
-        let frame_in = match parsed {
-            Ok(f) => f,
+        match parse_frame(text) {
+            Ok(f) => {
+                self.strikes = self.strikes.saturating_sub(1);
+                Ok(f)
+            }
             Err(e) => {
                 let req_id = serde_json::from_str::<Value>(text)
                     .ok()
                     .and_then(|v| v.get("req_id").cloned());
                 out.push(Outgoing::Frame(error_frame(req_id.as_ref(), &e, None)));
                 self.strike(&mut out);
-                return out;
+                Err(out)
             }
-        };
-        self.strikes = self.strikes.saturating_sub(1);
+        }
+    }
+
+    /// Handles one client frame that [`take_frame`](Self::take_frame) took.
+    pub async fn handle_frame(&mut self, frame_in: ClientFrame) -> Vec<Outgoing> {
+        let mut out = Vec::new();
         // A send's credentials are checked inside the transaction that stores it (one
         // statement for its whole batch); every other frame that acts checks them here.
         if !matches!(
@@ -554,7 +561,7 @@ impl Session {
                         req_id,
                         message: Some(Box::new(m)),
                     }),
-                    Err(e) if withdrawn(&e) => {
+                    Err(e) if Why::is_refusal(&e) => {
                         // Refused by its transaction: the credentials are gone (revoked on a
                         // node whose news has not arrived). Close as the check would have.
                         if let Some(closing) = self.credentials_withdrawn(Some(&req_id)).await {
@@ -601,17 +608,6 @@ impl Session {
         }
         out
     }
-}
-
-/// An error a send's transaction gives when the credentials it was made with are withdrawn.
-fn withdrawn(e: &Error) -> bool {
-    matches!(
-        e.code,
-        ErrorCode::InvalidApiKey
-            | ErrorCode::TenantDisabled
-            | ErrorCode::UserDeactivated
-            | ErrorCode::UserDeleted
-    )
 }
 
 async fn typing(
@@ -686,16 +682,11 @@ fn reply(res: Result<(), Error>, req_id: Option<&Value>, cid: &str) -> Vec<Outgo
 /// transport holds live events back while it is handled, so none passes the cursors they
 /// give. Other frames' replies may interleave with live events: holding those back during a
 /// slow before-send hook would let a busy connection's queue overflow.
-pub fn positions_live_events(text: &str) -> bool {
-    #[derive(serde::Deserialize)]
-    struct Kind<'a> {
-        #[serde(borrow, rename = "type")]
-        kind: Option<std::borrow::Cow<'a, str>>,
-    }
-    serde_json::from_str::<Kind<'_>>(text)
-        .ok()
-        .and_then(|k| k.kind)
-        .is_some_and(|k| k == "resume" || k == "subscribe")
+pub fn positions_live_events(f: &ClientFrame) -> bool {
+    matches!(
+        f,
+        ClientFrame::Subscribe { .. } | ClientFrame::Resume { .. }
+    )
 }
 
 /// Parses a client frame, naming what is wrong.

@@ -394,18 +394,27 @@ async fn read_loop(
                             Incoming::Text(bytes) => String::from_utf8_lossy(bytes).into_owned(),
                             _ => "binary frames are not supported".to_owned(),
                         };
+                        let taken = match session.take_frame(&text) {
+                            Ok(taken) => taken,
+                            Err(refusal) => {
+                                if forward(refusal) {
+                                    return;
+                                }
+                                continue;
+                            }
+                        };
                         // Live events wait while a resume or subscribe is handled: they go
                         // after its replies, as the protocol promises (a resume subscribes
                         // before it reads the log, so events it did not replay are already
                         // queued meanwhile, past the cursor `resumed` will give).
-                        let hold = super::session::positions_live_events(&text);
+                        let hold = super::session::positions_live_events(&taken);
                         if hold {
                             let _ = control.unbounded_send(Control::Hold);
                         }
                         // Boxed: handling a frame (a send through the writer, a resume) is a
                         // large future, and inlined it would make every idle connection's task
                         // that large (19 KiB).
-                        let closed = forward(Box::pin(session.handle_frame(&text)).await);
+                        let closed = forward(Box::pin(session.handle_frame(taken)).await);
                         if hold {
                             let _ = control.unbounded_send(Control::Release);
                         }

@@ -51,9 +51,6 @@ pub(super) enum Outcome {
 pub(super) struct Pending {
     ctx: Parley,
     permit: Permit,
-    tenant: String,
-    /// The tenant server sends: only it learns that a message is shadowed.
-    server: bool,
     credentials: Credentials,
     draft: Draft,
     done: oneshot::Sender<Outcome>,
@@ -98,8 +95,6 @@ impl Writer {
         let pending = Pending {
             ctx: ctx.clone(),
             permit,
-            tenant: credentials.tenant.clone(),
-            server: credentials.user_id.is_none(),
             credentials,
             draft,
             done,
@@ -166,7 +161,10 @@ async fn write(batch: Vec<Pending>) {
     let mut ids = HashSet::with_capacity(batch.len());
     let (mut firsts, mut repeats) = (Vec::with_capacity(batch.len()), Vec::new());
     for pending in batch {
-        if ids.insert((pending.tenant.clone(), pending.draft.id.as_str().to_owned())) {
+        if ids.insert((
+            pending.credentials.tenant.clone(),
+            pending.draft.id.as_str().to_owned(),
+        )) {
             firsts.push(pending);
         } else {
             repeats.push(pending);
@@ -175,8 +173,6 @@ async fn write(batch: Vec<Pending>) {
     let ready: Vec<Ready<'_>> = firsts
         .iter()
         .map(|p| Ready {
-            tenant: &p.tenant,
-            server: p.server,
             credentials: &p.credentials,
             draft: &p.draft,
         })
@@ -223,13 +219,21 @@ struct Bump {
 
 /// A send ready to be stored.
 pub(super) struct Ready<'a> {
-    pub tenant: &'a str,
-    /// The tenant server sends: only it learns that a message is shadowed.
-    pub server: bool,
     /// Checked again inside the transaction: a send whose key, tenant or user was withdrawn
     /// meanwhile (on any node) fails alone, with the error a new handshake would get.
     pub credentials: &'a Credentials,
     pub draft: &'a Draft,
+}
+
+impl Ready<'_> {
+    fn tenant(&self) -> &str {
+        &self.credentials.tenant
+    }
+
+    /// The tenant server sends: only it learns that a message is shadowed.
+    fn server(&self) -> bool {
+        self.credentials.user_id.is_none()
+    }
 }
 
 /// Stores `batch` in one unit of work: each send's stored view, or its own refusal (its
@@ -248,7 +252,7 @@ pub(super) async fn store(
     let mut channels: BTreeMap<(&str, &str), Bump> = BTreeMap::new();
     for (pending, _) in batch.iter().zip(&withdrawn).filter(|(_, w)| w.is_none()) {
         let bump = channels
-            .entry((pending.tenant, &pending.draft.cid))
+            .entry((pending.tenant(), &pending.draft.cid))
             .or_default();
         bump.sends += 1;
         bump.top_level |= pending.draft.parent.is_none();
@@ -272,7 +276,7 @@ pub(super) async fn store(
         }
         let draft = &pending.draft;
         let bump = channels
-            .get_mut(&(pending.tenant, draft.cid.as_str()))
+            .get_mut(&(pending.tenant(), draft.cid.as_str()))
             .filter(|b| b.found);
         let Some(bump) = bump else {
             outcomes.push(Err(Error::channel_not_found(&draft.cid)));
@@ -284,10 +288,10 @@ pub(super) async fn store(
         // A shadowed reply does not show in its thread's count.
         if let Some(parent) = draft.parent.as_ref().filter(|_| !draft.shadowed) {
             *replies
-                .entry((pending.tenant, parent.id.as_str()))
+                .entry((pending.tenant(), parent.id.as_str()))
                 .or_default() += 1;
         }
-        let row = draft.row(pending.tenant, seq, now)?;
+        let row = draft.row(pending.tenant(), seq, now)?;
         rows.push(row.clone().into_active_model());
         outcomes.push(Ok((row, event_seq)));
     }
@@ -316,13 +320,13 @@ pub(super) async fn store(
             continue;
         };
         let draft = &pending.draft;
-        media::bind_to_message(&*work, pending.tenant, &row.id, &draft.upload_ids).await?;
+        media::bind_to_message(&*work, pending.tenant(), &row.id, &draft.upload_ids).await?;
         let mut view = crate::model::message::bare(row.clone());
         view.quoted_message = draft.quoted.clone().map(Box::new);
         media::present(
             &*work,
             &ctx.media,
-            pending.tenant,
+            pending.tenant(),
             std::slice::from_mut(&mut view),
         )
         .await?;
@@ -339,7 +343,7 @@ pub(super) async fn store(
         .iter()
         .map(|(pending, event_seq, payload)| {
             (
-                pending.tenant,
+                pending.tenant(),
                 pending.draft.cid.as_str(),
                 EventKind::MessageNew,
                 *event_seq,
@@ -353,7 +357,7 @@ pub(super) async fn store(
             for reason in &pending.draft.reports {
                 crate::moderation::raise_flag(
                     &mut work,
-                    pending.tenant,
+                    pending.tenant(),
                     stored,
                     reason.clone(),
                     now,
@@ -369,7 +373,7 @@ pub(super) async fn store(
             .message
             .ok_or_else(|| Error::internal("event payload lost its message"))?;
         // Only the tenant server learns a message is shadowed; its author must not.
-        view.shadowed &= pending.server;
+        view.shadowed &= pending.server();
         Ok(view)
     });
     Ok(outcomes

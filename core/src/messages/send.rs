@@ -346,8 +346,6 @@ async fn store_alone(
     let tenant = caller.tenant_id();
     let credentials = Credentials::of(caller);
     let alone = [Ready {
-        tenant,
-        server: caller.user_id().is_none(),
         credentials: &credentials,
         draft: &draft,
     }];

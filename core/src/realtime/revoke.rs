@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::hub::Conn;
-use crate::authn::{Actor, Caller};
+use crate::authn::Caller;
 use crate::{Error, ErrorCode, Parley, Result};
 
 /// Why a connection's credentials no longer hold.
@@ -56,6 +56,20 @@ impl Why {
             Self::UserBanned => (ErrorCode::UserBanned, "this user has been banned"),
         };
         Error::new(code, detail)
+    }
+
+    /// Whether `e` is how a write refuses withdrawn credentials ([`check_all`] inside its
+    /// transaction): the codes of [`Why::error`] that [`check`] can give.
+    pub fn is_refusal(e: &Error) -> bool {
+        [
+            Self::KeyRevoked,
+            Self::TenantDeleted,
+            Self::TenantDisabled,
+            Self::UserDeactivated,
+            Self::UserDeleted,
+        ]
+        .iter()
+        .any(|why| why.error().code == e.code)
     }
 }
 
@@ -110,43 +124,14 @@ impl Revocation {
 }
 
 /// Reads the caller's credentials again: the tenant, the key and (for a user) the user row,
-/// in one statement; `Some` says why they no longer hold. A connection calls it before acting
-/// on a client frame.
+/// in one statement ([`check_all`] of one); `Some` says why they no longer hold. A connection
+/// calls it before acting on a client frame.
 pub async fn check(ctx: &Parley, caller: &Caller) -> Result<Option<Why>> {
-    use sea_orm::ConnectionTrait;
-    let tenant = caller.tenant_id();
-    let user = match &caller.actor {
-        Actor::User(u) => u.id.as_str(),
-        Actor::Server => "",
-    };
-    let db = ctx.fresh_reads();
-    let row = db
-        .query_one_raw(crate::kernel::db::statement(
-            db.get_database_backend(),
-            "SELECT (SELECT disabled FROM tenants WHERE id = ?), \
-                    (SELECT revoked_at IS NULL FROM api_keys WHERE id = ? AND tenant_id = ?), \
-                    (SELECT deactivated_at IS NULL FROM users WHERE tenant_id = ? AND id = ?)",
-            vec![
-                tenant.into(),
-                caller.key_id.clone().unwrap_or_default().into(),
-                tenant.into(),
-                tenant.into(),
-                user.into(),
-            ],
-        ))
-        .await?
-        .ok_or_else(|| Error::internal("the credential check returned no row"))?;
-    let disabled: Option<bool> = row.try_get_by_index(0)?;
-    let key_valid: Option<bool> = row.try_get_by_index(1)?;
-    let user_active: Option<bool> = row.try_get_by_index(2)?;
-    Ok(match (disabled, key_valid, user_active) {
-        (None, _, _) => Some(Why::TenantDeleted),
-        (Some(true), _, _) => Some(Why::TenantDisabled),
-        (_, key, _) if caller.key_id.is_some() && key != Some(true) => Some(Why::KeyRevoked),
-        (_, _, None) if !user.is_empty() => Some(Why::UserDeleted),
-        (_, _, Some(false)) if !user.is_empty() => Some(Why::UserDeactivated),
-        _ => None,
-    })
+    let withdrawn = check_all(ctx.fresh_reads(), &[&Credentials::of(caller)]).await?;
+    withdrawn
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::internal("the credential check returned nothing"))
 }
 
 /// The credentials a write was made with: checked again inside the transaction that stores
