@@ -257,6 +257,16 @@ impl Tenant {
         body
     }
 
+    /// Creates messaging channel `id` with these members, through the server key.
+    pub async fn create_messaging_channel(&self, id: &str, members: &[&str]) {
+        let (status, body) = send(
+            self.server(Method::POST, "/v1/channels")
+                .json(&json!({"type": "messaging", "id": id, "members": members})),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+    }
+
     /// Mints a token through `POST /v1/tokens`.
     pub async fn token(&self, user_id: &str) -> String {
         let (status, body) = send(

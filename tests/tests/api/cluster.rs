@@ -156,12 +156,7 @@ async fn a_change_on_one_node_reaches_the_other_nodes_cache() {
     for u in ["alice", "bob"] {
         t.create_user(u).await;
     }
-    let (status, _) = send(
-        t.server(Method::POST, "/v1/channels")
-            .json(&json!({"type": "messaging", "id": "room", "members": ["alice", "bob"]})),
-    )
-    .await;
-    assert_eq!(status, 201);
+    t.create_messaging_channel("room", &["alice", "bob"]).await;
     // Node 2 hears node 1: an event sent through node 1 reaches a socket on node 2.
     let on2 = n2.on(&t);
     let mut bob2 = on2.user("bob").await.connect().await;
@@ -702,12 +697,7 @@ async fn concurrent_sends_on_two_nodes_get_gap_free_seqs() {
     let n2 = TestApp::spawn_on(Some(url.clone()), |_| {}).await;
     let t = n1.tenant("Acme").await;
     t.create_user("alice").await;
-    let (status, _) = send(
-        t.server(Method::POST, "/v1/channels")
-            .json(&json!({"type": "messaging", "id": "room", "members": ["alice"]})),
-    )
-    .await;
-    assert_eq!(status, 201);
+    t.create_messaging_channel("room", &["alice"]).await;
     let per_sender = 40;
     let mut senders = tokio::task::JoinSet::new();
     for w in 0..6 {
@@ -866,12 +856,7 @@ async fn sigterm_stops_parley_serve_cleanly() {
     let client = reqwest::Client::new();
     let t = create_tenant(&client, &node).await;
     t.create_user("alice").await;
-    let (status, _) = send(
-        t.server(Method::POST, "/v1/channels")
-            .json(&json!({"type": "messaging", "id": "room", "members": ["alice"]})),
-    )
-    .await;
-    assert_eq!(status, 201);
+    t.create_messaging_channel("room", &["alice"]).await;
     let mut ws = t.user("alice").await.connect_to(&node.base).await;
     let r = delivery_in_flight(&t).await;
 
@@ -898,12 +883,7 @@ async fn sigterm_lets_parley_worker_finish_its_delivery() {
     .await;
     let t = app.tenant("Acme").await;
     t.create_user("alice").await;
-    let (status, _) = send(
-        t.server(Method::POST, "/v1/channels")
-            .json(&json!({"type": "messaging", "id": "room", "members": ["alice"]})),
-    )
-    .await;
-    assert_eq!(status, 201);
+    t.create_messaging_channel("room", &["alice"]).await;
     let dir = tempfile::tempdir().unwrap();
     let mut worker = node_command(&url, &redis_url(), "unused", dir.path())
         .env("PARLEY_ALLOW_PRIVATE_URLS", "true")

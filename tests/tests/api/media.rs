@@ -130,12 +130,8 @@ async fn room(app: &TestApp) -> (Tenant, User, User) {
     for u in ["alice", "bob"] {
         t.create_user(u).await;
     }
-    let (status, _) = send(
-        t.server(Method::POST, "/v1/channels")
-            .json(&json!({"type": "messaging", "id": "general", "members": ["alice", "bob"]})),
-    )
-    .await;
-    assert_eq!(status, 201);
+    t.create_messaging_channel("general", &["alice", "bob"])
+        .await;
     (t.clone(), t.user("alice").await, t.user("bob").await)
 }
 
@@ -804,12 +800,7 @@ async fn hard_deletes_remove_the_files(backend: Backend, store: Store) {
     assert_eq!(last["attachments"], json!([]));
 
     // Deleting a channel erases the files its messages carried, and their upload rows.
-    let (status, _) = send(
-        t.server(Method::POST, "/v1/channels")
-            .json(&json!({"type": "messaging", "id": "doomed", "members": ["alice"]})),
-    )
-    .await;
-    assert_eq!(status, 201);
+    t.create_messaging_channel("doomed", &["alice"]).await;
     let doomed = upload(&alice, "f.txt", "text/plain", b"doomed".to_vec()).await;
     let (status, _) = send(
         alice

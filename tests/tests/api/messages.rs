@@ -12,12 +12,8 @@ async fn room(app: &TestApp) -> (Tenant, User, User) {
     for u in ["alice", "bob", "outsider"] {
         t.create_user(u).await;
     }
-    let (status, _) = send(
-        t.server(Method::POST, "/v1/channels")
-            .json(&json!({"type": "messaging", "id": "general", "members": ["alice", "bob"]})),
-    )
-    .await;
-    assert_eq!(status, 201);
+    t.create_messaging_channel("general", &["alice", "bob"])
+        .await;
     (t.clone(), t.user("alice").await, t.user("bob").await)
 }
 

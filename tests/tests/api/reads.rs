@@ -17,12 +17,7 @@ async fn reads_answer_while_a_write_holds_the_writer() {
     for u in ["alice", "bob"] {
         t.create_user(u).await;
     }
-    let (status, _) = send(
-        t.server(Method::POST, "/v1/channels")
-            .json(&json!({"type": "messaging", "id": "room", "members": ["alice", "bob"]})),
-    )
-    .await;
-    assert_eq!(status, 201);
+    t.create_messaging_channel("room", &["alice", "bob"]).await;
     let alice = t.user("alice").await;
     let bob = t.user("bob").await;
     let (status, sent) = send(

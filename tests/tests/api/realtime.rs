@@ -13,12 +13,7 @@ async fn room(app: &TestApp) -> (Tenant, User, User, User) {
     for u in ["alice", "bob", "eve"] {
         t.create_user(u).await;
     }
-    let (status, _) = send(
-        t.server(Method::POST, "/v1/channels")
-            .json(&json!({"type": "messaging", "id": "room", "members": ["alice", "bob"]})),
-    )
-    .await;
-    assert_eq!(status, 201);
+    t.create_messaging_channel("room", &["alice", "bob"]).await;
     (
         t.clone(),
         t.user("alice").await,
@@ -538,12 +533,8 @@ async fn typing_starts_stops_and_expires(app: TestApp) {
 async fn presence_goes_online_and_offline(app: TestApp) {
     let (t, alice, bob, eve) = room(&app).await;
     t.create_user("dave").await;
-    let (status, _) = send(
-        t.server(Method::POST, "/v1/channels")
-            .json(&json!({"type": "messaging", "id": "lobby", "members": ["bob", "eve", "dave"]})),
-    )
-    .await;
-    assert_eq!(status, 201);
+    t.create_messaging_channel("lobby", &["bob", "eve", "dave"])
+        .await;
     let dave = t.user("dave").await;
     let mut b = bob.connect().await;
     let mut e = eve.connect().await;

@@ -9,12 +9,7 @@ use serde_json::{Value, json};
 async fn a_cursor_beyond_the_head_answers_resume_failed(app: TestApp) {
     let t = app.tenant("Acme").await;
     t.create_user("alice").await;
-    let (status, _) = send(
-        t.server(Method::POST, "/v1/channels")
-            .json(&json!({"type": "messaging", "id": "general", "members": ["alice"]})),
-    )
-    .await;
-    assert_eq!(status, 201);
+    t.create_messaging_channel("general", &["alice"]).await;
     for i in 0..3 {
         let (status, _) = send(
             t.server(Method::POST, "/v1/channels/messaging/general/messages")

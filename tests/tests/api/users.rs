@@ -142,12 +142,8 @@ async fn custom_data_is_limited(app: TestApp) {
 async fn setup_conversation(t: &Tenant) -> (String, String) {
     t.create_user("alice").await;
     t.create_user("bob").await;
-    let (status, _) = send(
-        t.server(Method::POST, "/v1/channels")
-            .json(&json!({"type": "messaging", "id": "general", "members": ["alice", "bob"]})),
-    )
-    .await;
-    assert_eq!(status, 201);
+    t.create_messaging_channel("general", &["alice", "bob"])
+        .await;
     let (status, m1) = send(
         t.server(Method::POST, "/v1/channels/messaging/general/messages")
             .json(&json!({"text": "hello", "user_id": "alice"})),

@@ -660,12 +660,7 @@ async fn a_slow_before_send_hook_holds_back_no_live_events() {
     assert_eq!(status, 200, "{appv}");
     r.set_secret(appv["before_send_secret"].as_str().unwrap());
     t.create_user("alice").await;
-    let (status, _) = send(
-        t.server(Method::POST, "/v1/channels")
-            .json(&json!({"type": "messaging", "id": "room", "members": ["alice"]})),
-    )
-    .await;
-    assert_eq!(status, 201);
+    t.create_messaging_channel("room", &["alice"]).await;
     let alice = t.user("alice").await;
     let mut ws = alice.connect().await;
     ws.send(json!({"type": "message.send", "req_id": "s1", "cid": "messaging:room", "message": {"text": "hello"}}))
@@ -963,12 +958,7 @@ async fn retries_back_off_and_the_last_attempt_marks_the_delivery_dead() {
     let (r, hook_id) = receiver_for(&t, json!(["message.new"])).await;
     r.set_status(500);
     t.create_user("alice").await;
-    let (status, _) = send(
-        t.server(Method::POST, "/v1/channels")
-            .json(&json!({"type": "messaging", "id": "room", "members": ["alice"]})),
-    )
-    .await;
-    assert_eq!(status, 201);
+    t.create_messaging_channel("room", &["alice"]).await;
     say(&t, "messaging/room", "alice", "never taken").await;
     let delivery = |attempts: i64| {
         let t = t.clone();
