@@ -339,22 +339,38 @@ pub async fn channel_access(
     };
     let (channel, membership) = match found {
         Err(e) if e.code == ErrorCode::ChannelNotFound => {
-            // Say so when the type itself is unknown: a typo in the type is the likely cause.
-            let kind = cid.split_once(':').map_or(cid, |(kind, _)| kind);
-            if kind_of(ctx, tenant, kind).await?.is_none() {
-                return Err(Error::new(
-                    ErrorCode::ChannelNotFound,
-                    format!("no channel `{cid}`: the app has no channel type `{kind}`"),
-                ));
-            }
-            return Err(e);
+            return Err(unknown_channel(ctx, tenant, cid, e).await);
         }
         found => found?,
     };
+    with_kind(ctx, tenant, channel, membership).await
+}
+
+/// `channel_not_found` for `cid`, saying so when the type itself is unknown: a typo in the
+/// type is the likely cause.
+async fn unknown_channel(ctx: &Parley, tenant: &str, cid: &str, not_found: Error) -> Error {
+    let kind = cid.split_once(':').map_or(cid, |(kind, _)| kind);
+    match kind_of(ctx, tenant, kind).await {
+        Ok(Some(_)) => not_found,
+        Ok(None) => Error::new(
+            ErrorCode::ChannelNotFound,
+            format!("no channel `{cid}`: the app has no channel type `{kind}`"),
+        ),
+        Err(e) => e,
+    }
+}
+
+/// The channel's access, given its row and the membership: its type's settings added.
+async fn with_kind(
+    ctx: &Parley,
+    tenant: &str,
+    channel: channel::Model,
+    membership: Option<member::Model>,
+) -> Result<ChannelAccess> {
     let kind = kind_of(ctx, tenant, &channel.kind).await?.ok_or_else(|| {
         Error::internal(format!(
-            "`{cid}` has type `{}`, which is gone",
-            channel.kind
+            "`{}` has type `{}`, which is gone",
+            channel.cid, channel.kind
         ))
     })?;
     Ok(ChannelAccess {
@@ -362,6 +378,37 @@ pub async fn channel_access(
         membership,
         kind,
     })
+}
+
+/// [`channel_access`] for a send, as `author`: the channel and the author's membership come
+/// from this node's cache of seats, read again only when a write made them stale (see
+/// `Stale` in the realtime caches). A send looks only at what does not move with every
+/// message (type, frozen, slow mode, the membership's role); the counters are as of the read,
+/// and the batch that stores the message reads the channel's row again.
+pub async fn send_access(
+    ctx: &Parley,
+    caller: &Caller,
+    cid: &str,
+    author: &UserId,
+) -> Result<ChannelAccess> {
+    let tenant = caller.tenant_id();
+    let seat = ctx
+        .realtime
+        .caches
+        .seat(tenant, cid, author.as_str(), async || {
+            channel::find_with_member(ctx.fresh_reads(), tenant, cid, author.as_str())
+                .await
+                .map(std::sync::Arc::new)
+        })
+        .await;
+    let (channel, membership) = match seat {
+        Ok(seat) => (*seat).clone(),
+        Err(e) if e.code == ErrorCode::ChannelNotFound => {
+            return Err(unknown_channel(ctx, tenant, cid, e).await);
+        }
+        Err(e) => return Err(e),
+    };
+    with_kind(ctx, tenant, channel, membership).await
 }
 
 /// Decides whether `caller` may do `action` on `target`. The tenant server and tenant admins

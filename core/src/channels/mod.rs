@@ -24,6 +24,7 @@ use crate::kernel::page::{self, Page};
 use crate::model::channel::{ChannelInfo, Member};
 use crate::model::channel_type::Feature;
 use crate::model::message::Message;
+use crate::realtime::cache::Stale;
 use crate::work::UnitOfWork;
 use crate::{Error, ErrorCode, Parley, Result};
 pub use parley_wire::channels::{
@@ -542,6 +543,7 @@ pub async fn patch(
     let before = &access.channel;
     let mut work = UnitOfWork::begin(ctx, &permit).await?;
     let channel = am.update(&*work).await?;
+    work.forget_after(Stale::channel(caller.tenant_id(), &channel.cid));
     if channel.frozen != before.frozen || channel.slow_mode_s != before.slow_mode_s {
         let change = Change::new(
             AuditAction::ChannelModerated,
@@ -586,9 +588,10 @@ pub async fn delete(ctx: &Parley, caller: &Caller, cid: &Cid) -> Result<()> {
         .all(&*work)
         .await?;
     for user in banned {
-        work.forget_after(crate::realtime::cache::Stale::bans(tenant, &user));
+        work.forget_after(Stale::bans(tenant, &user));
     }
     owned::erase(&*work, tenant, Owner::Channel(&cid)).await?;
+    work.forget_after(Stale::channel(tenant, &cid));
     if !objects.is_empty() {
         work.jobs_queued();
     }
@@ -672,6 +675,7 @@ pub async fn add_members(
         } else {
             added.push(insert_member(&*work, tenant, &cid_s, user_id, role, now).await?);
         }
+        work.forget_after(Stale::member(tenant, &cid_s, user_id));
     }
     channel::Entity::update_many()
         .col_expr(
@@ -734,6 +738,7 @@ pub async fn update_member(
     am.updated_at = Set(Utc::now());
     let mut work = UnitOfWork::begin(ctx, &permit).await?;
     let stored = am.update(&*work).await?;
+    work.forget_after(Stale::member(caller.tenant_id(), &cid_s, user_id));
     record_member(
         &mut work,
         caller.tenant_id(),
@@ -767,6 +772,7 @@ pub async fn remove_member(ctx: &Parley, caller: &Caller, cid: &Cid, user_id: &s
     member::Entity::delete_by_id((tenant.to_owned(), cid_s.clone(), user_id.to_owned()))
         .exec(&*work)
         .await?;
+    work.forget_after(Stale::member(tenant, &cid_s, user_id));
     channel::Entity::update_many()
         .col_expr(
             channel::Column::MemberCount,

@@ -1,5 +1,6 @@
 //! Per-node caches of what every request or send reads and few writes change: API keys with
-//! their tenants, users' roles and deactivation, channel types' settings and users' bans. A
+//! their tenants, users' roles and deactivation, channel types' settings, users' bans, and
+//! channels with their senders' memberships. A
 //! write that changes one names what it made [`Stale`]; after its commit the entry is dropped
 //! on this node and, through the bus, on every other. An entry also expires after [`MAX_AGE`],
 //! so a change whose news was lost (Redis down for a while) still shows within that time.
@@ -13,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::authn::{KnownKey, KnownUser};
 use crate::authz::ChannelKind;
-use crate::entities::ban;
+use crate::entities::{ban, channel, member};
 
 /// Longest time an entry is used without being read again.
 pub const MAX_AGE: Duration = Duration::from_secs(30);
@@ -32,8 +33,17 @@ pub enum Stale {
     /// A tenant's row (name, settings, signing secrets, disabled) or one of its keys; its
     /// users' entries go too (a deleted tenant's users are gone).
     Tenant { tenant: String },
-    /// A user's row (role, deactivation, deletion) and bans.
+    /// A user's row (role, deactivation, deletion), bans and memberships.
     User { tenant: String, user: String },
+    /// A channel's row as a send reads it (frozen, slow mode) or the channel itself (deleted);
+    /// every membership of it goes too.
+    Channel { tenant: String, cid: String },
+    /// One user's membership of a channel (added, its role changed, removed).
+    Member {
+        tenant: String,
+        cid: String,
+        user: String,
+    },
 }
 
 impl Stale {
@@ -63,6 +73,36 @@ impl Stale {
             user: user.to_owned(),
         }
     }
+
+    pub fn channel(tenant: &str, cid: &str) -> Self {
+        Self::Channel {
+            tenant: tenant.to_owned(),
+            cid: cid.to_owned(),
+        }
+    }
+
+    pub fn member(tenant: &str, cid: &str, user: &str) -> Self {
+        Self::Member {
+            tenant: tenant.to_owned(),
+            cid: cid.to_owned(),
+            user: user.to_owned(),
+        }
+    }
+}
+
+/// A channel with one user's membership of it (`None`: not a member), as a send reads them.
+/// Its counters (`last_seq`, `member_count`, …) are as of when it was read: only what does not
+/// move with every message is current.
+pub type Seat = Arc<(channel::Model, Option<member::Model>)>;
+
+/// The name of `user`'s seat in channel `cid` in [`Caches::seats`]: a space is in neither.
+fn seat_name(cid: &str, user: &str) -> String {
+    format!("{cid} {user}")
+}
+
+/// The channel and the user a [`seat_name`] names.
+fn seat_of(name: &str) -> (&str, &str) {
+    name.split_once(' ').unwrap_or((name, ""))
 }
 
 /// One cache: values by (tenant, name), each with the time it was read.
@@ -132,11 +172,11 @@ impl<V: Clone> Table<V> {
         entries.remove(&(tenant.to_owned(), name.to_owned()));
     }
 
-    /// Drops every entry that `stale` says is stale, given its (tenant, name) and value.
-    fn forget_where(&self, stale: impl Fn(&str, &V) -> bool) {
+    /// Drops every entry that `stale` says is stale, given its tenant, name and value.
+    fn forget_where(&self, stale: impl Fn(&str, &str, &V) -> bool) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         self.generation.fetch_add(1, Ordering::AcqRel);
-        entries.retain(|(tenant, _), (_, v)| !stale(tenant, v));
+        entries.retain(|(tenant, name), (_, v)| !stale(tenant, name, v));
     }
 }
 
@@ -152,9 +192,24 @@ pub struct Caches {
     pub bans: Table<Arc<Vec<ban::Model>>>,
     /// What signing in checks of a user: their role and whether they are deactivated.
     pub users: Table<KnownUser>,
+    /// Seats by [`seat_name`]: what a send checks of its channel and its sender's membership.
+    pub seats: Table<Seat>,
 }
 
 impl Caches {
+    /// `user`'s seat in channel `cid`: the cached one, or the one `load` reads.
+    pub async fn seat<E>(
+        &self,
+        tenant: &str,
+        cid: &str,
+        user: &str,
+        load: impl AsyncFnOnce() -> Result<Seat, E>,
+    ) -> Result<Seat, E> {
+        self.seats
+            .get_or_load(tenant, &seat_name(cid, user), load)
+            .await
+    }
+
     /// Drops what a write made stale.
     pub fn forget(&self, stale: &Stale) {
         match stale {
@@ -162,14 +217,22 @@ impl Caches {
             Stale::Bans { tenant, user } => self.bans.forget(tenant, user),
             Stale::Tenant { tenant } => {
                 self.keys
-                    .forget_where(|_, k| k.tenant.id.as_str() == tenant);
-                self.users.forget_where(|t, _| t == tenant);
-                self.bans.forget_where(|t, _| t == tenant);
+                    .forget_where(|_, _, k| k.tenant.id.as_str() == tenant);
+                self.users.forget_where(|t, _, _| t == tenant);
+                self.bans.forget_where(|t, _, _| t == tenant);
+                self.seats.forget_where(|t, _, _| t == tenant);
             }
             Stale::User { tenant, user } => {
                 self.users.forget(tenant, user);
                 self.bans.forget(tenant, user);
+                self.seats
+                    .forget_where(|t, name, _| t == tenant && seat_of(name).1 == user);
             }
+            Stale::Channel { tenant, cid } => {
+                self.seats
+                    .forget_where(|t, name, _| t == tenant && seat_of(name).0 == cid);
+            }
+            Stale::Member { tenant, cid, user } => self.seats.forget(tenant, &seat_name(cid, user)),
         }
     }
 }
@@ -177,6 +240,63 @@ impl Caches {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seats_go_with_their_channel_their_user_or_their_tenant() {
+        let caches = Caches::default();
+        let channel = |cid: &str| channel::Model {
+            tenant_id: "t".into(),
+            cid: cid.into(),
+            kind: "messaging".into(),
+            id: cid.into(),
+            name: None,
+            custom: serde_json::json!({}),
+            frozen: false,
+            slow_mode_s: 0,
+            created_by: None,
+            distinct_key: None,
+            member_count: 0,
+            last_seq: 0,
+            last_event_seq: 0,
+            last_message_at: None,
+            activity_at: chrono::DateTime::UNIX_EPOCH,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            updated_at: chrono::DateTime::UNIX_EPOCH,
+        };
+        let seated = |tenant: &str, cid: &str, user: &str| {
+            caches.seats.get(tenant, &seat_name(cid, user)).is_some()
+        };
+        let fill = || {
+            for (tenant, cid, user) in [
+                ("t", "messaging:a", "ann"),
+                ("t", "messaging:a", "bob"),
+                ("t", "messaging:b", "ann"),
+                ("u", "messaging:a", "ann"),
+            ] {
+                let generation = caches.seats.generation();
+                let seat = Arc::new((channel(cid), None));
+                caches
+                    .seats
+                    .put(tenant, &seat_name(cid, user), seat, generation);
+            }
+        };
+        fill();
+        caches.forget(&Stale::member("t", "messaging:a", "ann"));
+        assert!(!seated("t", "messaging:a", "ann"));
+        assert!(seated("t", "messaging:a", "bob") && seated("t", "messaging:b", "ann"));
+        fill();
+        caches.forget(&Stale::channel("t", "messaging:a"));
+        assert!(!seated("t", "messaging:a", "ann") && !seated("t", "messaging:a", "bob"));
+        assert!(seated("t", "messaging:b", "ann") && seated("u", "messaging:a", "ann"));
+        fill();
+        caches.forget(&Stale::user("t", "ann"));
+        assert!(!seated("t", "messaging:a", "ann") && !seated("t", "messaging:b", "ann"));
+        assert!(seated("t", "messaging:a", "bob") && seated("u", "messaging:a", "ann"));
+        fill();
+        caches.forget(&Stale::tenant("t"));
+        assert!(!seated("t", "messaging:a", "bob") && !seated("t", "messaging:b", "ann"));
+        assert!(seated("u", "messaging:a", "ann"));
+    }
 
     #[test]
     fn a_value_read_before_a_drop_is_not_kept() {

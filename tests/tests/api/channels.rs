@@ -461,6 +461,73 @@ async fn patch_freeze_roles_and_delete(app: TestApp) {
     assert_eq!(again["last_seq"], 0, "a re-created channel starts afresh");
 }
 
+/// A send reads its channel and its sender's membership as they are after the last change:
+/// slow mode, a new role, a removal, a return, a freeze, a channel deleted and made again.
+async fn a_send_sees_every_change_to_its_channel_and_sender(app: TestApp) {
+    let t = app.tenant("Acme").await;
+    users(&t, &["owner", "member"]).await;
+    let owner = t.user("owner").await;
+    let member = t.user("member").await;
+    let room = || {
+        send(
+            owner
+                .request(Method::POST, "/v1/channels")
+                .json(&json!({"type": "messaging", "id": "room", "members": ["member"]})),
+        )
+    };
+    let (status, ch) = room().await;
+    assert_eq!(status, 201, "{ch}");
+    let post = async |expect: u16, code: Option<&str>| {
+        let (status, body) = send(
+            member
+                .request(Method::POST, "/v1/channels/messaging/room/messages")
+                .json(&json!({"text": "hi"})),
+        )
+        .await;
+        assert_eq!(status, expect, "{body}");
+        if let Some(code) = code {
+            assert_eq!(body["code"], code, "{body}");
+        }
+    };
+    let change = async |method: Method, path: &str, body: Value| {
+        let (status, answer) = send(owner.request(method, path).json(&body)).await;
+        assert!(status.is_success(), "{status} {answer}");
+    };
+    post(201, None).await;
+    change(
+        Method::PATCH,
+        "/v1/channels/messaging/room",
+        json!({"slow_mode_s": 60}),
+    )
+    .await;
+    post(429, Some("slow_mode")).await;
+    let membership = "/v1/channels/messaging/room/members/member";
+    change(Method::PATCH, membership, json!({"role": "moderator"})).await;
+    post(201, None).await;
+    let (status, _) = send(owner.request(Method::DELETE, membership)).await;
+    assert_eq!(status, 204);
+    post(403, Some("not_a_member")).await;
+    change(
+        Method::POST,
+        "/v1/channels/messaging/room/members",
+        json!({"user_ids": ["member"]}),
+    )
+    .await;
+    post(429, Some("slow_mode")).await;
+    change(
+        Method::PATCH,
+        "/v1/channels/messaging/room",
+        json!({"slow_mode_s": 0, "frozen": true}),
+    )
+    .await;
+    post(403, Some("channel_frozen")).await;
+    let (status, _) = send(owner.request(Method::DELETE, "/v1/channels/messaging/room")).await;
+    assert_eq!(status, 204);
+    let (status, ch) = room().await;
+    assert_eq!(status, 201, "{ch}");
+    post(201, None).await;
+}
+
 /// A channel's delete leaves no row of it in any table (read from the live schema) that has a
 /// `cid` or a `message_id`, and touches no other channel.
 async fn delete_leaves_no_row_of_the_channel(app: TestApp) {
@@ -588,6 +655,7 @@ on_both_backends!(
     messaging_is_members_only_team_is_open,
     list_is_sorted_with_unread_and_last_message,
     patch_freeze_roles_and_delete,
+    a_send_sees_every_change_to_its_channel_and_sender,
     delete_leaves_no_row_of_the_channel,
     every_owned_table_is_registered,
 );

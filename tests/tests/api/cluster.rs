@@ -230,6 +230,46 @@ async fn a_change_on_one_node_reaches_the_other_nodes_cache() {
     )
     .await;
 
+    // The channel and alice's membership, which node 2 read for her sends: frozen through
+    // node 1, then thawed; alice removed through node 1, then added back.
+    let refused_on_2 = async |what: &str, code: &str| {
+        eventually(what, Duration::from_secs(5), async || {
+            match send(post(&alice2, json!({"text": "anyone?"}))).await {
+                (s, b) if s == 403 && b["code"] == code => Ok(()),
+                (s, b) => Err(format!("{s} {b}")),
+            }
+        })
+        .await;
+    };
+    let taken_on_2 = async |what: &str| {
+        eventually(what, Duration::from_secs(5), async || {
+            match send(post(&alice2, json!({"text": "here"}))).await {
+                (s, _) if s == 201 => Ok(()),
+                (s, b) => Err(format!("{s} {b}")),
+            }
+        })
+        .await;
+    };
+    let patch_room = |frozen: bool| {
+        t.server(Method::PATCH, "/v1/channels/messaging/room")
+            .json(&json!({ "frozen": frozen }))
+    };
+    assert_eq!(send(patch_room(true)).await.0, 200);
+    refused_on_2("node 2 sees the channel frozen", "channel_frozen").await;
+    assert_eq!(send(patch_room(false)).await.0, 200);
+    taken_on_2("node 2 sees the channel thawed").await;
+    let (status, body) =
+        send(t.server(Method::DELETE, "/v1/channels/messaging/room/members/alice")).await;
+    assert_eq!(status, 204, "{body}");
+    refused_on_2("node 2 sees alice removed", "not_a_member").await;
+    let (status, body) = send(
+        t.server(Method::POST, "/v1/channels/messaging/room/members")
+            .json(&json!({"user_ids": ["alice"]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    taken_on_2("node 2 sees alice added back").await;
+
     // A user deactivated through node 1 is refused by node 2, which had them cached.
     let bob2 = on2.user("bob").await;
     assert_eq!(send(bob2.request(Method::GET, "/v1/me")).await.0, 200);
