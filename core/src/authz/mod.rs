@@ -384,7 +384,8 @@ async fn with_kind(
 /// from this node's cache of seats, read again only when a write made them stale (see
 /// `Stale` in the realtime caches). A send looks only at what does not move with every
 /// message (type, frozen, slow mode, the membership's role); the counters are as of the read,
-/// and the batch that stores the message reads the channel's row again.
+/// the channel's custom data is left out, and the batch that stores the message reads the
+/// channel's row again.
 pub async fn send_access(
     ctx: &Parley,
     caller: &Caller,
@@ -396,9 +397,11 @@ pub async fn send_access(
         .realtime
         .caches
         .seat(tenant, cid, author.as_str(), async || {
-            channel::find_with_member(ctx.fresh_reads(), tenant, cid, author.as_str())
-                .await
-                .map(std::sync::Arc::new)
+            let (mut channel, membership) =
+                channel::find_with_member(ctx.fresh_reads(), tenant, cid, author.as_str()).await?;
+            // A send never reads it, and a seat per member would hold a copy each.
+            channel.custom = serde_json::Value::Null;
+            Ok::<_, Error>(std::sync::Arc::new((channel, membership)))
         })
         .await;
     let (channel, membership) = match seat {

@@ -92,7 +92,7 @@ impl Stale {
 
 /// A channel with one user's membership of it (`None`: not a member), as a send reads them.
 /// Its counters (`last_seq`, `member_count`, …) are as of when it was read: only what does not
-/// move with every message is current.
+/// move with every message is current. It holds no custom data (`custom` is null).
 pub type Seat = Arc<(channel::Model, Option<member::Model>)>;
 
 /// The name of `user`'s seat in channel `cid` in [`Caches::seats`]: a space is in neither.
