@@ -380,26 +380,28 @@ async fn with_kind(
     })
 }
 
-/// [`channel_access`] for a send, as `author`: the channel and the author's membership come
-/// from this node's cache of seats, read again only when a write made them stale (see
-/// `Stale` in the realtime caches). A send looks only at what does not move with every
-/// message (type, frozen, slow mode, the membership's role); the counters are as of the read,
-/// the channel's custom data is left out, and the batch that stores the message reads the
-/// channel's row again.
-pub async fn send_access(
+/// [`channel_access`] for a check that reads no counter (a send, a history page): the channel
+/// and the membership of `as_user` (the caller's user unless given) come from this node's
+/// cache of seats, read again only when a write made them stale (see `Stale` in the realtime
+/// caches). Only what does not move with every message is current (type, frozen, slow mode,
+/// the membership's role): the counters are as of the read and the channel's custom data is
+/// left out. A send's batch reads the channel's row again in its transaction.
+pub async fn seated_access(
     ctx: &Parley,
     caller: &Caller,
     cid: &str,
-    author: &UserId,
+    as_user: Option<&UserId>,
 ) -> Result<ChannelAccess> {
     let tenant = caller.tenant_id();
+    // The tenant server's seat is the channel alone: no user id is empty.
+    let user = as_user.or(caller.user_id()).map_or("", UserId::as_str);
     let seat = ctx
         .realtime
         .caches
-        .seat(tenant, cid, author.as_str(), async || {
+        .seat(tenant, cid, user, async || {
             let (mut channel, membership) =
-                channel::find_with_member(ctx.fresh_reads(), tenant, cid, author.as_str()).await?;
-            // A send never reads it, and a seat per member would hold a copy each.
+                channel::find_with_member(ctx.fresh_reads(), tenant, cid, user).await?;
+            // No check reads it, and a seat per member would hold a copy each.
             channel.custom = serde_json::Value::Null;
             Ok::<_, Error>(std::sync::Arc::new((channel, membership)))
         })

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -139,39 +139,42 @@ pub(crate) async fn enrich<C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     let ids: Vec<String> = rows.iter().map(|m| m.id.clone()).collect();
-    let counts: Vec<(String, String, i64)> = reaction::Entity::find()
-        .select_only()
-        .column(reaction::Column::MessageId)
-        .column(reaction::Column::Kind)
-        .column_as(Expr::col(reaction::Column::UserId).count(), "n")
-        .filter(reaction::Column::TenantId.eq(tenant))
-        .filter(reaction::Column::MessageId.is_in(ids.iter().cloned()))
-        .group_by(reaction::Column::MessageId)
-        .group_by(reaction::Column::Kind)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut by_message: HashMap<String, BTreeMap<String, i64>> = HashMap::new();
-    for (mid, kind, n) in counts {
-        by_message.entry(mid).or_default().insert(kind, n);
-    }
-    let mut own: HashMap<String, Vec<String>> = HashMap::new();
-    if let Some(viewer) = viewer {
-        let rows: Vec<(String, String)> = reaction::Entity::find()
+    // Each message's reactions by type, with when the viewer gave that type (their own
+    // reactions, oldest first), in one statement. No user id is empty: without a viewer the
+    // time is always null.
+    let given_by_viewer = Expr::from(Func::max(Expr::case(
+        reaction::Column::UserId.eq(viewer.map_or("", UserId::as_str)),
+        Expr::col(reaction::Column::CreatedAt),
+    )));
+    let counts: Vec<(String, String, i64, Option<chrono::DateTime<Utc>>)> =
+        reaction::Entity::find()
             .select_only()
             .column(reaction::Column::MessageId)
             .column(reaction::Column::Kind)
+            .column_as(Expr::col(reaction::Column::UserId).count(), "n")
+            .column_as(given_by_viewer, "mine")
             .filter(reaction::Column::TenantId.eq(tenant))
-            .filter(reaction::Column::UserId.eq(viewer.as_str()))
             .filter(reaction::Column::MessageId.is_in(ids.iter().cloned()))
-            .order_by_asc(reaction::Column::CreatedAt)
+            .group_by(reaction::Column::MessageId)
+            .group_by(reaction::Column::Kind)
             .into_tuple()
             .all(db)
             .await?;
-        for (mid, kind) in rows {
-            own.entry(mid).or_default().push(kind);
+    let mut by_message: HashMap<String, BTreeMap<String, i64>> = HashMap::new();
+    let mut own: HashMap<String, Vec<(chrono::DateTime<Utc>, String)>> = HashMap::new();
+    for (mid, kind, n, mine) in counts {
+        if let Some(at) = mine {
+            own.entry(mid.clone()).or_default().push((at, kind.clone()));
         }
+        by_message.entry(mid).or_default().insert(kind, n);
     }
+    let mut own: HashMap<String, Vec<String>> = own
+        .into_iter()
+        .map(|(mid, mut given)| {
+            given.sort();
+            (mid, given.into_iter().map(|(_, kind)| kind).collect())
+        })
+        .collect();
     let quoted_ids: BTreeSet<String> = rows.iter().filter_map(|m| m.quoted_id.clone()).collect();
     let mut quoted: HashMap<String, Message> = HashMap::new();
     if !quoted_ids.is_empty() {
@@ -330,7 +333,7 @@ pub async fn history(
     q: HistoryQuery,
 ) -> Result<Page<Message>> {
     let cid_s = cid.to_string();
-    let access = authz::channel_access(ctx, caller, &cid_s, None).await?;
+    let access = authz::seated_access(ctx, caller, &cid_s, None).await?;
     authorize(caller, Action::ReadChannel, Target::Channel(&access))?;
     let limit = page::limit(q.limit)?;
     let (mut before, mut after) = (q.before_seq, q.after_seq);

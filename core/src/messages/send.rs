@@ -29,7 +29,7 @@ pub async fn send(
     input: NewMessage,
 ) -> Result<(Message, bool)> {
     let mut draft = Draft::parse(ctx, caller, cid, input)?;
-    let channel = authz::send_access(ctx, caller, &draft.cid, &draft.author).await?;
+    let channel = authz::seated_access(ctx, caller, &draft.cid, Some(&draft.author)).await?;
     let permit = authorize(caller, Action::SendMessage, Target::Channel(&channel))?;
     draft.authorize_parts(caller, &channel)?;
     guard(ctx, caller, &channel, &mut draft).await?;

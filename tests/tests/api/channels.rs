@@ -461,8 +461,9 @@ async fn patch_freeze_roles_and_delete(app: TestApp) {
     assert_eq!(again["last_seq"], 0, "a re-created channel starts afresh");
 }
 
-/// A send reads its channel and its sender's membership as they are after the last change:
-/// slow mode, a new role, a removal, a return, a freeze, a channel deleted and made again.
+/// A send (and a history page) reads its channel and its sender's membership as they are after
+/// the last change: slow mode, a new role, a removal, a return, a freeze, a channel deleted and
+/// made again.
 async fn a_send_sees_every_change_to_its_channel_and_sender(app: TestApp) {
     let t = app.tenant("Acme").await;
     users(&t, &["owner", "member"]).await;
@@ -504,9 +505,12 @@ async fn a_send_sees_every_change_to_its_channel_and_sender(app: TestApp) {
     let membership = "/v1/channels/messaging/room/members/member";
     change(Method::PATCH, membership, json!({"role": "moderator"})).await;
     post(201, None).await;
+    let history = || member.request(Method::GET, "/v1/channels/messaging/room/messages");
+    assert_eq!(send(history()).await.0, 200);
     let (status, _) = send(owner.request(Method::DELETE, membership)).await;
     assert_eq!(status, 204);
     post(403, Some("not_a_member")).await;
+    expect_problem(history(), 403, "not_a_member").await;
     change(
         Method::POST,
         "/v1/channels/messaging/room/members",

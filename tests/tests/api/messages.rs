@@ -381,6 +381,15 @@ async fn reactions_pins_mentions(app: TestApp) {
         "reaction_not_found",
     )
     .await;
+    // Own reactions are listed oldest first, on the message and in history.
+    let (_, r) = send(react(&bob, "angry")).await;
+    assert_eq!(r["own_reactions"], json!(["like", "angry"]));
+    let (_, hist) = send(bob.request(Method::GET, "/v1/channels/messaging/general/messages")).await;
+    assert_eq!(hist["items"][0]["own_reactions"], json!(["like", "angry"]));
+    assert_eq!(
+        hist["items"][0]["reaction_counts"],
+        json!({"angry": 1, "like": 2})
+    );
     expect_problem(react(&bob, "has space"), 400, "invalid_request").await;
     let outsider = t.user("outsider").await;
     expect_problem(react(&outsider, "like"), 404, "message_not_found").await;
