@@ -337,36 +337,31 @@ pub async fn channel_access(
             .await
             .map(|c| (c, None)),
     };
+    access_of(ctx, tenant, cid, found).await
+}
+
+/// The access that reading channel `cid` with a membership `found` gives: its type's settings
+/// added, or `channel_not_found`.
+async fn access_of(
+    ctx: &Parley,
+    tenant: &str,
+    cid: &str,
+    found: Result<(channel::Model, Option<member::Model>)>,
+) -> Result<ChannelAccess> {
     let (channel, membership) = match found {
         Err(e) if e.code == ErrorCode::ChannelNotFound => {
-            return Err(unknown_channel(ctx, tenant, cid, e).await);
+            // Say so when the type itself is unknown: a typo in the type is the likely cause.
+            let kind = cid.split_once(':').map_or(cid, |(kind, _)| kind);
+            if kind_of(ctx, tenant, kind).await?.is_none() {
+                return Err(Error::new(
+                    ErrorCode::ChannelNotFound,
+                    format!("no channel `{cid}`: the app has no channel type `{kind}`"),
+                ));
+            }
+            return Err(e);
         }
         found => found?,
     };
-    with_kind(ctx, tenant, channel, membership).await
-}
-
-/// `channel_not_found` for `cid`, saying so when the type itself is unknown: a typo in the
-/// type is the likely cause.
-async fn unknown_channel(ctx: &Parley, tenant: &str, cid: &str, not_found: Error) -> Error {
-    let kind = cid.split_once(':').map_or(cid, |(kind, _)| kind);
-    match kind_of(ctx, tenant, kind).await {
-        Ok(Some(_)) => not_found,
-        Ok(None) => Error::new(
-            ErrorCode::ChannelNotFound,
-            format!("no channel `{cid}`: the app has no channel type `{kind}`"),
-        ),
-        Err(e) => e,
-    }
-}
-
-/// The channel's access, given its row and the membership: its type's settings added.
-async fn with_kind(
-    ctx: &Parley,
-    tenant: &str,
-    channel: channel::Model,
-    membership: Option<member::Model>,
-) -> Result<ChannelAccess> {
     let kind = kind_of(ctx, tenant, &channel.kind).await?.ok_or_else(|| {
         Error::internal(format!(
             "`{}` has type `{}`, which is gone",
@@ -406,14 +401,7 @@ pub async fn seated_access(
             Ok::<_, Error>(std::sync::Arc::new((channel, membership)))
         })
         .await;
-    let (channel, membership) = match seat {
-        Ok(seat) => (*seat).clone(),
-        Err(e) if e.code == ErrorCode::ChannelNotFound => {
-            return Err(unknown_channel(ctx, tenant, cid, e).await);
-        }
-        Err(e) => return Err(e),
-    };
-    with_kind(ctx, tenant, channel, membership).await
+    access_of(ctx, tenant, cid, seat.map(|seat| (*seat).clone())).await
 }
 
 /// Decides whether `caller` may do `action` on `target`. The tenant server and tenant admins
