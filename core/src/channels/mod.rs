@@ -675,6 +675,8 @@ pub async fn add_members(
         } else {
             added.push(insert_member(&*work, tenant, &cid_s, user_id, role, now).await?);
         }
+    }
+    for user_id in added.iter().map(|m| &m.user_id).chain(&changed) {
         work.forget_after(Stale::member(tenant, &cid_s, user_id));
     }
     channel::Entity::update_many()

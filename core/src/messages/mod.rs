@@ -146,7 +146,7 @@ pub(crate) async fn enrich<C: ConnectionTrait>(
         reaction::Column::UserId.eq(viewer.map_or("", UserId::as_str)),
         Expr::col(reaction::Column::CreatedAt),
     )));
-    let counts: Vec<(String, String, i64, Option<chrono::DateTime<Utc>>)> =
+    let mut counts: Vec<(String, String, i64, Option<chrono::DateTime<Utc>>)> =
         reaction::Entity::find()
             .select_only()
             .column(reaction::Column::MessageId)
@@ -160,21 +160,15 @@ pub(crate) async fn enrich<C: ConnectionTrait>(
             .into_tuple()
             .all(db)
             .await?;
+    counts.sort_by(|a, b| (&a.3, &a.1).cmp(&(&b.3, &b.1)));
     let mut by_message: HashMap<String, BTreeMap<String, i64>> = HashMap::new();
-    let mut own: HashMap<String, Vec<(chrono::DateTime<Utc>, String)>> = HashMap::new();
+    let mut own: HashMap<String, Vec<String>> = HashMap::new();
     for (mid, kind, n, mine) in counts {
-        if let Some(at) = mine {
-            own.entry(mid.clone()).or_default().push((at, kind.clone()));
+        if mine.is_some() {
+            own.entry(mid.clone()).or_default().push(kind.clone());
         }
         by_message.entry(mid).or_default().insert(kind, n);
     }
-    let mut own: HashMap<String, Vec<String>> = own
-        .into_iter()
-        .map(|(mid, mut given)| {
-            given.sort();
-            (mid, given.into_iter().map(|(_, kind)| kind).collect())
-        })
-        .collect();
     let quoted_ids: BTreeSet<String> = rows.iter().filter_map(|m| m.quoted_id.clone()).collect();
     let mut quoted: HashMap<String, Message> = HashMap::new();
     if !quoted_ids.is_empty() {
