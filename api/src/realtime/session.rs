@@ -12,6 +12,7 @@ use parley_core::authn::{Actor, Caller};
 use parley_core::events::{Event, EventKind};
 use parley_core::kernel::ids::Cid;
 use parley_core::messages;
+use parley_core::realtime::arrival::{self, Arrival, Wanted};
 use parley_core::realtime::hub::Conn;
 use parley_core::realtime::replay::{self, Replay};
 use parley_core::realtime::revoke::{self, Why};
@@ -247,22 +248,26 @@ impl Session {
             user.as_deref(),
             caller.key_id.as_deref(),
         )?;
-        if let Some(u) = &user {
-            // Registered first, so a block made meanwhile is either loaded here or heard.
-            let blocked = parley_core::entities::user_block::blocked_by(
-                ctx.fresh_reads(),
-                caller.tenant_id(),
-                u,
-            )
-            .await;
-            match blocked {
-                Ok(b) => conn.set_blocked(b),
-                Err(e) => {
-                    rt.hub.unregister(&conn);
-                    return Err(e.into());
+        // Registered first, so a block made meanwhile is either loaded here or heard; the
+        // same for a membership. A failure fails the connection (the client retries) rather
+        // than leaving it deaf.
+        let arrival = match &user {
+            Some(u) => {
+                let wanted = Wanted {
+                    cursors: subscribe_members,
+                    audience: !rt.presence.is_online_here(caller.tenant_id(), u),
+                };
+                match arrival::read(&ctx, caller.tenant_id(), u, wanted).await {
+                    Ok(arrival) => arrival,
+                    Err(e) => {
+                        rt.hub.unregister(&conn);
+                        return Err(e);
+                    }
                 }
             }
-        }
+            None => Arrival::default(),
+        };
+        conn.set_blocked(arrival.blocked);
         let registration = Arc::new(Registration {
             ctx: ctx.clone(),
             conn: Arc::clone(&conn),
@@ -287,21 +292,16 @@ impl Session {
             _registration: Arc::clone(&registration),
         };
         let mut cursors = BTreeMap::new();
-        if let (Some(u), true) = (&user, subscribe_members) {
-            // The user's channels with their newest event seq, in one query. A failure here
-            // fails the connection (the client retries) rather than leaving it deaf.
-            for (cid, seq) in
-                replay::member_cursors(&session.ctx, session.caller.tenant_id(), u).await?
-            {
-                let key: Arc<str> = cid.as_str().into();
-                session.ctx.realtime.hub.subscribe(&session.conn, &key)?;
-                session.floors.set(key, seq);
-                cursors.insert(cid, seq);
-            }
+        for (cid, seq) in arrival.cursors {
+            let key: Arc<str> = cid.as_str().into();
+            session.ctx.realtime.hub.subscribe(&session.conn, &key)?;
+            session.floors.set(key, seq);
+            cursors.insert(cid, seq);
         }
         if let Some(u) = &user {
             let tenant = session.caller.tenant_id().to_owned();
-            rt.presence.connected(&session.ctx, &tenant, u);
+            rt.presence
+                .connected(&session.ctx, &tenant, u, arrival.audience);
             registration.announced.store(true, Ordering::SeqCst);
         }
         let ready = ControlFrame::ConnectionReady {

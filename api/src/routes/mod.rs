@@ -21,8 +21,10 @@ pub mod usage;
 pub mod users;
 pub mod webhooks;
 
-/// Registers every route (and so every OpenAPI path).
+/// Registers every route (and so every OpenAPI path). A request is matched against the
+/// routes in this order, so the realtime ones, where connection storms land, come first.
 pub fn configure(cfg: &mut ServiceConfig) {
+    crate::realtime::configure(cfg);
     ops::configure(cfg);
     admin::configure(cfg);
     app::configure(cfg);
@@ -38,7 +40,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
     uploads::configure(cfg);
     media::configure(cfg);
     usage::configure(cfg);
-    crate::realtime::configure(cfg);
 }
 
 /// 201 when the call created the resource, 200 when it already existed.

@@ -1,6 +1,7 @@
 //! The realtime core shared by every transport: events, the local hub, cross-node fan-out,
 //! presence, typing, and replay from the event log for `resume`.
 
+pub mod arrival;
 pub mod bus;
 pub mod cache;
 pub mod hub;

@@ -65,9 +65,19 @@ fn node_users_key(p: &str, node: &str) -> String {
 }
 
 impl Presence {
+    /// Whether this node has announced the user online (and not yet offline): a new
+    /// connection of theirs then announces nothing, and needs no audience.
+    pub fn is_online_here(&self, tenant: &str, user: &str) -> bool {
+        self.local.lock().is_ok_and(|map| {
+            map.get(&(tenant.to_owned(), user.to_owned()))
+                .is_some_and(|e| e.online)
+        })
+    }
+
     /// A connection of the user opened on this node. The announcement runs in the background
-    /// so that a storm of connections does not wait on presence queries.
-    pub fn connected(&self, ctx: &Parley, tenant: &str, user: &str) {
+    /// so that a storm of connections does not wait on presence queries; `audience`, when the
+    /// connection already read it, spares the announcement its own read.
+    pub fn connected(&self, ctx: &Parley, tenant: &str, user: &str, audience: Option<Vec<String>>) {
         let announce = {
             let Ok(mut map) = self.local.lock() else {
                 return;
@@ -82,7 +92,7 @@ impl Presence {
         if announce {
             let (ctx, tenant, user) = (ctx.clone(), tenant.to_owned(), user.to_owned());
             tokio::spawn(async move {
-                if let Err(e) = go_online(&ctx, &tenant, &user).await {
+                if let Err(e) = go_online(&ctx, &tenant, &user, audience).await {
                     tracing::warn!(error = %e.detail, "presence: could not record online");
                 }
             });
@@ -253,23 +263,26 @@ pub(crate) fn audience_statement(
     tenant: &str,
     user: &str,
 ) -> sea_orm::Statement {
+    let (sql, values) = audience_sql(tenant, user);
+    crate::kernel::db::statement(backend, sql, values)
+}
+
+/// [`audience_statement`]'s text and values, for a statement that holds it.
+pub(crate) fn audience_sql(tenant: &str, user: &str) -> (&'static str, Vec<sea_orm::Value>) {
     let sql = "SELECT DISTINCT m.user_id FROM members mine \
         CROSS JOIN channels c CROSS JOIN members m \
         WHERE mine.tenant_id = ? AND mine.user_id = ? \
         AND c.tenant_id = mine.tenant_id AND c.cid = mine.cid AND c.type <> ? \
         AND m.tenant_id = mine.tenant_id AND m.cid = mine.cid AND m.user_id <> ? \
         LIMIT ?";
-    crate::kernel::db::statement(
-        backend,
-        sql,
-        vec![
-            tenant.into(),
-            user.into(),
-            "livestream".into(),
-            user.into(),
-            (MAX_AUDIENCE as i64).into(),
-        ],
-    )
+    let values = vec![
+        tenant.into(),
+        user.into(),
+        "livestream".into(),
+        user.into(),
+        (MAX_AUDIENCE as i64).into(),
+    ];
+    (sql, values)
 }
 
 /// The `presence.changed` event for the users who share a channel with `user`.
@@ -279,8 +292,12 @@ async fn presence_event(
     user: &str,
     online: bool,
     last_active_at: Option<chrono::DateTime<Utc>>,
+    audience_read: Option<Vec<String>>,
 ) -> Result<Event> {
-    let users = audience(ctx, tenant, user).await?;
+    let users = match audience_read {
+        Some(users) => users,
+        None => audience(ctx, tenant, user).await?,
+    };
     let payload = Payload {
         user_id: Some(user.to_owned()),
         online: Some(online),
@@ -296,8 +313,9 @@ async fn announce(
     user: &str,
     online: bool,
     last_active_at: Option<chrono::DateTime<Utc>>,
+    audience_read: Option<Vec<String>>,
 ) -> Result<()> {
-    let ev = presence_event(ctx, tenant, user, online, last_active_at).await?;
+    let ev = presence_event(ctx, tenant, user, online, last_active_at, audience_read).await?;
     ctx.realtime.publish(ev);
     Ok(())
 }
@@ -325,7 +343,12 @@ async fn live_nodes(
     Ok(live)
 }
 
-async fn go_online(ctx: &Parley, tenant: &str, user: &str) -> Result<()> {
+async fn go_online(
+    ctx: &Parley,
+    tenant: &str,
+    user: &str,
+    audience_read: Option<Vec<String>>,
+) -> Result<()> {
     let rt = &ctx.realtime;
     let elsewhere = match rt.redis().await {
         Some(mut con) => {
@@ -348,7 +371,7 @@ async fn go_online(ctx: &Parley, tenant: &str, user: &str) -> Result<()> {
         None => false,
     };
     if !elsewhere {
-        announce(ctx, tenant, user, true, None).await?;
+        announce(ctx, tenant, user, true, None, audience_read).await?;
     }
     Ok(())
 }
@@ -399,7 +422,7 @@ async fn record_offline(
         .filter(user::Column::Id.eq(user))
         .exec(&ctx.db)
         .await?;
-    presence_event(ctx, tenant, user, false, Some(now))
+    presence_event(ctx, tenant, user, false, Some(now), None)
         .await
         .map(Some)
 }

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use bytestring::ByteString;
 use chrono::Utc;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::authn::Caller;
 use crate::authz::{self, Action, Target};
-use crate::entities::{channel, channel_event, member};
+use crate::entities::channel_event;
 use crate::kernel::ids::Cid;
 use crate::{Error, Parley, Result};
 
@@ -30,35 +30,6 @@ pub async fn authorize(ctx: &Parley, caller: &Caller, cid: &Cid) -> Result<i64> 
     let access = authz::channel_access(ctx, caller, &cid.to_string(), None).await?;
     authz::authorize(caller, Action::ReadChannel, Target::Channel(&access))?;
     Ok(access.channel.last_event_seq)
-}
-
-/// The channels `user` is a member of (at most `max_subscriptions`), each with its newest
-/// event seq: where a connection's default subscriptions start.
-pub async fn member_cursors(ctx: &Parley, tenant: &str, user: &str) -> Result<Vec<(String, i64)>> {
-    let limit = ctx.config.realtime.max_subscriptions as u64;
-    member_cursors_query(tenant, user, limit)
-        .into_tuple()
-        .all(ctx.fresh_reads())
-        .await
-        .map_err(Error::from)
-}
-
-/// The channels among the user's memberships. SQLite keeps no statistics: it took the
-/// primary key's tenant prefix for this (a covering index), reading every membership of the
-/// tenant on each connect, until the user's index also held the channel (migration 13).
-/// `query_plans` checks the plan.
-pub(crate) fn member_cursors_query(
-    tenant: &str,
-    user: &str,
-    limit: u64,
-) -> Select<channel::Entity> {
-    channel::Entity::find()
-        .select_only()
-        .column(channel::Column::Cid)
-        .column(channel::Column::LastEventSeq)
-        .filter(channel::Column::TenantId.eq(tenant))
-        .filter(channel::Column::Cid.in_subquery(member::cids_of(tenant, user)))
-        .limit(limit)
 }
 
 /// Events of `cid` after `after`.

@@ -563,6 +563,64 @@ async fn presence_goes_online_and_offline(app: TestApp) {
         .await;
 }
 
+/// What a connection reads as it opens (the user's blocks, channels and presence audience, in
+/// one statement): `max_subscriptions` bounds the channels it subscribes to and nothing else;
+/// every blocked user stays filtered and everyone who shares a channel hears the user arrive.
+async fn a_connection_opens_with_its_blocks_channels_and_audience(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |c| c.realtime.max_subscriptions = 1).await;
+    let t = app.tenant("Acme").await;
+    for u in ["alice", "bob", "carol", "dave", "erin"] {
+        t.create_user(u).await;
+    }
+    t.create_messaging_channel("one", &["alice", "bob", "dave", "erin"])
+        .await;
+    t.create_messaging_channel("two", &["alice", "carol", "dave", "erin"])
+        .await;
+    let alice = t.user("alice").await;
+    for blocked in ["dave", "erin"] {
+        let (status, body) =
+            send(alice.request(Method::POST, &format!("/v1/me/blocks/{blocked}"))).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let mut b = t.user("bob").await.connect().await;
+    let mut c = t.user("carol").await.connect().await;
+    let mut a = alice.connect().await;
+    let cursors = a.ready["cursors"].as_object().expect("cursors").clone();
+    assert_eq!(cursors.len(), 1, "{}", a.ready);
+    let cid = cursors.keys().next().expect("one channel").clone();
+    assert!(
+        ["messaging:one", "messaging:two"].contains(&cid.as_str()),
+        "{cid}"
+    );
+    let arrived = |v: &Value| {
+        v["type"] == "presence.changed" && v["user_id"] == "alice" && v["online"] == true
+    };
+    b.expect_where("alice online", arrived).await;
+    c.expect_where("alice online", arrived).await;
+
+    // In the channel it subscribed to, neither blocked user reaches alice; the member who is
+    // not blocked does.
+    let path = format!("/v1/channels/{}/messages", cid.replacen(':', "/", 1));
+    let friend = if cid == "messaging:one" {
+        "bob"
+    } else {
+        "carol"
+    };
+    for (who, text) in [
+        ("dave", "from dave"),
+        ("erin", "from erin"),
+        (friend, "last"),
+    ] {
+        let req = t.user(who).await.request(Method::POST, &path);
+        let (status, body) = send(req.json(&json!({"text": text}))).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let blocked = |v: &Value| v["type"] == "message.new" && v["message"]["text"] != "last";
+    let last = |v: &Value| v["type"] == "message.new" && v["message"]["text"] == "last";
+    a.expect_none_before("a blocked user's message", blocked, last)
+        .await;
+}
+
 async fn sse_streams_and_resumes_with_last_event_id(app: TestApp) {
     let (t, alice, bob, _) = room(&app).await;
     let url = format!(
@@ -660,6 +718,16 @@ async fn presence_goes_online_and_offline_sqlite() {
 async fn presence_goes_online_and_offline_postgres() {
     presence_goes_online_and_offline(TestApp::spawn_with(Backend::Postgres, slow_presence).await)
         .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_opens_with_its_blocks_channels_and_audience_sqlite() {
+    a_connection_opens_with_its_blocks_channels_and_audience(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_opens_with_its_blocks_channels_and_audience_postgres() {
+    a_connection_opens_with_its_blocks_channels_and_audience(Backend::Postgres).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
