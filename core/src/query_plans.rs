@@ -94,3 +94,26 @@ async fn user_keyed_queries_do_not_walk_the_tenant_on_sqlite() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// A bound `LIMIT ?` must not make SQLite compile its statement again each time it runs: with
+/// the query planner stability guarantee off, SQLite 3.51 marks such a parameter as one the
+/// plan depends on, and sqlx binds every parameter at every execution. `.cargo/config.toml`
+/// builds the bundled SQLite with the guarantee on.
+#[tokio::test]
+async fn sqlite_compiles_a_statement_once_whatever_its_bound_limit() {
+    let db = Database::connect("sqlite::memory:").await.expect("sqlite");
+    let options: Vec<String> = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "PRAGMA compile_options",
+        ))
+        .await
+        .expect("compile options")
+        .iter()
+        .map(|row| row.try_get_by_index::<String>(0).expect("option"))
+        .collect();
+    assert!(
+        options.iter().any(|o| o == "ENABLE_QPSG"),
+        "SQLite was built without SQLITE_ENABLE_QPSG (LIBSQLITE3_FLAGS in .cargo/config.toml): {options:?}"
+    );
+}
