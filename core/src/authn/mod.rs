@@ -269,20 +269,56 @@ pub async fn bans_of(
     tenant: &str,
     user: &str,
 ) -> Result<Arc<Vec<crate::entities::ban::Model>>> {
-    use crate::entities::ban;
-    use sea_orm::{ColumnTrait, QueryFilter};
     ctx.realtime
         .caches
         .bans
-        .get_or_load(tenant, user, async || {
-            let rows = ban::Entity::find()
-                .filter(ban::Column::TenantId.eq(tenant))
-                .filter(ban::Column::UserId.eq(user))
-                .all(ctx.fresh_reads())
-                .await?;
-            Ok::<_, Error>(Arc::new(rows))
-        })
+        .get_or_load(tenant, user, async || read_bans(ctx, tenant, user).await)
         .await
+}
+
+/// Every ban of a user, read from the connections that see every commit.
+async fn read_bans(
+    ctx: &Parley,
+    tenant: &str,
+    user: &str,
+) -> Result<Arc<Vec<crate::entities::ban::Model>>> {
+    use crate::entities::ban;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let rows = ban::Entity::find()
+        .filter(ban::Column::TenantId.eq(tenant))
+        .filter(ban::Column::UserId.eq(user))
+        .all(ctx.fresh_reads())
+        .await?;
+    Ok(Arc::new(rows))
+}
+
+/// A user's row and every ban of theirs, in one statement. A user seen for the first time is
+/// created, and their bans (set before they ever signed in) read after.
+async fn load_signing_in(
+    ctx: &Parley,
+    tenant: &TenantId,
+    id: &UserId,
+    name: Option<&str>,
+) -> Result<(KnownUser, Arc<Vec<crate::entities::ban::Model>>)> {
+    use crate::entities::ban;
+    use sea_orm::{JoinType, QuerySelect, RelationTrait};
+    let rows = user::Entity::find_by_id((tenant.as_str().to_owned(), id.as_str().to_owned()))
+        .select_also(ban::Entity)
+        .join(JoinType::LeftJoin, ban::Relation::User.def().rev())
+        .all(ctx.fresh_reads())
+        .await?;
+    let known = |m: &user::Model| KnownUser {
+        role: UserRole::from_db(&m.role),
+        deactivated: m.deactivated_at.is_some(),
+    };
+    let Some((row, _)) = rows.first() else {
+        let created = ensure_named_user(ctx, tenant, id, name).await?;
+        let bans = read_bans(ctx, tenant.as_str(), id.as_str()).await?;
+        return Ok((known(&created), bans));
+    };
+    let user = known(row);
+    let bans = rows.into_iter().filter_map(|(_, ban)| ban).collect();
+    Ok((user, Arc::new(bans)))
 }
 
 /// A key with its tenant, as [`authenticate_key`] checks them; the tenant's token signing
@@ -516,15 +552,11 @@ pub async fn authenticate_user(ctx: &Parley, api_key: &str, token: &str) -> Resu
     let user_id = verified.id;
     // The user's row and bans come from this node's caches, which every write to them
     // clears (on every node).
-    let caches = &ctx.realtime.caches;
-    let user = caches
-        .users
-        .get_or_load(tenant.id.as_str(), user_id.as_str(), async || {
-            let m = ensure_named_user(ctx, &tenant.id, &user_id, verified.name.as_deref()).await?;
-            Ok::<_, Error>(KnownUser {
-                role: UserRole::from_db(&m.role),
-                deactivated: m.deactivated_at.is_some(),
-            })
+    let (user, bans) = ctx
+        .realtime
+        .caches
+        .signing_in(tenant.id.as_str(), user_id.as_str(), async || {
+            load_signing_in(ctx, &tenant.id, &user_id, verified.name.as_deref()).await
         })
         .await?;
     if user.deactivated {
@@ -534,7 +566,6 @@ pub async fn authenticate_user(ctx: &Parley, api_key: &str, token: &str) -> Resu
         ));
     }
     let now = ctx.now();
-    let bans = bans_of(ctx, tenant.id.as_str(), user_id.as_str()).await?;
     let app_ban = bans
         .iter()
         .find(|b| b.cid == crate::entities::ban::APP && b.is_active(now) && !b.shadow);

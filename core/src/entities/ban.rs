@@ -20,7 +20,15 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    /// The banned user (same tenant).
+    #[sea_orm(
+        belongs_to = "super::user::Entity",
+        from = "(Column::TenantId, Column::UserId)",
+        to = "(super::user::Column::TenantId, super::user::Column::Id)"
+    )]
+    User,
+}
 
 impl ActiveModelBehavior for ActiveModel {}
 

@@ -197,6 +197,27 @@ pub struct Caches {
 }
 
 impl Caches {
+    /// What signing `user` in checks: their row's role and deactivation, and their bans. The
+    /// cached ones when both are, otherwise what `load` reads of both at once, each kept
+    /// unless something was dropped from its table while it read.
+    pub async fn signing_in<E>(
+        &self,
+        tenant: &str,
+        user: &str,
+        load: impl AsyncFnOnce() -> Result<(KnownUser, Arc<Vec<ban::Model>>), E>,
+    ) -> Result<(KnownUser, Arc<Vec<ban::Model>>), E> {
+        if let (Some(known), Some(bans)) =
+            (self.users.get(tenant, user), self.bans.get(tenant, user))
+        {
+            return Ok((known, bans));
+        }
+        let (users_at, bans_at) = (self.users.generation(), self.bans.generation());
+        let (known, bans) = load().await?;
+        self.users.put(tenant, user, known.clone(), users_at);
+        self.bans.put(tenant, user, Arc::clone(&bans), bans_at);
+        Ok((known, bans))
+    }
+
     /// `user`'s seat in channel `cid`: the cached one, or the one `load` reads.
     pub async fn seat<E>(
         &self,
@@ -310,5 +331,47 @@ mod tests {
         assert_eq!(table.get("t", "a"), Some(2));
         table.forget("t", "a");
         assert_eq!(table.get("t", "a"), None);
+    }
+
+    /// A user's row and bans are read together; a ban set while they were read drops the bans
+    /// read, not the row, and the next sign-in reads both again.
+    #[tokio::test]
+    async fn a_ban_set_while_signing_in_is_not_missed() {
+        use crate::kernel::ids::UserRole;
+        let caches = Caches::default();
+        let known = || KnownUser {
+            role: UserRole::User,
+            deactivated: false,
+        };
+        let mut reads = 0;
+        let (_, bans) = caches
+            .signing_in("t", "ann", async || {
+                reads += 1;
+                caches.forget(&Stale::bans("t", "ann"));
+                Ok::<_, ()>((known(), Arc::new(Vec::new())))
+            })
+            .await
+            .unwrap();
+        assert!(bans.is_empty());
+        assert!(caches.users.get("t", "ann").is_some());
+        assert!(caches.bans.get("t", "ann").is_none());
+        caches
+            .signing_in("t", "ann", async || {
+                reads += 1;
+                Ok::<_, ()>((known(), Arc::new(Vec::new())))
+            })
+            .await
+            .unwrap();
+        caches
+            .signing_in("t", "ann", async || {
+                reads += 1;
+                Ok::<_, ()>((known(), Arc::new(Vec::new())))
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            reads, 2,
+            "the second sign-in reads both again, the third neither"
+        );
     }
 }
