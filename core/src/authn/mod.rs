@@ -312,7 +312,7 @@ async fn load_signing_in(
         deactivated: m.deactivated_at.is_some(),
     };
     let Some((row, _)) = rows.first() else {
-        let created = ensure_named_user(ctx, tenant, id, name).await?;
+        let created = create_named_user(ctx, tenant, id, name).await?;
         let bans = read_bans(ctx, tenant.as_str(), id.as_str()).await?;
         return Ok((known(&created), bans));
     };
@@ -658,6 +658,16 @@ pub async fn ensure_named_user(
     {
         return Ok(found);
     }
+    create_named_user(ctx, tenant, id, name).await
+}
+
+/// Creates the user `id`, named `name`, unless it was created meanwhile, and returns it.
+async fn create_named_user(
+    ctx: &Parley,
+    tenant: &TenantId,
+    id: &UserId,
+    name: Option<&str>,
+) -> Result<user::Model> {
     let now = Utc::now();
     let am = user::ActiveModel {
         tenant_id: Set(tenant.as_str().to_owned()),
