@@ -35,6 +35,8 @@ const MAX_MESSAGE: usize = 256 * 1024;
 const BATCH: usize = 256;
 /// Most bytes taken from the socket by one read.
 const READ_CHUNK: usize = 4 * 1024;
+/// How long the reader waits for the client's answering close after the server closed.
+const LINGER: Duration = Duration::from_secs(2);
 
 /// What the reader task asks the writer to send.
 enum Control {
@@ -398,7 +400,7 @@ async fn read_loop(
                             Ok(taken) => taken,
                             Err(refusal) => {
                                 if forward(refusal) {
-                                    return;
+                                    break;
                                 }
                                 continue;
                             }
@@ -419,7 +421,7 @@ async fn read_loop(
                             let _ = control.unbounded_send(Control::Release);
                         }
                         if closed {
-                            return;
+                            break;
                         }
                     }
                     Some(Ok(Incoming::Ping(b))) => {
@@ -428,7 +430,7 @@ async fn read_loop(
                     Some(Ok(Incoming::Pong)) => {}
                     Some(Ok(Incoming::Close)) | None => {
                         close(CloseCode::Normal, "bye");
-                        break;
+                        return;
                     }
                     Some(Err(e)) => {
                         close(CloseCode::Protocol, &format!("protocol error: {e}"));
@@ -445,4 +447,22 @@ async fn read_loop(
             }
         }
     }
+    // The server closed: the session ends now, and the socket once the client answers.
+    drop(session);
+    linger(&mut reader).await;
+}
+
+/// Reads and drops what the client still sends after the server's close frame, until the
+/// client's own close (or its end of the stream), for `LINGER` at most. A socket closed with
+/// unread data in it is reset rather than ended, and a reset can discard the close frame, with
+/// its code and reason, before the client has read it.
+async fn linger(reader: &mut Reader) {
+    let _ = tokio::time::timeout(LINGER, async {
+        while let Some(Ok(frame)) = reader.next().await {
+            if matches!(frame, Incoming::Close) {
+                break;
+            }
+        }
+    })
+    .await;
 }
