@@ -74,7 +74,10 @@ pub async fn spawn(mut config: Config, opts: ServeOptions) -> anyhow::Result<Run
     let max_body = config.limits.max_body_bytes;
     let realtime = Realtime::new(&config)?;
     let reads = db::connect_reads(&config, &conn).await?;
-    let ctx = Parley::new(conn, config, realtime)?.with_reads(reads);
+    let checkpointer = db::Checkpointer::start(&config).await?;
+    let ctx = Parley::new(conn, config, realtime)?
+        .with_reads(reads)
+        .with_checkpointer(checkpointer);
     ctx.secrets.verify(&ctx.db).await?;
     Realtime::start(&ctx);
     let services = parley_worker::Services::new(&ctx)?;

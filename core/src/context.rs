@@ -9,6 +9,7 @@ use sea_orm::DatabaseConnection;
 use crate::Result;
 use crate::kernel::config::Config;
 use crate::kernel::crypto::MasterKey;
+use crate::kernel::db::Checkpointer;
 use crate::kernel::outbound::Outbound;
 use crate::media::MediaStore;
 use crate::realtime::Realtime;
@@ -35,6 +36,8 @@ pub struct Parley {
     pub(crate) blocklists: Arc<crate::moderation::blocklists::Cache>,
     /// Stores sends in batches.
     pub(crate) writer: Arc<crate::messages::batch::Writer>,
+    /// Copies SQLite's log into its file beside the writer (see [`Checkpointer`]).
+    pub(crate) checkpointer: Option<Checkpointer>,
 }
 
 impl Parley {
@@ -54,12 +57,19 @@ impl Parley {
             outbound,
             blocklists: Arc::default(),
             writer: Arc::default(),
+            checkpointer: None,
         })
     }
 
     /// Reads go to `reads` (SQLite's read connections, a PostgreSQL replica).
     pub fn with_reads(mut self, reads: DatabaseConnection) -> Self {
         self.reads = reads;
+        self
+    }
+
+    /// Commits wake `checkpointer` (SQLite).
+    pub fn with_checkpointer(mut self, checkpointer: Option<Checkpointer>) -> Self {
+        self.checkpointer = checkpointer;
         self
     }
 
@@ -99,6 +109,7 @@ impl Parley {
             outbound: self.outbound.clone(),
             blocklists: Arc::clone(&self.blocklists),
             writer: Arc::clone(&self.writer),
+            checkpointer: self.checkpointer.clone(),
         }
     }
 }
@@ -114,6 +125,7 @@ pub(crate) struct Detached {
     outbound: Outbound,
     blocklists: Arc<crate::moderation::blocklists::Cache>,
     writer: Arc<crate::messages::batch::Writer>,
+    checkpointer: Option<Checkpointer>,
 }
 
 impl Detached {
@@ -130,6 +142,7 @@ impl Detached {
             outbound: self.outbound.clone(),
             blocklists: Arc::clone(&self.blocklists),
             writer: Arc::clone(&self.writer),
+            checkpointer: self.checkpointer.clone(),
         }
     }
 }

@@ -166,10 +166,14 @@ impl<'a> UnitOfWork<'a> {
         self.jobs_queued = true;
     }
 
-    /// Commits, drops the cached data it made stale (on every node), then publishes every
-    /// event in the order it was recorded and closes the connections of withdrawn credentials.
+    /// Commits, tells SQLite's checkpointer, drops the cached data it made stale (on every
+    /// node), then publishes every event in the order it was recorded and closes the
+    /// connections of withdrawn credentials.
     pub async fn commit(self) -> Result<()> {
         self.txn.commit().await?;
+        if let Some(checkpointer) = &self.ctx.checkpointer {
+            checkpointer.wrote();
+        }
         for stale in self.stale {
             self.ctx.realtime.forget(stale);
         }
