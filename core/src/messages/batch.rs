@@ -56,8 +56,12 @@ pub(super) struct Pending {
     done: oneshot::Sender<Outcome>,
 }
 
-/// This node's writer: started by the first send, on that send's runtime, and started again
-/// if that runtime ended.
+/// This node's writer, started by the first send (and again if it ended). On SQLite, a
+/// thread of its own, which ends when the node is dropped: each statement of a batch hands
+/// over to the connection's thread and back, and as a task on the HTTP worker that took the
+/// first send the writer, woken, waited behind that worker's connections at every hand-off.
+/// On PostgreSQL, a task on that worker: a connection's socket is driven by the runtime that
+/// opened it (mostly the HTTP workers'), and a thread of its own measured no faster there.
 #[derive(Default)]
 pub(crate) struct Writer {
     queue: Mutex<Option<mpsc::Sender<Pending>>>,
@@ -99,7 +103,10 @@ impl Writer {
             draft,
             done,
         };
-        self.queue().send(pending).await.map_err(|_| stopped())?;
+        self.queue(ctx.config.is_sqlite())
+            .send(pending)
+            .await
+            .map_err(|_| stopped())?;
         outcome.await.map_err(|_| stopped())
     }
 
@@ -111,17 +118,38 @@ impl Writer {
         }
     }
 
-    fn queue(&self) -> mpsc::Sender<Pending> {
+    fn queue(&self, own_thread: bool) -> mpsc::Sender<Pending> {
         let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
         match &*queue {
             Some(open) if !open.is_closed() => open.clone(),
             _ => {
                 let (tx, rx) = mpsc::channel(QUEUE);
-                tokio::spawn(run(rx, Arc::clone(&self.counts)));
+                let writer = run(rx, Arc::clone(&self.counts));
+                if own_thread {
+                    spawn(writer);
+                } else {
+                    tokio::spawn(writer);
+                }
                 *queue = Some(tx.clone());
                 tx
             }
         }
+    }
+}
+
+/// Runs the writer on a thread of its own. If none can start, the queue closes with it and
+/// sends are answered 503 until one can.
+fn spawn(writer: impl Future<Output = ()> + Send + 'static) {
+    let started = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .and_then(|runtime| {
+            std::thread::Builder::new()
+                .name("parley-writer".into())
+                .spawn(move || runtime.block_on(writer))
+        });
+    if let Err(e) = started {
+        tracing::error!(error = %e, "the writer's thread did not start");
     }
 }
 
@@ -454,4 +482,23 @@ async fn take_seqs(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The writer's thread has a runtime with timers (`writes.batch_linger_us` sleeps).
+    #[tokio::test]
+    async fn the_writer_runs_on_a_thread_of_its_own() {
+        let (tx, rx) = oneshot::channel();
+        spawn(async move {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            let _ = tx.send(std::thread::current().name().map(str::to_owned));
+        });
+        assert_eq!(
+            rx.await.expect("the writer ran").as_deref(),
+            Some("parley-writer")
+        );
+    }
 }
