@@ -286,6 +286,15 @@ mod tests {
 
     use super::*;
 
+    /// A migrated SQLite file in a directory of its own, and its writer.
+    async fn migrated() -> (tempfile::TempDir, Config, DatabaseConnection) {
+        let dir = tempfile::tempdir().expect("dir");
+        let config = Config::for_tests(dir.path().to_owned(), None);
+        let writer = connect(&config).await.expect("writer");
+        migrate(&writer).await.expect("migrate");
+        (dir, config, writer)
+    }
+
     async fn count(db: &DatabaseConnection, sql: &str) -> Option<i64> {
         let row = db
             .query_one_raw(Statement::from_string(DbBackend::Sqlite, sql))
@@ -298,10 +307,7 @@ mod tests {
     /// long before the log reaches the writer's own checkpoint.
     #[tokio::test]
     async fn sqlite_commits_are_copied_into_the_database_file_beside_the_writer() {
-        let dir = tempfile::tempdir().expect("dir");
-        let config = Config::for_tests(dir.path().to_owned(), None);
-        let writer = connect(&config).await.expect("writer");
-        migrate(&writer).await.expect("migrate");
+        let (dir, config, writer) = migrated().await;
         assert_eq!(
             count(&writer, "PRAGMA wal_autocheckpoint").await,
             Some(i64::from(WAL_BACKSTOP_PAGES))
@@ -354,10 +360,7 @@ mod tests {
     /// Both pools keep SQLite's temporary files (statement journals, sorts) in memory.
     #[tokio::test]
     async fn sqlite_keeps_statement_journals_in_memory() {
-        let dir = tempfile::tempdir().expect("dir");
-        let config = Config::for_tests(dir.path().to_owned(), None);
-        let writer = connect(&config).await.expect("writer");
-        migrate(&writer).await.expect("migrate");
+        let (_dir, config, writer) = migrated().await;
         let reads = connect_reads(&config, &writer).await.expect("reads");
         for db in [&writer, &reads] {
             let row = db
