@@ -79,6 +79,9 @@ const WAL_BACKSTOP_PAGES: u32 = 10_000;
 /// `fsync`s stay at 200 a second at most.
 const CHECKPOINT_PAUSE: Duration = Duration::from_millis(10);
 
+/// The pause after a checkpoint that failed.
+const CHECKPOINT_RETRY: Duration = Duration::from_secs(1);
+
 /// SQLite's checkpoints, beside the writer. In WAL mode a commit appends pages to the log;
 /// a checkpoint copies them into the database file and `fsync`s both. SQLite runs one at the
 /// end of the commit that takes the log past its limit, on the writer's connection, and every
@@ -135,10 +138,15 @@ async fn checkpoint_after_commits(
         "PRAGMA wal_checkpoint(PASSIVE)",
     );
     while woken.recv().await.is_some() {
-        if let Err(e) = db.execute_raw(checkpoint.clone()).await {
-            tracing::warn!(error = %e, "SQLite checkpoint failed; the writer's own takes over");
-        }
-        tokio::time::sleep(CHECKPOINT_PAUSE).await;
+        let pause = match db.execute_raw(checkpoint.clone()).await {
+            Ok(_) => CHECKPOINT_PAUSE,
+            Err(e) => {
+                tracing::warn!(error = %e, "SQLite checkpoint failed; the writer's own takes over");
+                // A failing disk fails every checkpoint: one warning a second is enough.
+                CHECKPOINT_RETRY
+            }
+        };
+        tokio::time::sleep(pause).await;
     }
 }
 
