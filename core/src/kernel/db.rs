@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use parley_migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::SqliteConnectOptions;
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr};
 
 use crate::kernel::config::Config;
@@ -106,23 +107,13 @@ impl Checkpointer {
     /// Starts the checkpointer of a SQLite file (none for PostgreSQL, whose server does its
     /// own, or for an in-memory database, which has no log). Call after migrating.
     pub async fn start(config: &Config) -> Result<Option<Self>> {
-        if !config.is_sqlite() || config.sqlite_path().is_none() {
+        if config.sqlite_path().is_none() {
             return Ok(None);
         }
-        let mut opts = ConnectOptions::new(config.database_url.clone());
-        check_on_checkout(&mut opts, true);
-        opts.sqlx_logging(false)
-            .acquire_timeout(Duration::from_secs(5))
-            .max_connections(1)
-            .min_connections(1)
-            .map_sqlx_sqlite_opts(|o| {
-                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(10))
-            });
-        let db = Database::connect(opts)
-            .await
-            .map_err(|e| explain_connect_error(&config.database_url, e))?;
+        let db = sqlite_beside_writer(config, 1, |o| {
+            o.synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+        })
+        .await?;
         let (wake, woken) = tokio::sync::mpsc::channel(1);
         tokio::spawn(checkpoint_after_commits(db, woken));
         Ok(Some(Self { wake }))
@@ -174,21 +165,10 @@ pub async fn connect_reads(
             // An in-memory database exists in its one connection only.
             return Ok(primary.clone());
         }
-        let mut opts = ConnectOptions::new(config.database_url.clone());
-        check_on_checkout(&mut opts, true);
-        opts.sqlx_logging(false)
-            .acquire_timeout(Duration::from_secs(5))
-            .max_connections(SQLITE_READERS)
-            .min_connections(1)
-            .map_sqlx_sqlite_opts(|o| {
-                o.read_only(true)
-                    .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                    .busy_timeout(Duration::from_secs(10))
-                    .pragma("temp_store", TEMP_STORE)
-            });
-        return Database::connect(opts)
-            .await
-            .map_err(|e| explain_connect_error(&config.database_url, e));
+        return sqlite_beside_writer(config, SQLITE_READERS, |o| {
+            o.read_only(true).pragma("temp_store", TEMP_STORE)
+        })
+        .await;
     }
     match &config.database_read_url {
         Some(url) => {
@@ -204,6 +184,30 @@ pub async fn connect_reads(
         }
         None => Ok(primary.clone()),
     }
+}
+
+/// A pool of `connections` more connections to the SQLite file, beside the writer's: WAL,
+/// the writer's busy timeout, no check on checkout, and what `options` adds for this pool.
+async fn sqlite_beside_writer(
+    config: &Config,
+    connections: u32,
+    options: impl Fn(SqliteConnectOptions) -> SqliteConnectOptions + Send + Sync + 'static,
+) -> Result<DatabaseConnection> {
+    let mut opts = ConnectOptions::new(config.database_url.clone());
+    check_on_checkout(&mut opts, true);
+    opts.sqlx_logging(false)
+        .acquire_timeout(Duration::from_secs(5))
+        .max_connections(connections)
+        .min_connections(1)
+        .map_sqlx_sqlite_opts(move |o| {
+            options(
+                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .busy_timeout(Duration::from_secs(10)),
+            )
+        });
+    Database::connect(opts)
+        .await
+        .map_err(|e| explain_connect_error(&config.database_url, e))
 }
 
 /// Opening the pool happens at start-up, where "try again shortly" helps nobody: a database
