@@ -174,6 +174,22 @@ impl Feed {
         }
     }
 
+    /// The next queued event, if one is queued now, without asking to be woken for the next.
+    pub fn try_next(&mut self) -> Option<Arc<Event>> {
+        loop {
+            let ev = self.rx.try_recv().ok()?;
+            if self.floors.covers(&ev) {
+                continue;
+            }
+            if ev.kind == EventKind::ChannelDeleted
+                && let Some(cid) = &ev.cid
+            {
+                self.floors.remove(cid);
+            }
+            return Some(ev);
+        }
+    }
+
     /// Cancel-safe: it only awaits the queue.
     pub async fn next(&mut self) -> Option<Delivery> {
         let ev = std::future::poll_fn(|cx| self.poll_next(cx)).await?;

@@ -131,6 +131,9 @@ async fn write_loop(mut writer: Writer, mut io: OwnedWriteHalf, stuck: Duration)
 /// Events for a connection written to within `delay` wait for the end of that window, so a
 /// busy socket takes many events per write (like Nagle's algorithm, but bounded by `delay`
 /// instead of the peer's delayed-ACK timer); replies to the client's own frames never wait.
+/// They wait in the connection's queue: inside a window the writer is woken by its timer, or
+/// by a queue half full, not by each event, so a busy socket costs one wake per write rather
+/// than one per event.
 struct Writer {
     feed: Feed,
     control: mpsc::UnboundedReceiver<Control>,
@@ -196,9 +199,38 @@ impl Stream for Writer {
         }
         // A revoked connection gets no further event, only its closing frames.
         let revoked = this.feed.conn.revoked().is_some();
+        let now = tokio::time::Instant::now();
+        let mut waiting = !urgent
+            && !this.done
+            && this
+                .last_write
+                .is_some_and(|at| now.duration_since(at) < this.delay);
+        if waiting {
+            // Registered before the check: a queue that fills meanwhile still wakes it.
+            this.feed.conn.wake_when_backlogged(cx.waker());
+            waiting = !this.feed.conn.backlogged();
+        }
+        if waiting && let Some(timer) = this.timer.as_mut() {
+            // Events stay queued until the window ends: the timer wakes the writer, not each
+            // event (or a queue half full, see above).
+            if timer.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            waiting = false;
+        }
         let mut n = 0;
         while !this.done && !revoked && !this.held && n < BATCH {
-            match this.feed.poll_next(cx) {
+            // Inside a window with something to write, take what is queued without asking to
+            // be woken by the next event.
+            let next = if waiting && !this.buf.is_empty() {
+                match this.feed.try_next() {
+                    Some(ev) => Poll::Ready(Some(ev)),
+                    None => break,
+                }
+            } else {
+                this.feed.poll_next(cx)
+            };
+            match next {
                 Poll::Ready(Some(ev)) => {
                     this.encode(Message::Text(ev.json.clone()));
                     n += 1;
@@ -218,15 +250,8 @@ impl Stream for Writer {
                 Poll::Pending
             };
         }
-        let now = tokio::time::Instant::now();
-        let recent = this
-            .last_write
-            .filter(|at| now.duration_since(*at) < this.delay);
-        if let Some(at) = recent
-            && !urgent
-            && !this.done
-            && this.buf.len() < 64 * 1024
-        {
+        if waiting && this.buf.len() < 64 * 1024 {
+            let at = this.last_write.unwrap_or(now);
             let timer = this
                 .timer
                 .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at + this.delay)));

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
+use futures_util::task::AtomicWaker;
 use tokio::sync::{Notify, mpsc};
 
 use super::revoke::{Revocation, Why};
@@ -31,6 +32,10 @@ pub struct Conn {
     /// The users this connection's user blocked: their messages are not delivered to it.
     /// Loaded when the connection opens, kept current by `user.blocked`/`user.unblocked`.
     blocked: RwLock<HashSet<Arc<str>>>,
+    /// Woken once the queue is half full: a writer that lets events wait in the queue (the
+    /// WebSocket writer inside its write window) then writes at once, before the queue fills
+    /// and the connection counts as too slow.
+    backlog: AtomicWaker,
 }
 
 impl Conn {
@@ -55,7 +60,11 @@ impl Conn {
             }
         }
         match self.tx.try_send(Arc::clone(ev)) {
-            Ok(()) => {}
+            Ok(()) => {
+                if self.backlogged() {
+                    self.backlog.wake();
+                }
+            }
             Err(mpsc::error::TrySendError::Full(_)) => {
                 if !self.slow.swap(true, Ordering::Relaxed) {
                     self.wake.notify_one();
@@ -63,6 +72,16 @@ impl Conn {
             }
             Err(mpsc::error::TrySendError::Closed(_)) => {}
         }
+    }
+
+    /// Whether half the queue is taken: time to write what is queued, whatever the window.
+    pub fn backlogged(&self) -> bool {
+        self.tx.capacity() <= self.tx.max_capacity() / 2
+    }
+
+    /// Wakes `waker` once the queue is [backlogged](Self::backlogged).
+    pub fn wake_when_backlogged(&self, waker: &std::task::Waker) {
+        self.backlog.register(waker);
     }
 
     /// True once the connection fell behind and must be closed.
@@ -195,6 +214,7 @@ impl Hub {
             revoked: OnceLock::new(),
             wake: Notify::new(),
             blocked: RwLock::default(),
+            backlog: AtomicWaker::new(),
         });
         let mut st = self.write();
         if st.conns.len() >= self.limits.max_connections {

@@ -872,6 +872,36 @@ async fn slow_consumer_is_disconnected() {
     );
 }
 
+/// Events that arrive inside a connection's write window wait in its queue for the window to
+/// end, but a queue half full is written at once: a burst larger than the queue reaches a
+/// client that reads, and is not taken for a slow consumer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_inside_the_write_window_reaches_the_client() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.realtime.send_queue = 8;
+        // Longer than the burst takes: every event after the first arrives inside a window.
+        c.realtime.write_delay_ms = 2_000;
+        c.limits.server_requests_per_second = 0;
+    })
+    .await;
+    let (t, _alice, bob, _) = room(&app).await;
+    let mut ws = bob.connect().await;
+    let total = 40;
+    for i in 0..total {
+        let (status, body) = send(
+            t.server(Method::POST, "/v1/channels/messaging/room/messages")
+                .json(&json!({"text": format!("burst {i}"), "user_id": "alice"})),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    for i in 0..total {
+        let m = ws.expect("message.new").await;
+        assert_eq!(m["message"]["text"], format!("burst {i}"), "{m}");
+    }
+    assert!(ws.closed.is_none(), "closed: {:?}", ws.closed);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_caps_are_enforced() {
     let app =
