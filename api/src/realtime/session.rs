@@ -160,14 +160,10 @@ impl Feed {
     ) -> std::task::Poll<Option<Arc<Event>>> {
         loop {
             match self.rx.poll_recv(cx) {
-                std::task::Poll::Ready(Some(ev)) if self.floors.covers(&ev) => continue,
                 std::task::Poll::Ready(Some(ev)) => {
-                    if ev.kind == EventKind::ChannelDeleted
-                        && let Some(cid) = &ev.cid
-                    {
-                        self.floors.remove(cid);
+                    if let Some(ev) = self.admit(ev) {
+                        return std::task::Poll::Ready(Some(ev));
                     }
-                    return std::task::Poll::Ready(Some(ev));
                 }
                 other => return other,
             }
@@ -178,16 +174,23 @@ impl Feed {
     pub fn try_next(&mut self) -> Option<Arc<Event>> {
         loop {
             let ev = self.rx.try_recv().ok()?;
-            if self.floors.covers(&ev) {
-                continue;
+            if let Some(ev) = self.admit(ev) {
+                return Some(ev);
             }
-            if ev.kind == EventKind::ChannelDeleted
-                && let Some(cid) = &ev.cid
-            {
-                self.floors.remove(cid);
-            }
-            return Some(ev);
         }
+    }
+
+    /// `ev`, unless a replay already sent it; a `channel.deleted` ends its channel's floor.
+    fn admit(&self, ev: Arc<Event>) -> Option<Arc<Event>> {
+        if self.floors.covers(&ev) {
+            return None;
+        }
+        if ev.kind == EventKind::ChannelDeleted
+            && let Some(cid) = &ev.cid
+        {
+            self.floors.remove(cid);
+        }
+        Some(ev)
     }
 
     /// Cancel-safe: it only awaits the queue.

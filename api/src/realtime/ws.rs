@@ -200,11 +200,12 @@ impl Stream for Writer {
         // A revoked connection gets no further event, only its closing frames.
         let revoked = this.feed.conn.revoked().is_some();
         let now = tokio::time::Instant::now();
-        let mut waiting = !urgent
-            && !this.done
-            && this
-                .last_write
-                .is_some_and(|at| now.duration_since(at) < this.delay);
+        // The end of the window the last write opened, while it is open and may hold events.
+        let window = this
+            .last_write
+            .map(|at| at + this.delay)
+            .filter(|end| now < *end && !urgent && !this.done);
+        let mut waiting = window.is_some();
         if waiting {
             // Registered before the check: a queue that fills meanwhile still wakes it.
             this.feed.conn.wake_when_backlogged(cx.waker());
@@ -250,11 +251,10 @@ impl Stream for Writer {
                 Poll::Pending
             };
         }
-        if waiting && this.buf.len() < 64 * 1024 {
-            let at = this.last_write.unwrap_or(now);
+        if let Some(end) = window.filter(|_| waiting && !this.done && this.buf.len() < 64 * 1024) {
             let timer = this
                 .timer
-                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at + this.delay)));
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(end)));
             if timer.as_mut().poll(cx).is_pending() {
                 return Poll::Pending;
             }
